@@ -1,0 +1,73 @@
+import type { UnitType } from '../store/snapshot.ts';
+
+/**
+ * The scored result: exactly what report.json holds (schemaVersion 1 of the
+ * contract in DESIGN.md, extended only with new fields). Reports render this;
+ * they never re-derive a score.
+ */
+export interface Evidence {
+  /** Relative to the report directory, e.g. `evidence/jtj/column-update-1a2b3c.png`. */
+  screenshot?: string;
+  /** Why there is no screenshot, when there is none. */
+  screenshotError?: string;
+  [observed: string]: unknown;
+}
+
+export interface Finding {
+  rule: string;
+  code: string;
+  indicator: string;
+  /** Points this finding costs after caps (0 when absorbed by a cap or waived). */
+  deduction: number;
+  message: string;
+  url: string;
+  column?: string;
+  evidence: Evidence;
+  /** Set when a reviewer override waived (豁免) or confirmed (确认) it. */
+  review?: { decision: 'waived' | 'confirmed'; reason: string };
+}
+
+export interface InconclusiveCheck {
+  rule: string;
+  url: string;
+  reason: string;
+  column?: string;
+}
+
+export interface IndicatorScore {
+  key: string;
+  name: string;
+  points: number;
+  deducted: number;
+  /** false → 不参与考核, deducted is the average of assessed units. */
+  assessed: boolean;
+}
+
+export interface UnitResult {
+  id: string;
+  name: string;
+  type: UnitType;
+  status: 'ok' | 'partial' | 'unreachable';
+  score: number;
+  weighted: number;
+  findings: Finding[];
+  inconclusive: InconclusiveCheck[];
+  /** Extensions beyond the contract's minimum. */
+  indicators: IndicatorScore[];
+  rank?: number;
+  url: string;
+  crawledAt?: string;
+  /** Newest item date per column, for the office's overview. */
+  columns?: { key: string; url: string; category: string; newest: string | null; items: number; status: string }[];
+}
+
+export interface AuditReport {
+  schemaVersion: 1;
+  scheme: string;
+  schemeTitle?: string;
+  year: number;
+  asOf: string;
+  generatedAt: string;
+  weight: number;
+  units: UnitResult[];
+}

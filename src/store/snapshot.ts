@@ -1,0 +1,135 @@
+/**
+ * The crawl's output: a plain, JSON-serialisable picture of one unit's
+ * disclosure column at one moment. Rules read only this (plus the context);
+ * the crawler writes only this. Dates are Asia/Shanghai calendar dates
+ * (`YYYY-MM-DD`); instants are ISO-8601 strings with offset.
+ */
+export const SNAPSHOT_SCHEMA_VERSION = 1 as const;
+
+export type UnitType = 'department' | 'town' | 'farm';
+
+export interface Unit {
+  id: string;
+  name: string;
+  type: UnitType;
+  /** The unit's disclosure index page. */
+  url: string;
+}
+
+/** Why a page could not be used. `blocked` = anti-bot challenge (412/521); `robots` = disallowed by robots.txt. */
+export type FailureKind =
+  | 'timeout'
+  | 'http-error'
+  | 'network'
+  | 'too-large'
+  | 'redirect-loop'
+  | 'blocked'
+  | 'robots'
+  | 'off-host'
+  | 'soft-404'
+  | 'decode'
+  | 'render';
+
+export interface FetchFailure {
+  url: string;
+  kind: FailureKind;
+  /** HTTP status when there was one. */
+  status?: number;
+  /** Chinese, one line, for the office. */
+  reason: string;
+  attempts: number;
+}
+
+export type ListSource = 'static' | 'xml-records' | 'endpoint' | 'browser' | 'iframe';
+
+export interface ListItem {
+  title: string;
+  url: string;
+  /** Published date (YYYY-MM-DD, Asia/Shanghai) or null when none could be found. */
+  date: string | null;
+  /** Where the date came from. `inferred` = month-day with the year taken from context. */
+  dateSource: 'list' | 'url' | 'article' | 'inferred' | null;
+  /** 置顶: pinned above the chronological order. */
+  pinned?: boolean;
+  /** First time any crawl saw this item (ISO instant), kept across crawls by the store. */
+  firstSeen: string;
+}
+
+export interface ListPageVisit {
+  url: string;
+  /** HTTP status, or null when the request never got an answer. */
+  status: number | null;
+  items: number;
+  source: ListSource;
+}
+
+export interface ColumnSnapshot {
+  /** Column path joined with '/', e.g. `法规文件/规范性文件`; unique within the unit. */
+  key: string;
+  name: string;
+  /** Names from the tree root to this column. */
+  path: string[];
+  /** The column's (first) list page. */
+  url: string;
+  /** Category assigned at crawl time from the scheme's keyword map; rules may re-derive it. */
+  category: string;
+  /**
+   * ok: all list pages read; partial: some pages failed or a bound was hit;
+   * failed: the first page could not be read (no conclusion about the column).
+   */
+  status: 'ok' | 'partial' | 'failed';
+  items: ListItem[];
+  pages: ListPageVisit[];
+  /** Total pages announced by the pager, where it says so. */
+  pagesAnnounced?: number;
+  /** Chinese notes such as "翻页达到上限 50 页，已停止". */
+  notes: string[];
+}
+
+export interface LinkRef {
+  url: string;
+  text: string;
+  /** Up to ~60 characters of text around the link, for matching 原文/相关文件. */
+  context: string;
+  /** Result of checking the link (only for links a rule needs, e.g. from interpretations). */
+  check?: { status: number | null; ok: boolean; error?: string; finalUrl?: string; title?: string };
+}
+
+export interface ArticleSnapshot {
+  url: string;
+  finalUrl: string;
+  /** Column key the article was reached from. */
+  column: string;
+  fetched: boolean;
+  failure?: FetchFailure;
+  title: string;
+  /** 发布日期/发布时间 (YYYY-MM-DD). */
+  published: string | null;
+  /** 成文日期 (YYYY-MM-DD). */
+  written: string | null;
+  /** 信息来源 / 来源 / 发布机构. */
+  source: string | null;
+  /** 文号, e.g. 宜府发〔2020〕12号. */
+  docNumber: string | null;
+  /** Visible body text, whitespace-normalised (tables flattened cell by cell). */
+  text: string;
+  /** Headings and table captions found in the body, in order (for tolerant section matching). */
+  headings: string[];
+  /** Links in the body (chrome excluded). */
+  links: LinkRef[];
+}
+
+export interface UnitSnapshot {
+  schemaVersion: typeof SNAPSHOT_SCHEMA_VERSION;
+  unit: Unit;
+  crawlId: string;
+  startedAt: string;
+  finishedAt: string;
+  /** ok: everything read; partial: some pages failed; unreachable: the index page itself failed. */
+  status: 'ok' | 'partial' | 'unreachable';
+  columns: ColumnSnapshot[];
+  /** Articles fetched for the columns rules need, keyed by URL. */
+  articles: Record<string, ArticleSnapshot>;
+  failures: FetchFailure[];
+  stats: { requests: number; pages: number; bytes: number; browserRenders: number; durationMs: number };
+}
