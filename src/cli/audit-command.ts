@@ -1,0 +1,76 @@
+import type { Command } from 'commander';
+import { runAudit, type AuditOptions, type AuditProgress } from '../audit/pipeline.ts';
+import { closeBrowser } from '../crawl/browser.ts';
+import { formatSummaryTable } from '../report/console-summary.ts';
+import { todayInShanghai } from '../time/shanghai.ts';
+import { collect, dataDirOption, parseAsOf, parseConcurrency, parseYear } from './options.ts';
+
+interface AuditFlags {
+  units: string;
+  unit?: string[];
+  asOf?: string;
+  year?: number;
+  out?: string;
+  data?: string;
+  concurrency?: number;
+  fromStore?: boolean;
+  scheme?: string;
+  overrides?: string;
+  screenshots: boolean;
+  pdf?: boolean;
+  perUnit?: boolean;
+}
+
+export function registerAuditCommand(program: Command): void {
+  program
+    .command('audit')
+    .description('抓取（或读取已存快照）、判定、计分，输出 report.json / report.html / report.xlsx 及佐证截图')
+    .requiredOption('--units <csv>', '单位名单 CSV（id,name,type,url）')
+    .option('--unit <id>', '只审计该单位（可重复）', collect)
+    .option('--as-of <YYYY-MM-DD>', '测评日期（默认：今天，北京时间）', parseAsOf)
+    .option('--year <YYYY>', '考评年度（默认：测评日期的上一年）', parseYear)
+    .option('--out <dir>', '报告输出目录（默认 ./reports/<测评日期>）')
+    .option('--data <dir>', '数据目录（默认 ./data 或环境变量 ZWGK_DATA_DIR）')
+    .option('--concurrency <n>', '每个站点同时请求数（默认 2）', parseConcurrency)
+    .option('--from-store', '不重新抓取，按数据目录中最新快照重新判定')
+    .option('--scheme <file>', '考评方案文件（默认 rules/schemes/yifeng-2020.yaml）')
+    .option('--overrides <csv>', '人工复核结论文件（unit,rule,url,decision,reason）')
+    .option('--no-screenshots', '不截取佐证截图')
+    .option('--pdf', '同时输出 report.pdf')
+    .option('--per-unit', '为每个单位单独输出 units/<id>.html')
+    .action(async (flags: AuditFlags) => {
+      const asOf = flags.asOf ?? todayInShanghai();
+      const options: AuditOptions = {
+        unitsFile: flags.units,
+        only: flags.unit,
+        asOf,
+        year: flags.year,
+        dataDir: dataDirOption(flags.data),
+        outDir: flags.out ?? `./reports/${asOf}`,
+        concurrency: flags.concurrency,
+        fromStore: flags.fromStore,
+        schemeFile: flags.scheme,
+        overridesFile: flags.overrides,
+        screenshots: flags.screenshots,
+        formats: flags.pdf ? ['json', 'html', 'xlsx', 'pdf'] : ['json', 'html', 'xlsx'],
+        perUnitReports: flags.perUnit,
+        onProgress: printProgress,
+      };
+      try {
+        const { report, outDir } = await runAudit(options);
+        process.stderr.write('\n');
+        process.stdout.write(`${formatSummaryTable(report)}\n`);
+        process.stdout.write(`报告已生成：${outDir}/report.html（另有 report.json、report.xlsx、evidence/）\n`);
+      } finally {
+        await closeBrowser();
+      }
+    });
+}
+
+const phaseNames: Record<AuditProgress['phase'], string> = { crawl: '抓取', judge: '判定', evidence: '截图', report: '报告' };
+
+function printProgress(p: AuditProgress): void {
+  const line = `[${phaseNames[p.phase]}] ${p.unitsDone}/${p.unitsTotal}${p.phase === 'crawl' ? ` 页面 ${p.pages} 错误 ${p.errors}` : ''}${p.unitId ? ` ${p.unitId}` : ''}`;
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}`);
+  else process.stderr.write(`${line}\n`);
+}

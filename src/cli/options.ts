@@ -1,0 +1,29 @@
+import { resolve } from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import { isCalendarDate } from '../time/shanghai.ts';
+
+/** Options shared by audit, crawl and serve (DESIGN.md contract). */
+export function dataDirOption(value: string | undefined): string {
+  return resolve(value ?? process.env.ZWGK_DATA_DIR ?? './data');
+}
+
+export function parseConcurrency(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('--concurrency 须为 1 到 16 之间的整数');
+  return n;
+}
+
+export function parseAsOf(value: string): string {
+  if (!isCalendarDate(value)) throw new InvalidArgumentError(`--as-of 日期 "${value}" 无效，应为存在的日期 YYYY-MM-DD`);
+  return value;
+}
+
+export function parseYear(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 2000 || n > 2100) throw new InvalidArgumentError(`--year "${value}" 无效，应为四位年份`);
+  return n;
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
