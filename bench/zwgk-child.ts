@@ -1,0 +1,140 @@
+/**
+ * zwgk in its own process, for the benchmark: `crawl` (crawlUnits into a data
+ * directory) or `rejudge` (runAudit from the store). Reports wall time, CPU
+ * and peak RSS of this process over the measured call, plus what the crawl
+ * saw, to the parent over IPC.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { peakRssBytes } from './proc.mjs';
+
+export interface CrawlJob {
+  mode: 'crawl';
+  unitsFile: string;
+  dataDir: string;
+  concurrency: number;
+  /** Minimum spacing between request starts on the host. */
+  minIntervalMs: number;
+  /**
+   * false: lists only (no article fetched for rules or for missing dates),
+   * the same crawl the reference crawler does.
+   */
+  articles: boolean;
+}
+
+export interface RejudgeJob {
+  mode: 'rejudge';
+  unitsFile: string;
+  dataDir: string;
+  asOf: string;
+}
+
+export type ChildJob = CrawlJob | RejudgeJob;
+
+export interface ChildResult {
+  wallMs: number;
+  cpuSeconds: number;
+  peakRssBytes: number;
+  /** What the crawler says it did (crawl mode). */
+  crawl?: {
+    units: number;
+    columns: number;
+    items: number;
+    articles: number;
+    requests: number;
+    pages: number;
+    browserRenders: number;
+    failures: number;
+    listPagesBySource: Record<string, number>;
+    /** Items per column key (`unitId/<last path segment of the column URL's directory>`). */
+    itemsByColumn: Record<string, number>;
+  };
+  /** Units judged (rejudge mode). */
+  judged?: number;
+}
+
+async function main(): Promise<void> {
+  const job = JSON.parse(process.argv[2]!) as ChildJob;
+  const result = job.mode === 'crawl' ? await crawl(job) : await rejudge(job);
+  process.send?.(result);
+  if (!process.send) console.log(JSON.stringify(result));
+}
+
+function measure<T>(fn: () => Promise<T>): Promise<{ value: T; wallMs: number; cpuSeconds: number }> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  return fn().then((value) => {
+    const cpu = process.cpuUsage(cpu0);
+    return { value, wallMs: performance.now() - t0, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  });
+}
+
+async function crawl(job: CrawlJob): Promise<ChildResult> {
+  const { crawlUnits } = await import('../src/crawl/crawl-run.ts');
+  const { closeBrowser } = await import('../src/crawl/browser.ts');
+  const { openStore } = await import('../src/store/store.ts');
+  const { loadScheme } = await import('../src/scheme/scheme.ts');
+  const { readUnitsCsv } = await import('../src/units/units-csv.ts');
+  const { DEFAULT_SCHEME } = await import('../src/audit/pipeline.ts');
+  const units = readUnitsCsv(job.unitsFile);
+  const scheme = loadScheme(DEFAULT_SCHEME);
+  const store = await openStore(job.dataDir);
+  const m = await measure(async () => {
+    try {
+      return await crawlUnits(units, {
+        store,
+        scheme,
+        concurrency: job.concurrency,
+        fetch: { minIntervalMs: job.minIntervalMs },
+        bounds: job.articles ? {} : { maxArticlesPerColumn: 0, maxDateFillsPerColumn: 0 },
+      });
+    } finally {
+      await closeBrowser();
+    }
+  });
+  const snaps = m.value;
+  const listPagesBySource: Record<string, number> = {};
+  const itemsByColumn: Record<string, number> = {};
+  let columns = 0, items = 0, articles = 0, requests = 0, pages = 0, browserRenders = 0, failures = 0;
+  for (const s of snaps) {
+    articles += Object.keys(s.articles).length;
+    requests += s.stats.requests;
+    pages += s.stats.pages;
+    browserRenders += s.stats.browserRenders;
+    failures += s.failures.length;
+    for (const col of s.columns) {
+      columns++;
+      items += col.items.length;
+      itemsByColumn[`${s.unit.id}/${columnCode(col.url)}`] = col.items.length;
+      for (const p of col.pages) listPagesBySource[p.source] = (listPagesBySource[p.source] ?? 0) + 1;
+    }
+  }
+  return {
+    wallMs: m.wallMs,
+    cpuSeconds: m.cpuSeconds,
+    peakRssBytes: peakRssBytes(),
+    crawl: { units: snaps.length, columns, items, articles, requests, pages, browserRenders, failures, listPagesBySource, itemsByColumn },
+  };
+}
+
+/** The synthetic portal's column code from a list URL: `/xxgk/u001/c05/index.html` → c05, `/col/col10104/` → col10104. */
+function columnCode(url: string): string {
+  const parts = new URL(url).pathname.split('/').filter(Boolean);
+  return parts[parts.length - 2] ?? '';
+}
+
+async function rejudge(job: RejudgeJob): Promise<ChildResult> {
+  const { runAudit } = await import('../src/audit/pipeline.ts');
+  const outDir = mkdtempSync(join(tmpdir(), 'zwgk-bench-report-'));
+  try {
+    const m = await measure(() =>
+      runAudit({ unitsFile: job.unitsFile, asOf: job.asOf, dataDir: job.dataDir, outDir, fromStore: true, screenshots: false, formats: ['json'] }),
+    );
+    return { wallMs: m.wallMs, cpuSeconds: m.cpuSeconds, peakRssBytes: peakRssBytes(), judged: m.value.report.units.length };
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+await main();
