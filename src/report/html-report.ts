@@ -18,36 +18,13 @@ import {
   unitDeducted,
   type RankedUnit,
 } from './format.ts';
+import { esc, html, type Markup } from './markup.ts';
 
 /**
  * The report as one standalone HTML file: inline CSS, no script, no external
  * asset, printable on A4. Every value from the report (much of it crawled
- * text) goes through the escaping template below.
+ * text) goes through the escaping template of markup.ts.
  */
-
-class Markup {
-  constructor(readonly text: string) {}
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function render(v: unknown): string {
-  if (v instanceof Markup) return v.text;
-  if (Array.isArray(v)) return v.map(render).join('');
-  if (v === null || v === undefined || v === false) return '';
-  return esc(String(v));
-}
-
-/** Interpolations are escaped unless they are Markup built by this same tag. */
-function html(strings: TemplateStringsArray, ...values: unknown[]): Markup {
-  let out = strings[0]!;
-  values.forEach((v, i) => {
-    out += render(v) + strings[i + 1]!;
-  });
-  return new Markup(out);
-}
 
 export interface HtmlReportOptions {
   /** Render the report sent to this one unit: only its section, plus where it ranks. */

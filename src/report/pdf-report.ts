@@ -1,7 +1,7 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { withPage } from '../crawl/browser.ts';
+import { writeFileAtomic } from './files.ts';
 
 /** Page number footer; Chromium fills the pageNumber/totalPages spans. */
 const FOOTER = `<div style="width:100%;font-size:8px;color:#7b8794;text-align:center;font-family:'WenQuanYi Zen Hei','Noto Sans CJK SC','Microsoft YaHei',sans-serif">第 <span class="pageNumber"></span> 页 / 共 <span class="totalPages"></span> 页</div>`;
@@ -26,13 +26,5 @@ export async function writePdfReport(htmlFile: string, pdfFile: string): Promise
     },
     { javaScriptEnabled: false },
   );
-  await mkdir(dirname(pdfFile), { recursive: true });
-  const tmp = `${pdfFile}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, pdf);
-    await rename(tmp, pdfFile);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(pdfFile, pdf);
 }

@@ -1,7 +1,6 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { AuditReport } from '../scoring/result.ts';
+import { writeFileAtomic } from './files.ts';
 import {
   CATEGORY_LABEL,
   COLUMN_STATUS_LABEL,
@@ -218,14 +217,5 @@ export async function writeXlsxReport(report: AuditReport, file: string): Promis
   }
   info.getColumn(1).font = { bold: true };
 
-  // Written beside the target and renamed, so a reader never sees half a workbook.
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    await wb.xlsx.writeFile(tmp);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(file, new Uint8Array(await wb.xlsx.writeBuffer()));
 }
