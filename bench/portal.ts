@@ -548,10 +548,13 @@ ${this.chromePad}
     if (probe < 0) return '';
     const col = this.columns[probe]![0]!;
     const bytes = Buffer.byteLength(this.staticList(probe, col, 0));
-    const block = `<li><a href="/zwgk/m/index.html">移动版栏目导航</a></li>`;
-    const blockBytes = Buffer.byteLength(block);
-    const count = Math.max(0, Math.floor((this.opts.targetPageBytes - bytes - 60) / blockBytes));
-    return count ? `<div class="m-menu" style="display:none"><ul>${block.repeat(count)}</ul></div>` : '';
+    const labels = [...COLUMN_NAMES, ...TOPICS];
+    const budget = this.opts.targetPageBytes - bytes - 60;
+    let menu = '';
+    for (let i = 0; Buffer.byteLength(menu) < budget; i++) {
+      menu += `<li><a href="/m/zt/${i + 1}/index.html">${labels[i % labels.length]}${i >= labels.length ? '专题' : ''}</a></li>`;
+    }
+    return menu ? `<div class="m-menu" style="display:none"><ul>${menu}</ul></div>` : '';
   }
 
   private position(unit: PortalUnit, col?: Column): string {
