@@ -137,7 +137,7 @@ export function makeReport(): AuditReport {
           deduction: 2,
           url: `${PORTAL}/xxgk/rsj/ndbg/2020/0120/1.html`,
           message: '2019 年度报告缺少条例第五十条要求的内容',
-          evidence: { missingSections: ['行政复议、行政诉讼情况', '存在的主要问题及改进情况'] },
+          evidence: { missingParts: ['行政复议、行政诉讼情况', '存在的主要问题及改进情况'] },
         }),
         finding({
           rule: 'interpretation-link',
@@ -155,7 +155,7 @@ export function makeReport(): AuditReport {
           deduction: 1,
           url: `${PORTAL}/xxgk/rsj/zcjd/2020/0701/2.html`,
           message: '解读的是上级政策，非本县政策文件',
-          evidence: { host: '127.0.0.2' },
+          evidence: { linkHost: '127.0.0.2' },
         }),
         finding({
           rule: 'interpretation-link',

@@ -54,31 +54,47 @@ export const COLUMN_STATUS_LABEL: Record<string, string> = {
   news: '不作评判',
 };
 
-/** Labels for observed facts rules commonly put in `evidence`; unknown keys are shown as they are. */
+/** Labels for the observed facts rules put in `evidence` (rules/*.ts `observed`); unknown keys are shown as they are. */
 export const EVIDENCE_LABEL: Record<string, string> = {
-  newestTitle: '最新信息标题',
-  newestDate: '最新信息日期',
-  newest: '最新信息',
+  categoryLabel: '栏目类别',
   items: '信息条数',
   staleAfterDays: '更新时限（天）',
-  daysSinceNewest: '距最新信息天数',
+  requiredYear: '应有信息年份',
+  newestTitle: '最新信息标题',
+  newestDate: '最新信息日期',
+  newestUrl: '最新信息网址',
+  daysSince: '距最新信息天数',
+  undated: '无日期信息条数',
+  reportYear: '年报年度',
+  deadline: '发布期限',
+  searchedColumns: '已查找栏目',
   title: '标题',
   published: '发布日期',
-  deadline: '截止日期',
-  reportYear: '报告年度',
+  daysLate: '逾期天数',
+  missingParts: '缺少内容',
+  previousTitle: '上年年报标题',
+  previousUrl: '上年年报网址',
   similarity: '相似度',
-  missingSections: '缺少内容',
+  threshold: '雷同阈值',
+  source: '信息来源',
+  bodyLinks: '正文链接数',
+  plainMention: '正文提及（无链接）',
   linkUrl: '链接地址',
   linkText: '链接文字',
-  linkStatus: '链接状态',
-  status: '状态',
-  source: '信息来源',
-  host: '链接站点',
-  checked: '核查页面',
+  linkStatus: '链接状态码',
+  linkError: '链接错误',
+  linkedSource: '链接页信息来源',
+  linkHost: '链接站点',
+  leaderColumns: '已查找栏目',
+  articlesRead: '已读页面数',
+  nearMiss: '说明',
 };
 
-/** Evidence keys that are not observations (shown elsewhere or internal). */
-const EVIDENCE_META_KEYS = new Set(['screenshot', 'screenshotError', 'highlight']);
+/** Shown as percentages. */
+const PERCENT_KEYS = new Set(['similarity', 'threshold']);
+
+/** Evidence keys that are not shown as observations: shown elsewhere, internal codes, or technical detail. */
+const EVIDENCE_HIDDEN_KEYS = new Set(['screenshot', 'screenshotError', 'highlight', 'category', 'listStatus', 'method', 'jaccard']);
 
 export function label(map: Record<string, string>, key: string): string {
   return Object.hasOwn(map, key) ? map[key]! : key;
@@ -115,8 +131,9 @@ export function unitDeducted(u: UnitResult): number {
 export function observedFacts(f: Finding): { label: string; value: string }[] {
   const facts: { label: string; value: string }[] = [];
   for (const [key, value] of Object.entries(f.evidence)) {
-    if (EVIDENCE_META_KEYS.has(key) || value === undefined || value === null || value === '') continue;
-    facts.push({ label: label(EVIDENCE_LABEL, key), value: displayValue(value) });
+    if (EVIDENCE_HIDDEN_KEYS.has(key) || value === undefined || value === null || value === '') continue;
+    const shown = PERCENT_KEYS.has(key) && typeof value === 'number' ? `${fmtNum(value * 100)}%` : displayValue(value);
+    facts.push({ label: label(EVIDENCE_LABEL, key), value: shown });
   }
   return facts;
 }
