@@ -9,12 +9,14 @@
  *   npm run bench                      100 units × 25 columns × 3 pages, medians of 3
  *   npm run bench -- --quick           20 units × 10 columns × 3 pages, one run each
  *   npm run bench -- --only full0,nightly --runs 1 --units 50
+ *   npm run bench -- --quick --profile  also CPU-profiles zwgk's crawls and prints where the time goes
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { formatProfile, summarizeProfile } from './cpuprofile.ts';
 import { SyntheticPortal, type PortalCounters, type PortalOptions } from './portal.ts';
 import type { ChildJob, ChildResult } from './zwgk-child.ts';
 
@@ -37,6 +39,8 @@ interface Settings {
   clientUnits: number;
   browserColumns: number;
   only: Set<Scenario>;
+  /** Directory for .cpuprofile files of zwgk's children, when profiling. */
+  profileDir: string | null;
 }
 
 interface Row {
@@ -83,6 +87,7 @@ function settingsFromArgs(argv: string[]): Settings {
       latency: { type: 'string' },
       'client-units': { type: 'string' },
       only: { type: 'string' },
+      profile: { type: 'boolean', default: false },
     },
   });
   const quick = values.quick ?? false;
@@ -107,6 +112,7 @@ function settingsFromArgs(argv: string[]): Settings {
     clientUnits: num(values['client-units'], quick ? 5 : 20),
     browserColumns: 6,
     only: new Set(only as Scenario[]),
+    profileDir: values.profile ? join(RESULTS, 'profiles') : null,
   };
 }
 
@@ -117,6 +123,8 @@ interface ChildSpec {
   arg: unknown;
   tsx: boolean;
   timeoutMs: number;
+  /** Write a .cpuprofile here, named after `profileName`. */
+  profile?: { dir: string; name: string };
 }
 
 /** Runs one child process and returns what it sent over IPC; the child's stderr tail explains a failure. */
@@ -124,7 +132,10 @@ function runChild<T>(spec: ChildSpec): Promise<T> {
   return new Promise((resolvePromise, reject) => {
     const child = fork(join(ROOT, 'bench', spec.script), [JSON.stringify(spec.arg)], {
       cwd: ROOT,
-      execArgv: spec.tsx ? ['--import', 'tsx'] : [],
+      execArgv: [
+        ...(spec.tsx ? ['--import', 'tsx'] : []),
+        ...(spec.profile ? ['--cpu-prof', `--cpu-prof-dir=${spec.profile.dir}`, `--cpu-prof-name=${spec.profile.name}.cpuprofile`] : []),
+      ],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, CRAWLEE_STORAGE_DIR: join(os.tmpdir(), `crawlee-bench-${process.pid}`) },
     });
@@ -157,10 +168,15 @@ const TIMEOUT = 15 * 60_000;
 type ZwgkMeasurement = CrawlMeasurement & { itemsByColumn: Record<string, number>; counters: PortalCounters };
 
 /** `articles: false` = lists only, the reference crawler's job; true = the product's crawl (lists + the articles rules need). */
-async function crawlWithZwgk(portal: SyntheticPortal, unitsFile: string, dataDir: string, s: Settings, articles: boolean): Promise<ZwgkMeasurement> {
+let profileCount = 0;
+const profiles: { label: string; file: string }[] = [];
+
+async function crawlWithZwgk(portal: SyntheticPortal, unitsFile: string, dataDir: string, s: Settings, articles: boolean, profileLabel = 'crawl'): Promise<ZwgkMeasurement> {
   portal.resetCounters();
   const job: ChildJob = { mode: 'crawl', unitsFile, dataDir, concurrency: s.concurrency, minIntervalMs: 0, articles };
-  const r = await runChild<ChildResult>({ script: 'zwgk-child.ts', arg: job, tsx: true, timeoutMs: TIMEOUT });
+  const profile = s.profileDir ? { dir: s.profileDir, name: `${profileLabel}-${++profileCount}` } : undefined;
+  const r = await runChild<ChildResult>({ script: 'zwgk-child.ts', arg: job, tsx: true, timeoutMs: TIMEOUT, profile });
+  if (profile) profiles.push({ label: profileLabel, file: join(profile.dir, `${profile.name}.cpuprofile`) });
   const counters = portal.resetCounters();
   const { itemsByColumn, ...crawl } = r.crawl!;
   return {
@@ -276,7 +292,7 @@ async function scenarioFull0(ctx: Context, portal: SyntheticPortal, unitsFile: s
     }
     try {
       log(`full crawl 0 ms, run ${i + 1}/${s.runs}: zwgk (lists only)`);
-      zw.push(await crawlWithZwgk(portal, unitsFile, fresh(ctx.work, `full0-${i}`), s, false));
+      zw.push(await crawlWithZwgk(portal, unitsFile, fresh(ctx.work, `full0-${i}`), s, false, 'lists-only'));
     } catch (err) {
       errors.push(err);
     }
@@ -315,7 +331,7 @@ async function scenarioProduct(ctx: Context, portal: SyntheticPortal, unitsFile:
   for (let i = 0; i < s.runs; i++) {
     log(`product crawl 0 ms (lists + articles), run ${i + 1}/${s.runs}`);
     const dir = fresh(ctx.work, `product-${i}`);
-    runs.push(await crawlWithZwgk(portal, unitsFile, dir, s, true));
+    runs.push(await crawlWithZwgk(portal, unitsFile, dir, s, true, 'product'));
     ctx.baseStore = dir;
   }
   ctx.raw.product = runs.map(strip);
@@ -351,7 +367,7 @@ async function scenarioNightly(ctx: Context, portal: SyntheticPortal, unitsFile:
   const unchanged: (CrawlMeasurement & { missingColumns: number })[] = [];
   for (let i = 0; i < s.runs; i++) {
     log(`nightly re-crawl, unchanged portal, run ${i + 1}/${s.runs}`);
-    const m = await crawlWithZwgk(portal, unitsFile, ctx.baseStore, s, true);
+    const m = await crawlWithZwgk(portal, unitsFile, ctx.baseStore, s, true, 'nightly-unchanged');
     unchanged.push({ ...m, missingColumns: missing(m.itemsByColumn) });
   }
   const changed: (CrawlMeasurement & { missingColumns: number; changedColumns: number; changedSeen: number })[] = [];
@@ -359,7 +375,7 @@ async function scenarioNightly(ctx: Context, portal: SyntheticPortal, unitsFile:
     const keys = portal.addItems(0.05, i + 1);
     const now = portal.itemCounts();
     log(`nightly re-crawl, ${keys.length} columns (5 %) gained an item, run ${i + 1}/${s.runs}`);
-    const m = await crawlWithZwgk(portal, unitsFile, ctx.baseStore, s, true);
+    const m = await crawlWithZwgk(portal, unitsFile, ctx.baseStore, s, true, 'nightly-changed');
     const seen = keys.filter((k) => (m.itemsByColumn[k] ?? 0) >= now[k]!).length;
     changed.push({ ...m, missingColumns: Object.entries(now).filter(([k, n]) => (m.itemsByColumn[k] ?? 0) < n).length, changedColumns: keys.length, changedSeen: seen });
   }
@@ -443,7 +459,7 @@ async function scenarioLatency(ctx: Context, portal: SyntheticPortal, unitsFile:
   try {
     for (let i = 0; i < s.runs; i++) {
       log(`full crawl at ${s.latencyMs} ms latency, concurrency ${s.concurrency}, run ${i + 1}/${s.runs}`);
-      const m = await crawlWithZwgk(portal, unitsFile, fresh(ctx.work, `latency-${i}`), s, true);
+      const m = await crawlWithZwgk(portal, unitsFile, fresh(ctx.work, `latency-${i}`), s, true, 'latency');
       // Every request waits the latency, robots.txt included: that is the floor at this concurrency.
       runs.push({ ...m, boundMs: (m.requests * s.latencyMs) / s.concurrency });
     }
@@ -471,7 +487,7 @@ async function scenarioClient(ctx: Context): Promise<void> {
     writeFileSync(unitsFile, portal.unitsCsv());
     portal.warm();
     log(`client-rendered portal: ${s.clientUnits} Jiangxi-style units`);
-    const m = await crawlWithZwgk(portal, unitsFile, fresh(ctx.work, 'client'), s, true);
+    const m = await crawlWithZwgk(portal, unitsFile, fresh(ctx.work, 'client'), s, true, 'client');
     const total = portal.expectedListPages();
     let endpoint = 0, browser = 0;
     for (const c of m.counters.byColumn.values()) {
@@ -504,7 +520,7 @@ async function scenarioBrowser(ctx: Context): Promise<void> {
     const unitsFile = join(ctx.work, 'units-browser.csv');
     writeFileSync(unitsFile, portal.unitsCsv());
     log(`browser path: ${portal.expectedListPages()} list pages only a browser can read`);
-    const m = await crawlWithZwgk(portal, unitsFile, fresh(ctx.work, 'browser'), s, true);
+    const m = await crawlWithZwgk(portal, unitsFile, fresh(ctx.work, 'browser'), s, true, 'browser');
     let rendered = 0;
     for (const c of m.counters.byColumn.values()) rendered += c.browserPages.size;
     ctx.raw.browser = { ...strip(m), browserPages: rendered };
@@ -610,13 +626,33 @@ async function main(): Promise<void> {
       `crawl concurrency ${s.concurrency} for both crawlers, server concurrency ${s.serverConcurrency || 'unlimited'}; ` +
       `${s.runs > 1 ? `medians of ${s.runs} runs` : 'one run each'}; bench took ${wallSeconds.toFixed(0)} s.`,
   ];
+  if (s.profileDir) header.push('', '**Profiled run: the CPU profiler slows zwgk down, so its timings are inflated; use a run without --profile for figures.**');
   const md = markdown(ctx.rows, header);
   mkdirSync(RESULTS, { recursive: true });
-  const jsonFile = join(RESULTS, `${date}${s.quick ? '-quick' : ''}.json`);
+  const suffix = `${s.quick ? '-quick' : ''}${s.profileDir ? '-profiled' : ''}`;
+  const jsonFile = join(RESULTS, `${date}${suffix}.json`);
   const settings = { ...s, only: [...s.only] };
   writeFileSync(jsonFile, `${JSON.stringify({ date, startedAt: started.toISOString(), wallSeconds, machine, settings, listPageBytes: pageBytes, rows: ctx.rows, raw: ctx.raw }, null, 2)}\n`);
-  writeFileSync(join(RESULTS, 'latest.md'), md);
-  process.stdout.write(`\n${md}\nSaved ${relative(jsonFile)} and ${relative(join(RESULTS, 'latest.md'))}\n`);
+  const mdFile = join(RESULTS, s.profileDir ? 'profile.md' : 'latest.md');
+  const profileMd = s.profileDir ? profileReport() : '';
+  writeFileSync(mdFile, `${md}${profileMd ? `\n${profileMd}` : ''}`);
+  process.stdout.write(`\n${md}${profileMd ? `\n${profileMd}` : ''}\nSaved ${relative(jsonFile)} and ${relative(mdFile)}\n`);
+}
+
+/** One profile per kind of crawl (the first run of each). */
+function profileReport(): string {
+  const done = new Set<string>();
+  const parts: string[] = [];
+  for (const { label, file } of profiles) {
+    if (done.has(label)) continue;
+    done.add(label);
+    try {
+      parts.push(formatProfile(label, summarizeProfile(file, ROOT)));
+    } catch (err) {
+      parts.push(`### CPU profile: ${label}\n\n(unreadable: ${(err as Error).message})\n`);
+    }
+  }
+  return parts.join('\n');
 }
 
 function relative(file: string): string {

@@ -57,8 +57,12 @@ export interface ChildResult {
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2]!) as ChildJob;
   const result = job.mode === 'crawl' ? await crawl(job) : await rejudge(job);
-  process.send?.(result);
-  if (!process.send) console.log(JSON.stringify(result));
+  // Exit explicitly: the IPC channel (and any keep-alive socket) would keep the process up.
+  if (process.send) process.send(result, () => process.exit(0));
+  else {
+    console.log(JSON.stringify(result));
+    process.exit(0);
+  }
 }
 
 function measure<T>(fn: () => Promise<T>): Promise<{ value: T; wallMs: number; cpuSeconds: number }> {
