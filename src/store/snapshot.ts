@@ -16,7 +16,10 @@ export interface Unit {
   url: string;
 }
 
-/** Why a page could not be used. `blocked` = anti-bot challenge (412/521); `robots` = disallowed by robots.txt. */
+/**
+ * Why a page could not be used. `blocked` = anti-bot challenge (412/521); `robots` = disallowed by robots.txt;
+ * `parse` = the page was read but nothing usable was recognised in it (e.g. no column tree on the index).
+ */
 export type FailureKind =
   | 'timeout'
   | 'http-error'
@@ -28,7 +31,8 @@ export type FailureKind =
   | 'off-host'
   | 'soft-404'
   | 'decode'
-  | 'render';
+  | 'render'
+  | 'parse';
 
 export interface FetchFailure {
   url: string;
@@ -92,7 +96,16 @@ export interface LinkRef {
   /** Up to ~60 characters of text around the link, for matching 原文/相关文件. */
   context: string;
   /** Result of checking the link (only for links a rule needs, e.g. from interpretations). */
-  check?: { status: number | null; ok: boolean; error?: string; finalUrl?: string; title?: string };
+  check?: {
+    status: number | null;
+    ok: boolean;
+    /** Chinese, why the link did not work (or could not be judged). */
+    error?: string;
+    /** What went wrong: `http-error`/`soft-404` mean broken; `blocked`/`timeout`/`network` mean it could not be judged. */
+    kind?: FailureKind;
+    finalUrl?: string;
+    title?: string;
+  };
 }
 
 export interface ArticleSnapshot {

@@ -1,0 +1,627 @@
+import type { Readable, Transform } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import PQueue from 'p-queue';
+import { Agent, request, type Dispatcher } from 'undici';
+import { version } from '../cli/version.ts';
+import type { FailureKind, FetchFailure, LinkRef } from '../store/snapshot.ts';
+import type { PageCache, StoredPage } from '../store/store.ts';
+import { decodeBody } from './parse/charset.ts';
+import { ALLOW_ALL, parseRobots, type RobotsPolicy } from './robots.ts';
+
+/**
+ * HTTP for the crawl: one keep-alive undici Agent, a p-queue per host
+ * (politeness), retries with exponential backoff, manual bounded redirects,
+ * a size cap, robots.txt, conditional requests against the store, and the
+ * mapping of every way a request can fail to a FetchFailure with a Chinese
+ * reason. Nothing here knows about columns or items.
+ *
+ * - `fetch(url)` is for crawling: only http(s) URLs on `allowedHosts` (the
+ *   hosts of the units file), robots.txt respected.
+ * - `checkLink(url)` only reports what a reader clicking the link would get
+ *   (status after redirects, page title): any http(s) host, a small size cap,
+ *   never crawls on. It does not consult robots.txt, being one request a
+ *   person would make.
+ */
+
+export interface FetcherOptions {
+  /** Hosts (`host[:port]`) the crawl may fetch from: those of the units file. */
+  allowedHosts: Iterable<string>;
+  /** Whole-request timeout per attempt. Default 15 000 ms. */
+  timeoutMs?: number;
+  /** Attempts for timeouts, resets, 5xx and 429. Default 3. */
+  tries?: number;
+  /** First backoff delay; doubles each retry (plus up to 25 % jitter). Default 500 ms. */
+  backoffMs?: number;
+  /** Upper bound on a honoured Retry-After. Default 30 000 ms. */
+  maxRetryAfterMs?: number;
+  /** Size cap per response body. Default 5 MB. */
+  maxBytes?: number;
+  /** Size read from a link-check response (enough for the title). Default 64 KB. */
+  linkMaxBytes?: number;
+  /** Default 5. */
+  maxRedirects?: number;
+  /** Bodies of pages already read kept in memory for repeated requests. Default 32 MB. */
+  memoBytes?: number;
+  /** Requests in flight per host. Default 2. */
+  perHost?: number;
+  /** Minimum spacing between request starts on one host. Default 100 ms. */
+  minIntervalMs?: number;
+  /** Default true. */
+  respectRobots?: boolean;
+  /** Contact (e-mail or phone of the office) put into the User-Agent. */
+  contact?: string;
+  /** Overrides the whole User-Agent. */
+  userAgent?: string;
+  /** Conditional requests and raw-page storage (the store). */
+  cache?: PageCache;
+  dispatcher?: Dispatcher;
+}
+
+export interface FetchedPage {
+  /** The address asked for. */
+  url: string;
+  /** The address after redirects. */
+  finalUrl: string;
+  status: number;
+  contentType?: string;
+  body: Buffer;
+  /** True when the server answered 304 and the stored copy was reused. */
+  fromCache: boolean;
+  attempts: number;
+}
+
+export type FetchOutcome = { ok: true; page: FetchedPage } | { ok: false; failure: FetchFailure };
+
+/** Counters a caller passes in to learn what its fetches cost. */
+export interface FetchStats {
+  requests: number;
+  pages: number;
+  bytes: number;
+}
+
+export interface FetchSpec {
+  method?: 'GET' | 'POST';
+  /** Sent as application/x-www-form-urlencoded (POST) or appended to the query (GET). */
+  form?: Record<string, string>;
+  headers?: Record<string, string>;
+  /** Per-request size cap (default: the fetcher's). */
+  maxBytes?: number;
+  /** Use and update the store's copy (GET only). Default true. */
+  cache?: boolean;
+  /** Treat a tiny 200 page saying 页面不存在/404 as a failure. Default true for GET. */
+  detectSoft404?: boolean;
+  stats?: FetchStats;
+  signal?: AbortSignal;
+}
+
+export type LinkCheck = NonNullable<LinkRef['check']>;
+
+const MB = 1024 * 1024;
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+/** Attachments and media: the status is read, the body is not downloaded. */
+const BINARY = /^(image|audio|video|font)\/|^application\/(pdf|msword|vnd\.|octet-stream|zip|x-zip|x-rar|x-7z|x-msdownload)/i;
+const RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+export function defaultUserAgent(contact?: string): string {
+  const ua = `zwgk-audit/${version} (+政务公开测评${contact ? `; ${contact}` : ''})`;
+  // HTTP header values are bytes: send the UTF-8 encoding (undici refuses characters above U+00FF).
+  return Buffer.from(ua, 'utf8').toString('latin1');
+}
+
+interface FollowRequest {
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+  maxBytes: number;
+  stats?: FetchStats;
+  signal?: AbortSignal;
+  /** Crawling (allowed hosts only, robots.txt) rather than checking a link. */
+  crawl: boolean;
+  /** Consult robots.txt on redirects (default true when crawling). */
+  robots?: boolean;
+}
+
+/** Result of one HTTP exchange (one attempt, one hop). */
+type Attempt =
+  | { kind: 'response'; status: number; headers: Record<string, string | string[] | undefined>; body: Buffer; truncated: boolean }
+  | { kind: 'error'; failure: FailureKind; code: string; retryable: boolean };
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Retry-After in ms (seconds or an HTTP date), or null. */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | null {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+const SOFT_404 = /页面不存在|页面未找到|找不到(该|您要访问的|您所访问的)?页面|页面已(被)?删除|\b404\b|not found/i;
+
+/** A 200 answer that is really an error page: tiny, and says so. */
+export function isSoft404(text: string): boolean {
+  const visible = text
+    .replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return visible.length < 600 && SOFT_404.test(visible);
+}
+
+/** Anti-bot challenges that a plain client cannot pass (瑞数 412, 加速乐 521). */
+function isChallenge(status: number, body: Buffer): boolean {
+  return (status === 412 || status === 521) && /<script/i.test(body.subarray(0, 64 * 1024).toString('latin1'));
+}
+
+function titleOf(html: string): string | undefined {
+  const m = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html);
+  const t = m?.[1]?.replace(/\s+/g, ' ').trim();
+  return t || undefined;
+}
+
+export class Fetcher {
+  readonly #allowed: Set<string>;
+  readonly #o: Required<Omit<FetcherOptions, 'allowedHosts' | 'contact' | 'cache' | 'dispatcher'>>;
+  readonly #cache?: PageCache;
+  readonly #agent: Dispatcher;
+  readonly #ownAgent: boolean;
+  readonly #queues = new Map<string, PQueue>();
+  readonly #robots = new Map<string, Promise<RobotsPolicy>>();
+  readonly #links = new Map<string, Promise<LinkCheck>>();
+  readonly #inflight = new Map<string, Promise<FetchOutcome>>();
+  /** Pages read in this fetcher's life, oldest first (Map order), bounded by memoBytes. */
+  readonly #read = new Map<string, FetchedPage>();
+  #readBytes = 0;
+
+  constructor(options: FetcherOptions) {
+    this.#allowed = new Set([...options.allowedHosts].map((h) => h.toLowerCase()));
+    this.#o = {
+      timeoutMs: options.timeoutMs ?? 15_000,
+      tries: Math.max(1, options.tries ?? 3),
+      backoffMs: options.backoffMs ?? 500,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 30_000,
+      maxBytes: options.maxBytes ?? 5 * MB,
+      linkMaxBytes: options.linkMaxBytes ?? 64 * 1024,
+      maxRedirects: options.maxRedirects ?? 5,
+      memoBytes: options.memoBytes ?? 32 * MB,
+      perHost: Math.max(1, options.perHost ?? 2),
+      minIntervalMs: options.minIntervalMs ?? 100,
+      respectRobots: options.respectRobots ?? true,
+      userAgent: options.userAgent ?? defaultUserAgent(options.contact),
+    };
+    this.#cache = options.cache;
+    this.#ownAgent = !options.dispatcher;
+    this.#agent = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: this.#o.perHost * 2 });
+  }
+
+  get userAgent(): string {
+    return this.#o.userAgent;
+  }
+
+  isAllowedHost(url: string): boolean {
+    try {
+      const u = new URL(url);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && this.#allowed.has(u.host.toLowerCase());
+    } catch {
+      return false;
+    }
+  }
+
+  /** The politeness queue of a host; the browser renderer takes its slots here too. */
+  queueFor(host: string): PQueue {
+    const key = host.toLowerCase();
+    let q = this.#queues.get(key);
+    if (!q) {
+      q = new PQueue({
+        concurrency: this.#o.perHost,
+        ...(this.#o.minIntervalMs > 0 ? { interval: this.#o.minIntervalMs, intervalCap: 1, strict: true } : {}),
+      });
+      this.#queues.set(key, q);
+    }
+    return q;
+  }
+
+  /**
+   * Fetches a page for the crawl. Never throws for HTTP or network trouble:
+   * failures come back as FetchFailure. A plain GET of an address already
+   * being fetched joins that request; one already read is answered from
+   * memory (bounded, most recent kept). Failures are not remembered, so a
+   * later call tries again.
+   */
+  fetch(url: string, spec: FetchSpec = {}): Promise<FetchOutcome> {
+    if ((spec.method ?? 'GET') !== 'GET' || spec.form) return this.#fetch(url, spec);
+    const done = this.#read.get(url);
+    if (done) {
+      this.#read.delete(url);
+      this.#read.set(url, done);
+      if (spec.stats) spec.stats.pages++;
+      return Promise.resolve({ ok: true, page: done });
+    }
+    let p = this.#inflight.get(url);
+    if (!p) {
+      p = this.#fetch(url, spec).then((r) => {
+        this.#inflight.delete(url);
+        if (r.ok) this.#remember(url, r.page);
+        return r;
+      });
+      this.#inflight.set(url, p);
+    }
+    return p;
+  }
+
+  #remember(url: string, page: FetchedPage): void {
+    this.#read.set(url, page);
+    this.#readBytes += page.body.length;
+    for (const [old, p] of this.#read) {
+      if (this.#readBytes <= this.#o.memoBytes) break;
+      this.#read.delete(old);
+      this.#readBytes -= p.body.length;
+    }
+  }
+
+  async #fetch(url: string, spec: FetchSpec): Promise<FetchOutcome> {
+    const method = spec.method ?? 'GET';
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return fail(url, 'off-host', `地址无效：${url}`, 0);
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') return fail(url, 'off-host', '只抓取 http/https 地址', 0);
+    if (!this.#allowed.has(target.host.toLowerCase())) {
+      return fail(url, 'off-host', `站点 ${target.host} 不在单位名单所列网站之内，未抓取`, 0);
+    }
+    if (method === 'GET' && spec.form) {
+      for (const [k, v] of Object.entries(spec.form)) target.searchParams.set(k, v);
+    }
+    if (!(await this.robotsAllow(target))) return fail(target.href, 'robots', '网站 robots.txt 不允许抓取此地址，按规定未抓取', 0);
+
+    const useCache = method === 'GET' && spec.cache !== false && this.#cache !== undefined;
+    const validators = useCache ? this.#cache!.pageValidators(target.href) : undefined;
+    const conditional: Record<string, string> = {};
+    if (validators?.etag) conditional['if-none-match'] = validators.etag;
+    if (validators?.lastModified) conditional['if-modified-since'] = validators.lastModified;
+
+    const body = method === 'POST' && spec.form ? new URLSearchParams(spec.form).toString() : undefined;
+    const headers: Record<string, string> = {
+      ...(body ? { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' } : {}),
+      ...spec.headers,
+    };
+    const maxBytes = spec.maxBytes ?? this.#o.maxBytes;
+    const chain = await this.#follow(target, { method, headers: { ...headers, ...conditional }, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true });
+    if (!chain.ok) return { ok: false, failure: chain.failure };
+    let { res, finalUrl, attempts } = chain;
+
+    if (res.status === 304 && useCache) {
+      const stored = await this.#cache!.loadPage(target.href);
+      if (stored) return this.#ok(url, stored, attempts, true, spec.stats);
+      // The stored copy is gone: ask again without validators.
+      const again = await this.#follow(target, { method, headers, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true });
+      if (!again.ok) return { ok: false, failure: { ...again.failure, attempts: again.failure.attempts + attempts } };
+      ({ res, finalUrl } = again);
+      attempts += again.attempts;
+    }
+
+    if (res.truncated) {
+      return fail(finalUrl, 'too-large', `页面超过 ${formatBytes(maxBytes)} 上限，已停止下载`, attempts, res.status);
+    }
+    if (isChallenge(res.status, res.body)) {
+      return fail(finalUrl, 'blocked', `网站返回反爬虫验证页面（HTTP ${res.status}），程序无法读取，需人工核查`, attempts, res.status);
+    }
+    if (res.status < 200 || res.status >= 300) {
+      const tried = attempts > 1 ? `，已尝试 ${attempts} 次` : '';
+      return fail(finalUrl, 'http-error', `服务器返回 HTTP ${res.status}${tried}`, attempts, res.status);
+    }
+    const contentType = header(res.headers, 'content-type');
+    if ((spec.detectSoft404 ?? method === 'GET') && isSoft404(decodeBody(res.body, contentType).text)) {
+      return fail(finalUrl, 'soft-404', '页面显示“页面不存在”等错误提示（HTTP 200 的错误页）', attempts, res.status);
+    }
+    const page: StoredPage = {
+      status: res.status,
+      finalUrl,
+      contentType,
+      etag: header(res.headers, 'etag'),
+      lastModified: header(res.headers, 'last-modified'),
+      body: res.body,
+    };
+    if (useCache) await this.#cache!.savePage(target.href, page);
+    return this.#ok(url, page, attempts, false, spec.stats);
+  }
+
+  #ok(url: string, page: StoredPage, attempts: number, fromCache: boolean, stats?: FetchStats): FetchOutcome {
+    if (stats) stats.pages++;
+    const { finalUrl, status, contentType, body } = page;
+    return { ok: true, page: { url, finalUrl, status, contentType, body, fromCache, attempts } };
+  }
+
+  /**
+   * What a reader following the link gets: final status after redirects (any
+   * http/https host), the page title when it is HTML. Memoised per URL.
+   */
+  checkLink(url: string, opts: { stats?: FetchStats; signal?: AbortSignal } = {}): Promise<LinkCheck> {
+    let p = this.#links.get(url);
+    if (!p) {
+      p = this.#checkLink(url, opts);
+      this.#links.set(url, p);
+    }
+    return p;
+  }
+
+  async #checkLink(url: string, opts: { stats?: FetchStats; signal?: AbortSignal }): Promise<LinkCheck> {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return { status: null, ok: false, error: '链接地址无效' };
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+      return { status: null, ok: false, error: `不是网页链接（${target.protocol.replace(':', '')}）` };
+    }
+    const chain = await this.#follow(target, { method: 'GET', headers: {}, maxBytes: this.#o.linkMaxBytes, stats: opts.stats, signal: opts.signal, crawl: false });
+    if (!chain.ok) {
+      const f = chain.failure;
+      return { status: f.status ?? null, ok: false, error: f.reason, kind: f.kind };
+    }
+    const { res, finalUrl } = chain;
+    if (chain.redirectedTo) return { status: res.status, ok: true, finalUrl: chain.redirectedTo };
+    const contentType = header(res.headers, 'content-type');
+    const html = !contentType || /html|xml/i.test(contentType) ? decodeBody(res.body, contentType).text : '';
+    const title = html ? titleOf(html) : undefined;
+    if (isChallenge(res.status, res.body)) {
+      return { status: res.status, ok: false, error: `网站返回反爬虫验证页面（HTTP ${res.status}），无法判断链接是否有效`, kind: 'blocked', finalUrl };
+    }
+    if (res.status < 200 || res.status >= 300) {
+      return { status: res.status, ok: false, error: `HTTP ${res.status}`, kind: 'http-error', finalUrl, ...(title ? { title } : {}) };
+    }
+    if (!res.truncated && html && isSoft404(html)) {
+      return { status: res.status, ok: false, error: '页面显示“页面不存在”等错误提示', kind: 'soft-404', finalUrl, ...(title ? { title } : {}) };
+    }
+    return { status: res.status, ok: true, finalUrl, ...(title ? { title } : {}) };
+  }
+
+  /** Follows redirects by hand: at most maxRedirects hops, http(s) only, and (when crawling) allowed hosts only. */
+  async #follow(
+    start: URL,
+    req: FollowRequest,
+  ): Promise<
+    | { ok: true; res: Extract<Attempt, { kind: 'response' }>; finalUrl: string; redirectedTo?: string; attempts: number }
+    | { ok: false; failure: FetchFailure; attempts: number }
+  > {
+    let url = start;
+    let { method, body } = req;
+    let headers = req.headers;
+    let attempts = 0;
+    const seen = new Set<string>([url.href]);
+    for (let hop = 0; ; hop++) {
+      const r = await this.#withRetries(url, method, headers, body, req.maxBytes, req.stats, req.signal, req.crawl);
+      attempts += r.attempts;
+      if (r.res.kind === 'error') {
+        const failure = this.#errorFailure(url.href, r.res, attempts);
+        return { ok: false, failure, attempts };
+      }
+      const res = r.res;
+      const location = header(res.headers, 'location');
+      if (!REDIRECT.has(res.status) || !location) return { ok: true, res, finalUrl: url.href, attempts };
+      if (hop >= this.#o.maxRedirects) {
+        return { ok: false, failure: mkFailure(start.href, 'redirect-loop', `重定向超过 ${this.#o.maxRedirects} 次，已停止`, attempts, res.status), attempts };
+      }
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        return { ok: false, failure: mkFailure(url.href, 'http-error', `重定向地址无效：${location}`, attempts, res.status), attempts };
+      }
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+        return { ok: false, failure: mkFailure(url.href, 'off-host', `重定向到非 http/https 地址 ${next.href}，未跟随`, attempts, res.status), attempts };
+      }
+      if (!this.#allowed.has(next.host.toLowerCase())) {
+        if (req.crawl) {
+          return { ok: false, failure: mkFailure(url.href, 'off-host', `重定向到单位名单以外的站点 ${next.host}，未跟随`, attempts, res.status), attempts };
+        }
+        // A link check stays on the link's own host: the redirect itself is the answer.
+        if (next.hostname !== start.hostname) return { ok: true, res, finalUrl: url.href, redirectedTo: next.href, attempts };
+      }
+      if (seen.has(next.href)) {
+        return { ok: false, failure: mkFailure(start.href, 'redirect-loop', `重定向形成循环（${next.href}）`, attempts, res.status), attempts };
+      }
+      seen.add(next.href);
+      if (req.crawl && req.robots !== false && !(await this.robotsAllow(next))) {
+        return { ok: false, failure: mkFailure(next.href, 'robots', '网站 robots.txt 不允许抓取此地址，按规定未抓取', attempts), attempts };
+      }
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = undefined;
+        headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'content-type'));
+      }
+      // Validators belong to the first address only.
+      headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'if-none-match' && k !== 'if-modified-since'));
+      url = next;
+    }
+  }
+
+  #errorFailure(url: string, e: Extract<Attempt, { kind: 'error' }>, attempts: number): FetchFailure {
+    const tried = `，已尝试 ${attempts} 次`;
+    if (e.code === 'ABORTED') return mkFailure(url, 'network', '抓取已中止', attempts);
+    if (e.failure === 'decode') return mkFailure(url, 'decode', `服务器声明的压缩格式（${e.code}）与数据不符，无法解压`, attempts);
+    if (e.failure === 'timeout') return mkFailure(url, 'timeout', `请求超时（${Math.round(this.#o.timeoutMs / 1000)} 秒内未完成）${tried}`, attempts);
+    return mkFailure(url, e.failure, `网络连接失败（${e.code}）${tried}`, attempts);
+  }
+
+  async #withRetries(
+    url: URL,
+    method: 'GET' | 'POST',
+    headers: Record<string, string>,
+    body: string | undefined,
+    maxBytes: number,
+    stats: FetchStats | undefined,
+    signal: AbortSignal | undefined,
+    crawl: boolean,
+  ): Promise<{ res: Attempt; attempts: number }> {
+    let attempts = 0;
+    for (;;) {
+      attempts++;
+      const res = await this.queueFor(url.host)
+        .add(() => this.#once(url, method, headers, body, maxBytes, stats, signal, crawl), { signal })
+        .catch((): Attempt => ({ kind: 'error', failure: 'network', code: 'ABORTED', retryable: false }));
+      const last = attempts >= this.#o.tries || signal?.aborted;
+      if (res.kind === 'error') {
+        if (!res.retryable || last) return { res, attempts };
+        await sleep(this.#backoff(attempts), undefined, { signal }).catch(() => {});
+        continue;
+      }
+      const retryable = res.status === 429 || (res.status >= 500 && res.status !== 501 && !isChallenge(res.status, res.body));
+      if (!retryable || last) return { res, attempts };
+      const after = res.status === 429 || res.status === 503 ? parseRetryAfter(header(res.headers, 'retry-after')) : null;
+      const wait = after === null ? this.#backoff(attempts) : Math.min(after, this.#o.maxRetryAfterMs);
+      await sleep(wait, undefined, { signal }).catch(() => {});
+    }
+  }
+
+  #backoff(attempt: number): number {
+    const base = this.#o.backoffMs * 2 ** (attempt - 1);
+    return base + Math.random() * base * 0.25;
+  }
+
+  /** One request on one host slot: reads the body up to maxBytes + 1 and aborts beyond. */
+  async #once(
+    url: URL,
+    method: 'GET' | 'POST',
+    headers: Record<string, string>,
+    body: string | undefined,
+    maxBytes: number,
+    stats: FetchStats | undefined,
+    signal: AbortSignal | undefined,
+    crawl: boolean,
+  ): Promise<Attempt> {
+    if (stats) stats.requests++;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), this.#o.timeoutMs);
+    const combined = signal ? AbortSignal.any([timeout.signal, signal]) : timeout.signal;
+    try {
+      const res = await request(url, {
+        method,
+        headers: {
+          'user-agent': this.#o.userAgent,
+          accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,application/json;q=0.8,*/*;q=0.5',
+          'accept-language': 'zh-CN,zh;q=0.9',
+          'accept-encoding': 'gzip, deflate, br',
+          ...headers,
+        },
+        body,
+        dispatcher: this.#agent,
+        signal: combined,
+        headersTimeout: this.#o.timeoutMs,
+        bodyTimeout: this.#o.timeoutMs,
+      });
+      const contentType = header(res.headers, 'content-type');
+      if (contentType && BINARY.test(contentType)) {
+        // An attachment: its status is all we need; do not download it.
+        res.body.destroy();
+        return { kind: 'response', status: res.statusCode, headers: res.headers, body: Buffer.alloc(0), truncated: false };
+      }
+      const declared = Number(header(res.headers, 'content-length') ?? NaN);
+      if (declared > maxBytes && crawl) {
+        res.body.destroy();
+        return { kind: 'response', status: res.statusCode, headers: res.headers, body: Buffer.alloc(0), truncated: true };
+      }
+      const { data, truncated } = await readCapped(res.body, header(res.headers, 'content-encoding'), maxBytes);
+      if (stats) stats.bytes += data.length;
+      return { kind: 'response', status: res.statusCode, headers: res.headers, body: data, truncated };
+    } catch (err) {
+      const e = err as Error & { code?: string; cause?: { code?: string } };
+      if (err instanceof DecodeError) return { kind: 'error', failure: 'decode', code: err.message, retryable: false };
+      if (timeout.signal.aborted || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT') {
+        return { kind: 'error', failure: 'timeout', code: 'TIMEOUT', retryable: true };
+      }
+      if (signal?.aborted) return { kind: 'error', failure: 'network', code: 'ABORTED', retryable: false };
+      const code = e.code ?? e.cause?.code ?? e.name;
+      return { kind: 'error', failure: 'network', code, retryable: RETRY_CODES.has(code) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** robots.txt of the URL's origin (fetched once, cached); a missing or failing robots.txt allows everything. */
+  async robotsAllow(url: URL): Promise<boolean> {
+    if (!this.#o.respectRobots || url.pathname === '/robots.txt') return true;
+    let policy = this.#robots.get(url.origin);
+    if (!policy) {
+      policy = this.#loadRobots(url.origin);
+      this.#robots.set(url.origin, policy);
+    }
+    return (await policy).isAllowed(url.pathname + url.search);
+  }
+
+  async #loadRobots(origin: string): Promise<RobotsPolicy> {
+    // robots: false — a redirect of robots.txt must not wait for the policy being loaded here.
+    const chain = await this.#follow(new URL('/robots.txt', origin), { method: 'GET', headers: {}, maxBytes: 512 * 1024, crawl: true, robots: false });
+    if (!chain.ok || chain.res.status !== 200) return ALLOW_ALL;
+    return parseRobots(chain.res.body.toString('utf8'), 'zwgk-audit');
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#queues.values()].map((q) => q.onIdle()));
+    if (this.#ownAgent) await this.#agent.close();
+  }
+}
+
+class DecodeError extends Error {}
+
+/**
+ * Reads a body up to `maxBytes` (counted after decompression, so a small
+ * compressed bomb cannot blow up memory), undoing gzip/deflate/br.
+ */
+async function readCapped(body: Readable, encoding: string | undefined, maxBytes: number): Promise<{ data: Buffer; truncated: boolean }> {
+  const enc = encoding?.trim().toLowerCase();
+  let source: AsyncIterable<Buffer> = body;
+  let inflater: Transform | null = null;
+  if (enc && enc !== 'identity') {
+    if (enc === 'gzip' || enc === 'x-gzip') inflater = createGunzip();
+    else if (enc === 'deflate') inflater = createInflate();
+    else if (enc === 'br') inflater = createBrotliDecompress();
+    else throw new DecodeError(enc);
+    body.on('error', (err) => inflater!.destroy(err));
+    source = body.pipe(inflater);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  let complete = false;
+  try {
+    for await (const chunk of source) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        truncated = true;
+        chunks.push(chunk.subarray(0, chunk.length - (size - maxBytes)));
+        break;
+      }
+      chunks.push(chunk);
+    }
+    complete = !truncated;
+  } catch (err) {
+    if (inflater && (err as { code?: string }).code?.startsWith('Z_')) throw new DecodeError(enc!);
+    throw err;
+  } finally {
+    if (!complete) {
+      body.destroy();
+      inflater?.destroy();
+    }
+  }
+  return { data: Buffer.concat(chunks), truncated };
+}
+
+function mkFailure(url: string, kind: FailureKind, reason: string, attempts: number, status?: number): FetchFailure {
+  return status === undefined ? { url, kind, reason, attempts } : { url, kind, status, reason, attempts };
+}
+
+function fail(url: string, kind: FailureKind, reason: string, attempts: number, status?: number): FetchOutcome {
+  return { ok: false, failure: mkFailure(url, kind, reason, attempts, status) };
+}
+
+function formatBytes(n: number): string {
+  return n >= MB ? `${Math.round((n / MB) * 10) / 10} MB` : `${Math.round(n / 1024)} KB`;
+}

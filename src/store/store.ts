@@ -1,0 +1,262 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { Low } from 'lowdb';
+import { DataFile } from 'lowdb/node';
+import { nowIso } from '../time/shanghai.ts';
+import type { UnitSnapshot } from './snapshot.ts';
+
+/**
+ * The store: what crawls leave behind, under one data directory.
+ *
+ *   <dataDir>/zwgk.json                              lowdb index (compact JSON, written atomically by steno)
+ *   <dataDir>/snapshots/<unitId>/<crawlId>.json.gz   one UnitSnapshot per unit and crawl
+ *   <dataDir>/pages/<sha1 of body>.html.gz           raw response bodies (bytes as served), content-addressed
+ *
+ * zwgk.json holds: crawl runs (id, startedAt, finishedAt, units, status); every
+ * item's first-seen instant keyed by unit and URL; per URL the validators
+ * (ETag / Last-Modified) and the stored raw page; per unit the list of complete
+ * snapshots. Mutations are in memory and reach disk on `flush()` (called by
+ * `saveSnapshot` and `finishRun`), so a crawl writes the index once per unit,
+ * not once per item.
+ *
+ * Atomicity: snapshot and page files are written to a temporary name and
+ * renamed; a snapshot is listed in the index only after its file is complete,
+ * so `latestSnapshot` returns the previous good one until then.
+ *
+ * API:
+ *   openStore(dataDir) → Store      one shared instance per directory in a process
+ *   store.beginRun(unitIds) → CrawlRun          store.finishRun(id, status)      store.listRuns()
+ *   store.firstSeen(unitId, url, seenAt) → ISO  (the stored instant, or records seenAt)
+ *   store.saveSnapshot(snap)                    store.latestSnapshot(unitId, { reachable? })
+ *   store.listSnapshots(unitId) → SnapshotRef[] (oldest first)   store.loadSnapshot(unitId, crawlId)
+ *   store.pageValidators(url) / store.loadPage(url) / store.savePage(url, page)   (the fetcher's PageCache)
+ *   store.pagePath(url) → absolute path of the stored raw page (for evidence)
+ *   store.flush()
+ *
+ * One process should own a data directory at a time: two processes writing the
+ * same zwgk.json would overwrite each other's index.
+ */
+
+export interface CrawlRun {
+  id: string;
+  startedAt: string;
+  finishedAt: string | null;
+  units: string[];
+  status: 'running' | 'done' | 'failed' | 'aborted';
+}
+
+export interface SnapshotRef {
+  crawlId: string;
+  /** Relative to the data directory. */
+  file: string;
+  startedAt: string;
+  finishedAt: string;
+  status: UnitSnapshot['status'];
+}
+
+export interface PageRecord {
+  /** Relative to the data directory: pages/<sha1>.html.gz. */
+  file: string;
+  status: number;
+  finalUrl: string;
+  contentType?: string;
+  etag?: string;
+  lastModified?: string;
+  fetchedAt: string;
+}
+
+/** A raw page as the fetcher hands it over and gets it back on 304. */
+export interface StoredPage {
+  status: number;
+  finalUrl: string;
+  contentType?: string;
+  etag?: string;
+  lastModified?: string;
+  body: Buffer;
+}
+
+/** What the fetcher needs for conditional requests; the Store implements it. */
+export interface PageCache {
+  pageValidators(url: string): { etag?: string; lastModified?: string } | undefined;
+  loadPage(url: string): Promise<StoredPage | null>;
+  savePage(url: string, page: StoredPage): Promise<void>;
+}
+
+interface StoreData {
+  version: 1;
+  runs: CrawlRun[];
+  firstSeen: Record<string, Record<string, string>>;
+  pages: Record<string, PageRecord>;
+  snapshots: Record<string, SnapshotRef[]>;
+}
+
+const emptyData = (): StoreData => ({ version: 1, runs: [], firstSeen: {}, pages: {}, snapshots: {} });
+
+/** Sortable, file-name-safe crawl id: 20210120T013000-1a2b (Asia/Shanghai wall time). */
+export function newCrawlId(now: Date = new Date()): string {
+  const stamp = nowIso(now).slice(0, 19).replace(/[-:]/g, '');
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+async function writeFileAtomic(file: string, content: Buffer | string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, content);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+export class Store implements PageCache {
+  readonly dataDir: string;
+  readonly #db: Low<StoreData>;
+
+  constructor(dataDir: string, db: Low<StoreData>) {
+    this.dataDir = dataDir;
+    this.#db = db;
+  }
+
+  get #data(): StoreData {
+    return this.#db.data;
+  }
+
+  beginRun(unitIds: string[], now: Date = new Date()): CrawlRun {
+    const run: CrawlRun = { id: newCrawlId(now), startedAt: nowIso(now), finishedAt: null, units: [...unitIds], status: 'running' };
+    this.#data.runs.push(run);
+    return run;
+  }
+
+  async finishRun(id: string, status: Exclude<CrawlRun['status'], 'running'>, now: Date = new Date()): Promise<void> {
+    const run = this.#data.runs.find((r) => r.id === id);
+    if (!run) throw new Error(`数据目录中没有抓取批次 ${id}`);
+    run.status = status;
+    run.finishedAt = nowIso(now);
+    await this.flush();
+  }
+
+  /** Newest last. */
+  listRuns(): CrawlRun[] {
+    return [...this.#data.runs];
+  }
+
+  /** The first instant any crawl saw `url` in `unitId`'s columns; records `seenAt` the first time. */
+  firstSeen(unitId: string, url: string, seenAt: string): string {
+    const byUrl = (this.#data.firstSeen[unitId] ??= {});
+    return (byUrl[url] ??= seenAt);
+  }
+
+  async saveSnapshot(snap: UnitSnapshot): Promise<SnapshotRef> {
+    const file = join('snapshots', snap.unit.id, `${snap.crawlId}.json.gz`);
+    await writeFileAtomic(join(this.dataDir, file), gzipSync(JSON.stringify(snap)));
+    const ref: SnapshotRef = { crawlId: snap.crawlId, file, startedAt: snap.startedAt, finishedAt: snap.finishedAt, status: snap.status };
+    const list = (this.#data.snapshots[snap.unit.id] ??= []);
+    const i = list.findIndex((r) => r.crawlId === snap.crawlId);
+    if (i >= 0) list[i] = ref;
+    else list.push(ref);
+    await this.flush();
+    return ref;
+  }
+
+  /** Oldest first. */
+  listSnapshots(unitId: string): SnapshotRef[] {
+    return [...(this.#data.snapshots[unitId] ?? [])];
+  }
+
+  /**
+   * The newest complete snapshot of a unit, or null. With `reachable`, skips
+   * snapshots whose index page could not be fetched (a night the portal was down).
+   */
+  async latestSnapshot(unitId: string, opts: { reachable?: boolean } = {}): Promise<UnitSnapshot | null> {
+    const refs = this.listSnapshots(unitId).filter((r) => !opts.reachable || r.status !== 'unreachable');
+    const ref = refs[refs.length - 1];
+    return ref ? this.#readSnapshot(ref) : null;
+  }
+
+  async loadSnapshot(unitId: string, crawlId: string): Promise<UnitSnapshot | null> {
+    const ref = this.#data.snapshots[unitId]?.find((r) => r.crawlId === crawlId);
+    return ref ? this.#readSnapshot(ref) : null;
+  }
+
+  async #readSnapshot(ref: SnapshotRef): Promise<UnitSnapshot> {
+    const file = join(this.dataDir, ref.file);
+    try {
+      return JSON.parse(gunzipSync(await readFile(file)).toString('utf8')) as UnitSnapshot;
+    } catch (err) {
+      throw new Error(`快照文件 ${file} 无法读取：${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+
+  pageValidators(url: string): { etag?: string; lastModified?: string } | undefined {
+    const rec = this.#data.pages[url];
+    if (!rec || (!rec.etag && !rec.lastModified)) return undefined;
+    return { etag: rec.etag, lastModified: rec.lastModified };
+  }
+
+  pagePath(url: string): string | null {
+    const rec = this.#data.pages[url];
+    return rec ? join(this.dataDir, rec.file) : null;
+  }
+
+  async loadPage(url: string): Promise<StoredPage | null> {
+    const rec = this.#data.pages[url];
+    if (!rec) return null;
+    let body: Buffer;
+    try {
+      body = gunzipSync(await readFile(join(this.dataDir, rec.file)));
+    } catch {
+      return null; // file pruned or damaged: the caller fetches afresh
+    }
+    const { status, finalUrl, contentType, etag, lastModified } = rec;
+    return { status, finalUrl, contentType, etag, lastModified, body };
+  }
+
+  async savePage(url: string, page: StoredPage): Promise<void> {
+    const sha1 = createHash('sha1').update(page.body).digest('hex');
+    const file = join('pages', `${sha1}.html.gz`);
+    const abs = join(this.dataDir, file);
+    if (!existsSync(abs)) await writeFileAtomic(abs, gzipSync(page.body));
+    const { status, finalUrl, contentType, etag, lastModified } = page;
+    this.#data.pages[url] = { file, status, finalUrl, contentType, etag, lastModified, fetchedAt: nowIso() };
+  }
+
+  async flush(): Promise<void> {
+    await this.#db.write();
+  }
+}
+
+const open = new Map<string, Promise<Store>>();
+
+/** Opens (creating when absent) the store in `dataDir`; the same directory gives the same instance. */
+export function openStore(dataDir: string): Promise<Store> {
+  const dir = resolve(dataDir);
+  let store = open.get(dir);
+  if (!store) {
+    store = load(dir);
+    open.set(dir, store);
+    store.catch(() => open.delete(dir));
+  }
+  return store;
+}
+
+async function load(dir: string): Promise<Store> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new Error(`数据目录 ${dir} 无法创建：${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const file = join(dir, 'zwgk.json');
+  const db = new Low<StoreData>(new DataFile<StoreData>(file, { parse: JSON.parse, stringify: (d) => JSON.stringify(d) }), emptyData());
+  try {
+    await db.read();
+  } catch (err) {
+    throw new Error(`数据文件 ${file} 已损坏，无法读取（${(err as Error).message.split('\n')[0]}）`);
+  }
+  db.data = { ...emptyData(), ...db.data };
+  return new Store(dir, db);
+}
