@@ -12,6 +12,11 @@ export interface RuleContext {
   portalHosts: string[];
   /** The previous snapshot of this unit, when the store has one. */
   previous?: UnitSnapshot;
+  /**
+   * Per-unit column categories that win over the scheme's keyword map
+   * (column key `法规文件/规范性文件` → category id), e.g. from the units file.
+   */
+  columnOverrides?: Record<string, string>;
 }
 
 /** What a rule reports; the scoring engine turns it into a deduction. */
@@ -34,6 +39,8 @@ export interface Inconclusive {
   /** Chinese, why no conclusion could be drawn. */
   reason: string;
   column?: string;
+  /** Finding codes whose check could not be made; absent = every code of the rule. */
+  codes?: string[];
 }
 
 export interface RuleResult {
@@ -44,6 +51,11 @@ export interface RuleResult {
    * interpretation published in the year: scoring then gives it the average.
    */
   assessed: boolean;
+  /**
+   * Codes the unit has no matter for although the rule as a whole applies,
+   * e.g. `copied` when there is no earlier report to compare with.
+   */
+  unassessed?: string[];
 }
 
 export type Artifact = 'columns' | 'annual-report-articles' | 'interpretation-articles' | 'leader-articles' | 'link-checks';
