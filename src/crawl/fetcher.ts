@@ -104,9 +104,12 @@ const BINARY = /^(image|audio|video|font)\/|^application\/(pdf|msword|vnd\.|octe
 const RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 
 export function defaultUserAgent(contact?: string): string {
-  const ua = `zwgk-audit/${version} (+政务公开测评${contact ? `; ${contact}` : ''})`;
-  // HTTP header values are bytes: send the UTF-8 encoding (undici refuses characters above U+00FF).
-  return Buffer.from(ua, 'utf8').toString('latin1');
+  return `zwgk-audit/${version} (+政务公开测评${contact ? `; ${contact}` : ''})`;
+}
+
+/** HTTP header values are bytes: undici takes them as Latin-1, so hand it the UTF-8 encoding. */
+function headerBytes(value: string): string {
+  return Buffer.from(value, 'utf8').toString('latin1');
 }
 
 interface FollowRequest {
@@ -167,6 +170,7 @@ export class Fetcher {
   readonly #allowed: Set<string>;
   readonly #o: Required<Omit<FetcherOptions, 'allowedHosts' | 'contact' | 'cache' | 'dispatcher'>>;
   readonly #cache?: PageCache;
+  readonly #uaHeader: string;
   readonly #agent: Dispatcher;
   readonly #ownAgent: boolean;
   readonly #queues = new Map<string, PQueue>();
@@ -194,10 +198,12 @@ export class Fetcher {
       userAgent: options.userAgent ?? defaultUserAgent(options.contact),
     };
     this.#cache = options.cache;
+    this.#uaHeader = headerBytes(this.#o.userAgent);
     this.#ownAgent = !options.dispatcher;
     this.#agent = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: this.#o.perHost * 2 });
   }
 
+  /** The User-Agent as text (the browser encodes it itself). */
   get userAgent(): string {
     return this.#o.userAgent;
   }
@@ -505,7 +511,7 @@ export class Fetcher {
       const res = await request(url, {
         method,
         headers: {
-          'user-agent': this.#o.userAgent,
+          'user-agent': this.#uaHeader,
           accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,application/json;q=0.8,*/*;q=0.5',
           'accept-language': 'zh-CN,zh;q=0.9',
           'accept-encoding': 'gzip, deflate, br',
