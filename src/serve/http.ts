@@ -1,0 +1,303 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, resolve, sep } from 'node:path';
+import type { HistoryStore } from '../history/history-store.ts';
+import { canRead, CLEAR_SESSION_COOKIE, crossSiteReason, hasBearer, sessionCookie, tokenMatches, type AccessPolicy } from './auth.ts';
+import { overviewRows, renderError, renderLogin, renderOverview, renderUnitPage, unitTrend, type PageContext } from './dashboard.ts';
+import { AuditService, UnknownUnitError } from './service.ts';
+
+/**
+ * The dashboard and the HTTP API of DESIGN.md on node:http:
+ *   GET  /                          dashboard (HTML)          GET /units/<id>   one unit (HTML)
+ *   GET  /api/units                 every unit's latest result (report.json units[] entries + auditedAt, runId)
+ *   GET  /api/units/<id>            one unit's latest result with auditedAt
+ *   POST /api/units/<id>/audit      Bearer token → 202 {runId} | 409 {runId} | 401 | 404 | 403 cross-site
+ *   GET  /api/runs/<runId>          {state: running|done|failed, …progress, error}
+ *   GET  /api/status                schedule and runs in progress
+ *   GET  /runs/<runId>/<file>       report.html|xlsx|json|pdf (PDF printed on first request), units/<id>.html, evidence/…
+ *   GET  /login, /logout, any page with ?token=…  (cookie login when publicRead is off)
+ */
+
+export interface ServerOptions {
+  service: AuditService;
+  history: HistoryStore;
+  policy: AccessPolicy;
+  /** Prints report.html to PDF (src/report/pdf-report.ts in production). */
+  pdfWriter: (htmlFile: string, pdfFile: string) => Promise<void>;
+  log?: (line: string) => void;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.txt': 'text/plain; charset=utf-8',
+  '.pdf': 'application/pdf',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+/** Files of a run directory that may be served (evidence anywhere below evidence/). */
+const SERVABLE = /^(report\.(html|xlsx|json|pdf)|units\/[A-Za-z0-9_-]+\.html|evidence\/.+)$/;
+const RUN_ID = /^[A-Za-z0-9_-]+$/;
+
+const BASE_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const { service, history, policy } = opts;
+  const log = opts.log ?? (() => {});
+  const pdfJobs = new Map<string, Promise<void>>();
+
+  function send(res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
+    res.writeHead(status, { ...BASE_HEADERS, 'Content-Type': type, 'Cache-Control': 'no-store', ...extra });
+    res.end(res.req.method === 'HEAD' ? undefined : body);
+  }
+
+  function json(res: ServerResponse, status: number, body: unknown): void {
+    send(res, status, 'application/json; charset=utf-8', `${JSON.stringify(body)}\n`);
+  }
+
+  function page(res: ServerResponse, status: number, render: (ctx: PageContext) => string): void {
+    const nonce = randomBytes(16).toString('base64');
+    const ctx: PageContext = { nonce, actionsEnabled: Boolean(policy.token), loginRequired: !policy.publicRead };
+    send(res, status, 'text/html; charset=utf-8', render(ctx), {
+      'Content-Security-Policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+    });
+  }
+
+  function unitOr404(id: string) {
+    const unit = service.units().find((u) => u.id === id);
+    if (!unit) throw new HttpError(404, `单位编号 ${id} 不在单位名单中`);
+    return unit;
+  }
+
+  function latestJson(id: string) {
+    const latest = service.latest(id);
+    return latest && { ...latest.result, auditedAt: latest.auditedAt, runId: latest.runId };
+  }
+
+  async function serveRunFile(req: IncomingMessage, res: ServerResponse, runId: string, encodedRest: string): Promise<void> {
+    const run = RUN_ID.test(runId) ? service.record(runId) : undefined;
+    if (!run || run.pruned) throw new HttpError(404, '该次审计的报告不存在或已按保留策略删除');
+    const segments = encodedRest.split('/').map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return '';
+      }
+    });
+    // Every segment a plain name: no empty, dot, slash, backslash or NUL segment can reach the file system.
+    if (segments.some((s) => s === '' || s === '.' || s === '..' || /[/\\\0]/.test(s))) throw new HttpError(404, '文件不存在');
+    const rel = segments.join('/');
+    const type = CONTENT_TYPES[extname(rel).toLowerCase()];
+    if (!SERVABLE.test(rel) || !type) throw new HttpError(404, '文件不存在');
+    const root = resolve(run.outDir);
+    const file = resolve(root, rel);
+    if (!file.startsWith(root + sep)) throw new HttpError(404, '文件不存在');
+    if (rel === 'report.pdf' && !existsSync(file)) await printPdf(root);
+    if (!existsSync(file)) throw new HttpError(404, '文件不存在');
+    // A symlink inside the run directory must not lead outside it.
+    if (!realpathSync(file).startsWith(realpathSync(root) + sep) || !statSync(file).isFile()) throw new HttpError(404, '文件不存在');
+    const headers: Record<string, string> = { ...BASE_HEADERS, 'Content-Type': type, 'Content-Length': String(statSync(file).size), 'Cache-Control': 'private, max-age=300' };
+    if (type.startsWith('text/html')) {
+      // Reports embed crawled text: show them in an opaque sandbox, never with the dashboard's origin.
+      headers['Content-Security-Policy'] = "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
+    }
+    if (rel === 'report.xlsx' || rel === 'report.pdf') headers['Content-Disposition'] = `attachment; filename="zwgk-report-${run.id}${extname(rel)}"`;
+    res.writeHead(200, headers);
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file).pipe(res);
+  }
+
+  /** One print per run directory at a time; the PDF then stays beside the HTML as a cache. */
+  async function printPdf(root: string): Promise<void> {
+    const html = join(root, 'report.html');
+    if (!existsSync(html)) throw new HttpError(404, '该次审计没有 HTML 报告，无法生成 PDF');
+    let job = pdfJobs.get(root);
+    if (!job) {
+      job = opts.pdfWriter(html, join(root, 'report.pdf')).finally(() => pdfJobs.delete(root));
+      pdfJobs.set(root, job);
+    }
+    try {
+      await job;
+    } catch (err) {
+      throw new HttpError(500, `PDF 生成失败：${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+
+  function overviewPage(res: ServerResponse): void {
+    const data = history.data;
+    const lastFull = data.runs.findLast((r) => r.kind === 'full' && r.state !== 'running');
+    const lastDone = data.runs.findLast((r) => r.kind === 'full' && r.state === 'done');
+    const report = lastDone ? service.report(lastDone.outDir) : undefined;
+    const rows = overviewRows(service.units(), data, (id) => service.latest(id));
+    page(res, 200, (ctx) =>
+      renderOverview(
+        { rows, lastFull, nextRun: service.nextScheduledRun(), active: service.activeRuns(), schemeTitle: report?.schemeTitle ?? report?.scheme, asOf: report?.asOf },
+        ctx,
+      ),
+    );
+  }
+
+  function unitPage(res: ServerResponse, id: string): void {
+    const unit = unitOr404(id);
+    const latest = service.latest(id);
+    const run = latest && service.record(latest.runId);
+    const perUnit = run && existsSync(join(run.outDir, 'units', `${id}.html`)) ? `/runs/${run.id}/units/${id}.html` : run ? `/runs/${run.id}/report.html` : undefined;
+    page(res, 200, (ctx) =>
+      renderUnitPage(
+        {
+          unit,
+          latest,
+          state: history.data.units[id],
+          findings: history.data.findings[id] ?? [],
+          trend: unitTrend(history.data, id),
+          active: service.activeRuns().find((r) => r.kind === 'unit' && r.units[0] === id),
+          unitReport: perUnit,
+        },
+        ctx,
+      ),
+    );
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    const isApi = path.startsWith('/api/');
+
+    if (req.method === 'POST') {
+      const m = /^\/api\/units\/([^/]+)\/audit$/.exec(path);
+      if (!m) throw new HttpError(404, '没有这个接口');
+      const why = crossSiteReason(req);
+      if (why) {
+        log(`拒绝跨站请求 ${path}（${why}）`);
+        throw new HttpError(403, '拒绝跨站请求：只能从本系统页面或持有令牌的脚本发起操作');
+      }
+      if (!policy.token) throw new HttpError(401, '服务未配置操作令牌（ZWGK_TOKEN），无法执行操作');
+      if (!hasBearer(req, policy)) throw new HttpError(401, '需要有效的操作令牌（请求头 Authorization: Bearer <令牌>）');
+      const id = decodeURIComponent(m[1]!);
+      try {
+        const { runId, conflict } = service.startUnit(id);
+        if (conflict) return json(res, 409, { runId, error: '该单位已有审计正在进行或排队，请等待其完成' });
+        log(`单位 ${id} 的立即审计已受理（${runId}）`);
+        return json(res, 202, { runId });
+      } catch (err) {
+        if (err instanceof UnknownUnitError) throw new HttpError(404, err.message);
+        throw new HttpError(503, (err as Error).message);
+      }
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, '不支持的请求方法');
+
+    if (path === '/logout') {
+      res.writeHead(303, { ...BASE_HEADERS, 'Set-Cookie': CLEAR_SESSION_COOKIE, Location: policy.publicRead ? '/' : '/login' });
+      return void res.end();
+    }
+    if (!isApi && url.searchParams.has('token')) {
+      if (!tokenMatches(url.searchParams.get('token'), policy)) return page(res, 401, (ctx) => renderLogin(ctx, '令牌无效，请重新输入。'));
+      url.searchParams.delete('token');
+      const target = path === '/login' ? '/' : `${path}${url.search}`;
+      res.writeHead(303, { ...BASE_HEADERS, 'Set-Cookie': sessionCookie(policy), Location: target });
+      return void res.end();
+    }
+    if (path === '/login') return page(res, 200, (ctx) => renderLogin(ctx));
+    if (!canRead(req, policy)) {
+      if (isApi || path.startsWith('/runs/')) throw new HttpError(401, '需要有效的访问令牌（Authorization: Bearer <令牌>，或先在页面登录）');
+      return page(res, 401, (ctx) => renderLogin(ctx, policy.token ? undefined : '服务未配置访问令牌，且未开启公开查看（publicRead）。'));
+    }
+
+    if (path === '/' || path === '/index.html') return overviewPage(res);
+    let m = /^\/units\/([^/]+)$/.exec(path);
+    if (m) return unitPage(res, decodeURIComponent(m[1]!));
+    m = /^\/runs\/([^/]+)\/(.+)$/.exec(path);
+    if (m) return serveRunFile(req, res, m[1]!, m[2]!);
+
+    if (path === '/api/units') {
+      return json(
+        res,
+        200,
+        service
+          .units()
+          .map((u) => latestJson(u.id))
+          .filter(Boolean),
+      );
+    }
+    m = /^\/api\/units\/([^/]+)$/.exec(path);
+    if (m) {
+      const unit = unitOr404(decodeURIComponent(m[1]!));
+      const latest = latestJson(unit.id);
+      if (!latest) throw new HttpError(404, `单位 ${unit.id}（${unit.name}）尚无审计结果`);
+      return json(res, 200, latest);
+    }
+    m = /^\/api\/runs\/([^/]+)$/.exec(path);
+    if (m) {
+      const run = service.getRun(decodeURIComponent(m[1]!));
+      if (!run) throw new HttpError(404, '没有这次审计');
+      return json(res, 200, run);
+    }
+    if (path === '/api/status') {
+      const next = service.nextScheduledRun();
+      const lastFull = history.data.runs.findLast((r) => r.kind === 'full');
+      return json(res, 200, { nextRun: next?.toISOString() ?? null, active: service.activeRuns(), lastFull: lastFull ? service.getRun(lastFull.id) : null });
+    }
+    throw new HttpError(404, '页面不存在');
+  }
+
+  return (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const status = err instanceof HttpError ? err.status : 500;
+      const message = err instanceof HttpError ? err.message : `服务器内部错误：${(err as Error).message?.split('\n')[0] ?? String(err)}`;
+      if (status === 500) log(message);
+      if (res.headersSent) return void res.destroy();
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (path.startsWith('/api/') || path.startsWith('/runs/')) return json(res, status, { error: message });
+      page(res, status, (ctx) => renderError(ctx, message));
+    });
+  };
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startDashboardServer(opts: ServerOptions & { host: string; port: number }): Promise<RunningServer> {
+  const server = createServer(createDashboardHandler(opts));
+  server.requestTimeout = 60_000;
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', fail);
+      ok();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    server,
+    url: `http://${host}:${addr.port}`,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeIdleConnections();
+      }),
+  };
+}

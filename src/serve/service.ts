@@ -1,0 +1,417 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, lstatSync, rmSync, statSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { TZDate } from '@date-fns/tz';
+import { format } from 'date-fns';
+import type { AuditOptions, AuditOutcome, AuditProgress } from '../audit/pipeline.ts';
+import type { HistoryStore } from '../history/history-store.ts';
+import type { RunKind, RunRecord, RunTrigger, RunStateName } from '../history/model.ts';
+import { beginRun, completeRun, failRun, interruptRunning, trimRuns } from '../history/record.ts';
+import type { CategoryRules, WarningSettings } from '../history/warnings.ts';
+import type { AuditReport, UnitResult } from '../scoring/result.ts';
+import type { Unit } from '../store/snapshot.ts';
+import { nowIso, TIME_ZONE, todayInShanghai } from '../time/shanghai.ts';
+import { readUnitsCsv } from '../units/units-csv.ts';
+import type { Scheduler } from './scheduler.ts';
+
+/**
+ * Runs audits for `zwgk serve`: the nightly full run and on-demand audits of
+ * one unit, one at a time (the crawler's store has one owner per process and
+ * two crawls of the same portal at once would be impolite). On-demand audits
+ * go ahead of a waiting full run; a second full run is never queued.
+ */
+
+export type AuditRunner = (opts: AuditOptions) => Promise<AuditOutcome>;
+
+export interface ServiceSettings {
+  unitsFile: string;
+  dataDir: string;
+  /** Where each run's report directory goes (`<reportsDir>/<runId>`). */
+  reportsDir: string;
+  concurrency: number;
+  schemeFile?: string;
+  overridesFile?: string;
+  screenshots: boolean;
+  warnings: WarningSettings;
+  retention: { runs: number; maxEvidenceMb: number; historyRuns: number };
+}
+
+export interface ServiceDeps {
+  history: HistoryStore;
+  runner: AuditRunner;
+  /** Column categories of the scheme, for the stale warnings. */
+  rules: CategoryRules;
+  clock?: () => Date;
+  log?: (line: string) => void;
+}
+
+/** What GET /api/runs/<id> answers. */
+export interface RunView {
+  runId: string;
+  kind: RunKind;
+  trigger: RunTrigger;
+  units: string[];
+  asOf: string;
+  state: RunStateName;
+  /** Waiting for the audit before it to finish. */
+  queued: boolean;
+  phase?: AuditProgress['phase'];
+  unitsDone?: number;
+  unitsTotal?: number;
+  pages?: number;
+  errors?: number;
+  unitId?: string;
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  error?: string;
+  results?: RunRecord['results'];
+}
+
+export interface LatestResult {
+  result: UnitResult;
+  auditedAt: string;
+  runId: string;
+}
+
+export class UnknownUnitError extends Error {
+  override name = 'UnknownUnitError';
+}
+
+interface Job {
+  id: string;
+  kind: RunKind;
+  trigger: RunTrigger;
+  units: string[];
+  asOf: string;
+  outDir: string;
+  state: RunStateName;
+  queued: boolean;
+  progress?: AuditProgress;
+  startedAt?: string;
+  finishedAt?: string;
+  error?: string;
+  controller: AbortController;
+  settled: Promise<void>;
+  settle: () => void;
+}
+
+/** How long an aborted audit may take to wind down before shutdown stops waiting. */
+const ABORT_WAIT_MS = 15_000;
+
+export class AuditService {
+  private readonly clock: () => Date;
+  private readonly log: (line: string) => void;
+  private readonly jobs = new Map<string, Job>();
+  private readonly queue: Job[] = [];
+  private active: Job | null = null;
+  private closing = false;
+  private scheduler: Scheduler | null = null;
+  private readonly reports = new Map<string, AuditReport>();
+  private unitsCache: { mtimeMs: number; units: Unit[] } | null = null;
+
+  constructor(
+    readonly settings: ServiceSettings,
+    private readonly deps: ServiceDeps,
+  ) {
+    this.clock = deps.clock ?? (() => new Date());
+    this.log = deps.log ?? (() => {});
+  }
+
+  /** Marks runs a previous process left unfinished; call once at start. */
+  async recoverInterrupted(): Promise<void> {
+    let n = 0;
+    await this.deps.history.update((d) => {
+      n = interruptRunning(d, this.now(), '服务中断（进程退出或重启），本次审计未完成');
+    });
+    if (n > 0) this.log(`发现 ${n} 个未完成的审计记录，已标记为失败`);
+  }
+
+  /** The units file, re-read when it changes, so a new unit needs no restart. */
+  units(): Unit[] {
+    const mtimeMs = statSync(this.settings.unitsFile).mtimeMs;
+    if (this.unitsCache?.mtimeMs !== mtimeMs) this.unitsCache = { mtimeMs, units: readUnitsCsv(this.settings.unitsFile) };
+    return this.unitsCache.units;
+  }
+
+  startSchedule(scheduler: Scheduler): void {
+    this.scheduler = scheduler;
+    scheduler.start(() => {
+      const run = this.startFull('schedule');
+      if (!run) this.log('定时审计跳过：上一次全量审计仍在进行或排队中');
+    });
+  }
+
+  nextScheduledRun(): Date | null {
+    return this.scheduler?.nextRun() ?? null;
+  }
+
+  /** Queues a full audit of every unit; null when one is already running or waiting. */
+  startFull(trigger: RunTrigger): { runId: string } | null {
+    if (this.closing) return null;
+    const pending = [...this.queue, this.active].some((j) => j?.kind === 'full');
+    if (pending) return null;
+    const job = this.enqueue('full', trigger, []);
+    return { runId: job.id };
+  }
+
+  /** Queues an on-demand audit of one unit, or names the one already running or waiting for it. */
+  startUnit(unitId: string): { runId: string; conflict: boolean } {
+    if (!this.units().some((u) => u.id === unitId)) throw new UnknownUnitError(`单位编号 ${unitId} 不在单位名单中`);
+    const existing = [this.active, ...this.queue].find((j) => j?.kind === 'unit' && j.units[0] === unitId);
+    if (existing) return { runId: existing.id, conflict: true };
+    if (this.closing) throw new Error('服务正在关闭，不再接受新的审计');
+    return { runId: this.enqueue('unit', 'manual', [unitId]).id, conflict: false };
+  }
+
+  getRun(runId: string): RunView | undefined {
+    const job = this.jobs.get(runId);
+    if (job) {
+      const p = job.progress;
+      return {
+        runId: job.id,
+        kind: job.kind,
+        trigger: job.trigger,
+        units: job.units,
+        asOf: job.asOf,
+        state: job.state,
+        queued: job.queued,
+        ...(p && { phase: p.phase, unitsDone: p.unitsDone, unitsTotal: p.unitsTotal, pages: p.pages, errors: p.errors, unitId: p.unitId, message: p.message }),
+        startedAt: job.startedAt,
+        finishedAt: job.finishedAt,
+        error: job.error,
+        results: this.record(runId)?.results,
+      };
+    }
+    const run = this.record(runId);
+    if (!run) return undefined;
+    return {
+      runId: run.id,
+      kind: run.kind,
+      trigger: run.trigger,
+      units: run.units,
+      asOf: run.asOf,
+      state: run.state,
+      queued: false,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      error: run.error,
+      results: run.results,
+    };
+  }
+
+  /** Runs waiting or running now, oldest first. */
+  activeRuns(): RunView[] {
+    return [this.active, ...this.queue].filter((j): j is Job => j !== null).map((j) => this.getRun(j.id)!);
+  }
+
+  record(runId: string): RunRecord | undefined {
+    return this.deps.history.data.runs.find((r) => r.id === runId);
+  }
+
+  /** One unit's latest audited result (from its run's report.json), or undefined before its first audit. */
+  latest(unitId: string): LatestResult | undefined {
+    const state = this.deps.history.data.units[unitId];
+    const run = state?.latestRunId ? this.record(state.latestRunId) : undefined;
+    if (!run || !state?.auditedAt) return undefined;
+    const result = this.report(run.outDir)?.units.find((u) => u.id === unitId);
+    return result && { result, auditedAt: state.auditedAt, runId: run.id };
+  }
+
+  /** report.json of a run directory (cached; undefined when gone). */
+  report(outDir: string): AuditReport | undefined {
+    const cached = this.reports.get(outDir);
+    if (cached) return cached;
+    const file = join(outDir, 'report.json');
+    if (!existsSync(file)) return undefined;
+    const report = JSON.parse(readFileSync(file, 'utf8')) as AuditReport;
+    this.reports.set(outDir, report);
+    return report;
+  }
+
+  /** Resolves when nothing is running or waiting. */
+  async idle(): Promise<void> {
+    while (this.active || this.queue.length > 0) await (this.active ?? this.queue[0])!.settled;
+  }
+
+  /**
+   * Stops the schedule, drops waiting runs, lets the running audit finish
+   * within `graceMs`, then aborts it through its AbortSignal.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.closing = true;
+    this.scheduler?.stop();
+    for (const job of this.queue.splice(0)) {
+      job.state = 'failed';
+      job.queued = false;
+      job.error = '服务关闭，排队中的审计已取消';
+      job.settle();
+    }
+    const job = this.active;
+    if (!job) return;
+    if (!(await settlesWithin(job.settled, graceMs))) {
+      this.log(`审计 ${job.id} 未在 ${Math.round(graceMs / 1000)} 秒内结束，正在中止`);
+      job.controller.abort(new Error('服务关闭'));
+      if (!(await settlesWithin(job.settled, ABORT_WAIT_MS))) this.log(`审计 ${job.id} 中止后仍未结束，放弃等待`);
+    }
+  }
+
+  private enqueue(kind: RunKind, trigger: RunTrigger, units: string[]): Job {
+    const now = this.clock();
+    const stamp = format(new TZDate(now.getTime(), TIME_ZONE), 'yyyyMMdd-HHmmss');
+    const id = `${stamp}-${kind === 'full' ? 'all' : units[0]}-${randomBytes(3).toString('hex')}`;
+    let settle!: () => void;
+    const settled = new Promise<void>((r) => (settle = r));
+    const job: Job = {
+      id,
+      kind,
+      trigger,
+      units,
+      asOf: todayInShanghai(now),
+      outDir: join(resolve(this.settings.reportsDir), id),
+      state: 'running',
+      queued: true,
+      controller: new AbortController(),
+      settled,
+      settle,
+    };
+    this.jobs.set(id, job);
+    // On-demand audits are short and someone is waiting for them: they go before a waiting full run.
+    const at = kind === 'unit' ? this.queue.findIndex((j) => j.kind === 'full') : -1;
+    if (at === -1) this.queue.push(job);
+    else this.queue.splice(at, 0, job);
+    this.log(`审计 ${id} 已加入队列（${kind === 'full' ? '全部单位' : `单位 ${units[0]}`}，${trigger === 'schedule' ? '定时' : '手动'}）`);
+    queueMicrotask(() => this.pump());
+    return job;
+  }
+
+  private pump(): void {
+    if (this.active || this.closing) return;
+    const job = this.queue.shift();
+    if (!job) return;
+    this.active = job;
+    void this.execute(job).finally(() => {
+      this.active = null;
+      job.settle();
+      this.pump();
+    });
+  }
+
+  private async execute(job: Job): Promise<void> {
+    job.queued = false;
+    job.startedAt = this.now();
+    const { settings } = this;
+    try {
+      await this.deps.history.update((d) => {
+        beginRun(d, { id: job.id, kind: job.kind, trigger: job.trigger, units: job.units, asOf: job.asOf, startedAt: job.startedAt!, outDir: job.outDir });
+      });
+      job.controller.signal.throwIfAborted();
+      const outcome = await this.deps.runner({
+        unitsFile: settings.unitsFile,
+        only: job.kind === 'unit' ? job.units : undefined,
+        asOf: job.asOf,
+        dataDir: settings.dataDir,
+        outDir: job.outDir,
+        concurrency: settings.concurrency,
+        schemeFile: settings.schemeFile,
+        overridesFile: settings.overridesFile,
+        screenshots: settings.screenshots,
+        formats: ['json', 'html', 'xlsx'],
+        onProgress: (p) => {
+          job.progress = p;
+        },
+        signal: job.controller.signal,
+      });
+      // An audit cut short by shutdown may still return, with units it never reached: do not record that as a result.
+      if (job.controller.signal.aborted) throw new Error('aborted');
+      this.reports.set(job.outDir, outcome.report);
+      job.finishedAt = this.now();
+      await this.deps.history.update((d) => {
+        completeRun(d, job.id, job.finishedAt!, outcome, settings.warnings, this.deps.rules);
+        trimRuns(d, settings.retention.historyRuns);
+      });
+      job.state = 'done';
+      this.log(`审计 ${job.id} 完成（${outcome.report.units.length} 个单位）`);
+    } catch (err) {
+      job.finishedAt = this.now();
+      job.error = job.controller.signal.aborted ? '服务关闭，审计已中止' : `审计失败：${(err as Error)?.message?.split('\n')[0] ?? String(err)}`;
+      job.state = 'failed';
+      this.log(`审计 ${job.id} 失败：${job.error}`);
+      try {
+        await this.deps.history.update((d) => {
+          if (d.runs.some((r) => r.id === job.id)) failRun(d, job.id, job.finishedAt!, job.error!);
+        });
+      } catch (writeErr) {
+        this.log(`无法写入历史记录：${(writeErr as Error).message}`);
+      }
+      return;
+    }
+    try {
+      await this.prune();
+    } catch (err) {
+      this.log(`清理旧报告目录失败：${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Retention: keeps the report directories of the newest N runs, then removes
+   * the oldest until all together fit the size bound. A directory that holds a
+   * unit's latest result or the latest full report is never removed.
+   */
+  private async prune(): Promise<void> {
+    const { runs, maxEvidenceMb } = this.settings.retention;
+    const data = this.deps.history.data;
+    const root = resolve(this.settings.reportsDir) + sep;
+    const keep = new Set<string>();
+    for (const state of Object.values(data.units)) {
+      const run = state.latestRunId ? this.record(state.latestRunId) : undefined;
+      if (run) keep.add(run.outDir);
+    }
+    const lastFull = data.runs.findLast((r) => r.kind === 'full' && r.state === 'done');
+    if (lastFull) keep.add(lastFull.outDir);
+    const present = data.runs.filter((r) => r.state !== 'running' && !r.pruned && r.outDir.startsWith(root) && existsSync(r.outDir));
+    const newest = new Set(present.slice(-runs));
+    const doomed = present.filter((r) => !newest.has(r) && !keep.has(r.outDir));
+    const sizes = new Map(present.map((r) => [r, dirBytes(r.outDir)]));
+    let total = present.filter((r) => !doomed.includes(r)).reduce((sum, r) => sum + sizes.get(r)!, 0);
+    for (const r of present) {
+      if (total <= maxEvidenceMb * 1024 * 1024) break;
+      if (doomed.includes(r) || keep.has(r.outDir)) continue;
+      doomed.push(r);
+      total -= sizes.get(r)!;
+    }
+    if (doomed.length === 0) return;
+    for (const r of doomed) {
+      rmSync(r.outDir, { recursive: true, force: true });
+      this.reports.delete(r.outDir);
+    }
+    await this.deps.history.update((d) => {
+      for (const r of d.runs) if (doomed.some((x) => x.id === r.id)) r.pruned = true;
+    });
+    this.log(`按保留策略删除了 ${doomed.length} 个旧报告目录`);
+  }
+
+  private now(): string {
+    return nowIso(this.clock());
+  }
+}
+
+function settlesWithin(p: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((res) => {
+    const timer = setTimeout(() => res(false), ms);
+    void p.then(() => {
+      clearTimeout(timer);
+      res(true);
+    });
+  });
+}
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) total += dirBytes(path);
+    else if (entry.isFile()) total += lstatSync(path).size;
+  }
+  return total;
+}
