@@ -16,7 +16,7 @@ import {
 } from '../report/format.ts';
 import type { Finding, UnitResult } from '../scoring/result.ts';
 import type { Unit } from '../store/snapshot.ts';
-import { html, type Markup } from './markup.ts';
+import { html, type Markup } from '../report/markup.ts';
 import type { LatestResult, RunView } from './service.ts';
 import { scoreChart, sparkline, type ChartPoint } from './svg.ts';
 

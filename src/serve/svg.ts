@@ -1,4 +1,4 @@
-import { html, type Markup } from './markup.ts';
+import { html, type Markup } from '../report/markup.ts';
 
 /** Inline SVG charts for the dashboard (no chart library, no network). */
 

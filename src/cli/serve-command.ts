@@ -1,0 +1,141 @@
+import { join, resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { DEFAULT_SCHEME } from '../audit/pipeline.ts';
+import { HistoryStore } from '../history/history-store.ts';
+import { loadScheme } from '../scheme/scheme.ts';
+import { loadServeConfig, type ServeConfig } from '../serve/config.ts';
+import { startDashboardServer, type RunningServer } from '../serve/http.ts';
+import { realPdfWriter, realRunner } from '../serve/runner.ts';
+import { cronScheduler } from '../serve/scheduler.ts';
+import { AuditService, type AuditRunner } from '../serve/service.ts';
+import { nowIso } from '../time/shanghai.ts';
+import { readUnitsCsv } from '../units/units-csv.ts';
+import { parseConcurrency } from './options.ts';
+
+interface ServeFlags {
+  units?: string;
+  host?: string;
+  port?: number;
+  config?: string;
+  data?: string;
+  concurrency?: number;
+}
+
+export interface ServeHandle {
+  url: string;
+  service: AuditService;
+  /** Stops accepting requests and the schedule, lets a running audit finish within the grace period. */
+  stop(): Promise<void>;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('--port 须为 0 到 65535 之间的整数');
+  return n;
+}
+
+function log(line: string): void {
+  process.stderr.write(`[${nowIso().slice(0, 19).replace('T', ' ')}] ${line}\n`);
+}
+
+/**
+ * Everything `zwgk serve` does, minus signal handling: resolve settings
+ * (flags > environment > config file > defaults), open history, start the
+ * schedule and the dashboard. Throws one Chinese line on bad input.
+ */
+export async function startServe(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env, runner: AuditRunner = realRunner): Promise<ServeHandle> {
+  const config: ServeConfig = loadServeConfig(flags.config);
+  const unitsFile = flags.units ?? config.unitsFile;
+  if (!unitsFile) throw new Error('未指定单位名单：请使用 --units <csv>，或在配置文件中设置 unitsFile');
+  readUnitsCsv(unitsFile);
+  const token = env.ZWGK_TOKEN || config.token;
+  if (env.ZWGK_TOKEN && env.ZWGK_TOKEN.length < 8) throw new Error('环境变量 ZWGK_TOKEN 太短：令牌至少 8 个字符');
+  if (!token && !config.publicRead) {
+    throw new Error('未配置访问令牌：请设置环境变量 ZWGK_TOKEN 或配置文件中的 token（只想公开查看可设置 publicRead: true）');
+  }
+  const dataDir = resolve(flags.data ?? env.ZWGK_DATA_DIR ?? config.dataDir ?? './data');
+  const scheme = loadScheme(config.schemeFile ?? DEFAULT_SCHEME);
+
+  const history = await HistoryStore.open(dataDir);
+  const service = new AuditService(
+    {
+      unitsFile: resolve(unitsFile),
+      dataDir,
+      reportsDir: join(dataDir, 'reports'),
+      concurrency: flags.concurrency ?? config.politeness.concurrency,
+      schemeFile: config.schemeFile,
+      overridesFile: config.overridesFile,
+      screenshots: config.screenshots,
+      warnings: config.warnings,
+      retention: config.retention,
+    },
+    { history, runner, rules: scheme, log },
+  );
+  await service.recoverInterrupted();
+
+  let server: RunningServer;
+  const host = flags.host ?? config.host;
+  const port = flags.port ?? config.port;
+  try {
+    server = await startDashboardServer({ service, history, policy: { token, publicRead: config.publicRead }, pdfWriter: realPdfWriter, log, host, port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? '端口已被占用' : code === 'EADDRNOTAVAIL' ? '本机没有这个地址' : code === 'EACCES' ? '没有权限' : (err as Error).message;
+    throw new Error(`无法在 ${host}:${port} 上监听：${why}`);
+  }
+  service.startSchedule(cronScheduler(config.schedule, config.timezone));
+
+  const next = service.nextScheduledRun();
+  log(`zwgk serve 已启动：${server.url}（数据目录 ${dataDir}）`);
+  log(`定时审计：${config.schedule}（${config.timezone}），下次 ${next ? nowIso(next).slice(0, 16).replace('T', ' ') : '—'}`);
+  if (!token) log('未配置操作令牌：仪表盘只读，立即审计等操作已停用');
+  if (config.publicRead && !/^(127\.|::1$|localhost$)/.test(host)) log(`注意：publicRead 已开启且监听 ${host}，任何能访问该地址的人都可查看审计结果`);
+
+  return {
+    url: server.url,
+    service,
+    async stop() {
+      await server.close();
+      await service.shutdown(config.shutdownGraceSeconds * 1000);
+    },
+  };
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('常驻服务：按计划定时审计全部单位，保存历史，提供仪表盘和 HTTP 接口')
+    .option('--units <csv>', '单位名单 CSV（也可在配置文件中设置 unitsFile）')
+    .option('--host <addr>', '监听地址（默认 127.0.0.1）')
+    .option('--port <n>', '端口（默认 8080）', parsePort)
+    .option('--config <file>', '配置文件（YAML 或 JSON，见 docs/serve.md）')
+    .option('--data <dir>', '数据目录（默认 ./data 或环境变量 ZWGK_DATA_DIR）')
+    .option('--concurrency <n>', '每个站点同时请求数（默认 2）', parseConcurrency)
+    .action(async (flags: ServeFlags) => {
+      const handle = await startServe(flags);
+      await new Promise<void>((done) => {
+        let stopping = false;
+        const onSignal = (signal: string) => {
+          if (stopping) {
+            log(`再次收到 ${signal}，立即退出`);
+            process.exit(130);
+          }
+          stopping = true;
+          log(`收到 ${signal}，正在关闭：不再接受请求，等待进行中的审计结束…`);
+          handle.stop().then(
+            () => {
+              log('已关闭');
+              done();
+            },
+            (err: Error) => {
+              log(`关闭时出错：${err.message}`);
+              process.exitCode = 1;
+              done();
+            },
+          );
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      });
+    });
+}
