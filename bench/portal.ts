@@ -131,6 +131,8 @@ export class SyntheticPortal {
   readonly opts: Required<Omit<PortalOptions, 'styleOf'>> & Pick<PortalOptions, 'styleOf'>;
   readonly units: PortalUnit[] = [];
   private readonly columns: Column[][] = [];
+  /** Script-rendered columns by their platform code (`col10104`), for the list APIs. */
+  private readonly byCode = new Map<string, Column>();
   private server: Server | null = null;
   private origin = '';
   private cache = new Map<string, Served>();
@@ -170,6 +172,7 @@ export class SyntheticPortal {
         });
       }
       this.columns.push(cols);
+      if (style !== 'static') for (const col of cols) this.byCode.set(col.code, col);
     }
   }
 
@@ -290,16 +293,18 @@ export class SyntheticPortal {
     }
     this.active++;
     try {
+      const form = req.method === 'POST' ? new URLSearchParams(await readBody(req)) : null;
       if (this.opts.latencyMs > 0) await sleep(this.opts.latencyMs);
-      this.respond(req, res);
+      this.respond(req, res, form);
     } finally {
       this.active--;
       this.waiting.shift()?.();
     }
   }
 
-  private respond(req: IncomingMessage, res: ServerResponse): void {
+  private respond(req: IncomingMessage, res: ServerResponse, form: URLSearchParams | null): void {
     const url = new URL(req.url ?? '/', this.origin);
+    for (const [k, v] of form ?? []) url.searchParams.append(k, v);
     const path = url.pathname;
     const fromBrowser = req.headers['x-bench-js'] !== undefined;
     const c = this.counters;
@@ -317,7 +322,7 @@ export class SyntheticPortal {
     } else if (path === '/' || path === '/index.html') {
       kind = 'home';
       served = this.page('/index.html');
-    } else if (path === '/api/jpage/dataproxy' || path === '/api/opaque') {
+    } else if (path === '/queryList' || path === '/api/opaque') {
       kind = 'endpoint';
       const out = this.endpoint(path, url.searchParams, fromBrowser);
       if (out) {
@@ -375,28 +380,37 @@ export class SyntheticPortal {
     return { kind: 'article', unit, column };
   }
 
+  /**
+   * `/queryList`: the 集约化 (开普云 UCAP) list API — form fields `current`,
+   * `pageSize`, `channelCode[]`; answer `{data:{results:[{source:{title,
+   * pubDate (epoch ms), urls:'{"pc":…}', topStatus}}], total}}`.
+   * `/api/opaque`: a list API of no known platform, for the script-only pages.
+   */
   private endpoint(path: string, q: URLSearchParams, fromBrowser: boolean): object | null {
-    const code = path === '/api/opaque' ? q.get('k') : q.get('channelCode');
-    const unitId = q.get('unitid') ?? q.get('u');
-    const u = this.units.findIndex((x) => x.id === unitId);
-    const col = this.columns[u]?.find((x) => x.code === code);
-    if (!col) return null;
-    const unit = this.units[u]!;
-    const perPage = Number(q.get('perPage') ?? q.get('n') ?? this.opts.itemsPerPage) || this.opts.itemsPerPage;
-    const current = Math.max(1, Number(q.get('current') ?? q.get('p') ?? 1) || 1);
+    const opaque = path === '/api/opaque';
+    const found = this.byCode.get((opaque ? q.get('k') : q.get('channelCode[]') ?? q.get('channelCode')) ?? '');
+    if (!found) return null;
+    const unit = this.units[found.unit]!;
+    const col = found;
+    const perPage = Number((opaque ? q.get('n') : q.get('pageSize')) ?? this.opts.itemsPerPage) || this.opts.itemsPerPage;
+    const current = Math.max(1, Number((opaque ? q.get('p') : q.get('current')) ?? 1) || 1);
     const counter = columnCounter(this.counters, `${unit.id}/${col.code}`);
     counter.requests++;
     (fromBrowser ? counter.browserPages : counter.endpointPages).add(current - 1);
     const total = col.base + col.extra;
     const items = this.items(unit, col, (current - 1) * perPage, perPage);
     const base = `${this.origin}${this.columnBase(unit, col)}`;
+    if (opaque) return { rows: items.map((it) => ({ t: it.title, h: `${base}${it.path}`, d: it.date })), n: total };
     return {
       success: true,
-      total,
-      current,
-      perPage,
-      pageCount: Math.ceil(total / perPage),
-      data: items.map((it) => ({ title: it.title, pcUrl: `${base}${it.path}`, pubDate: `${it.date} 09:30:00`, id: it.id })),
+      data: {
+        total,
+        current,
+        pageSize: perPage,
+        results: items.map((it) => ({
+          source: { title: it.title, pubDate: Date.parse(`${it.date}T09:30:00+08:00`), urls: JSON.stringify({ pc: `${base}${it.path}` }), topStatus: 0, id: it.id },
+        })),
+      },
     };
   }
 
@@ -687,24 +701,26 @@ ${body}
  */
 const UTILS_JS = `
 function loadPageData(params, id) {
-  var q = 'unitid=' + encodeURIComponent(params.unitid) + '&webSiteCode=' + params.webSiteCode[0] +
-    '&channelCode=' + params.channelCode[0] + '&perPage=' + params.perPage + '&current=' + params.current;
-  fetch('/api/jpage/dataproxy?' + q, { headers: { 'x-bench-js': '1' } }).then(function (r) { return r.json(); }).then(function (res) {
-    var html = '<ul class="List_list">' + res.data.map(function (d) {
-      return '<li><a href="' + d.pcUrl + '" target="_blank" title="' + d.title + '">' + d.title + '</a><span class="list_span">' + d.pubDate.slice(0, 10) + '</span></li>';
-    }).join('') + '</ul>';
-    var pager = '<div class="jp-pager">';
-    for (var p = 1; p <= res.pageCount; p++) pager += '<a href="javascript:;" data-page="' + p + '">' + p + '</a>';
-    document.getElementById(id).innerHTML = html + pager + '</div>';
-  });
+  var body = 'current=' + params.current + '&pageSize=' + params.perPage + '&webSiteCode%5B%5D=' + params.webSiteCode[0] +
+    '&channelCode%5B%5D=' + params.channelCode[0] + '&sort=sortNum&order=desc';
+  fetch('/queryList', { method: 'POST', body: body, headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8', 'x-bench-js': '1' } })
+    .then(function (r) { return r.json(); }).then(function (res) {
+      var html = '<ul class="List_list">' + res.data.results.map(function (r) {
+        var d = r.source, day = new Date(d.pubDate + 8 * 3600000).toISOString().slice(0, 10);
+        return '<li><a href="' + JSON.parse(d.urls).pc + '" target="_blank" title="' + d.title + '">' + d.title + '</a><span class="list_span">' + day + '</span></li>';
+      }).join('') + '</ul>';
+      var pager = '<div class="jp-pager">', pages = Math.ceil(res.data.total / params.perPage);
+      for (var p = 1; p <= pages; p++) pager += '<a href="javascript:;" data-page="' + p + '">' + p + '</a>';
+      document.getElementById(id).innerHTML = html + pager + '</div>';
+    });
 }
 `;
 
 const RENDER_JS = `
 function renderList(k, u, n, listId, pagerId) {
   fetch('/api/opaque?k=' + k + '&u=' + u + '&n=' + n + '&p=1', { headers: { 'x-bench-js': '1' } }).then(function (r) { return r.json(); }).then(function (res) {
-    document.getElementById(listId).innerHTML = res.data.map(function (d) {
-      return '<li><a href="' + d.pcUrl + '" title="' + d.title + '">' + d.title + '</a><span class="date">' + d.pubDate.slice(0, 10) + '</span></li>';
+    document.getElementById(listId).innerHTML = res.rows.map(function (d) {
+      return '<li><a href="' + d.h + '" title="' + d.t + '">' + d.t + '</a><span class="date">' + d.d + '</span></li>';
     }).join('');
   });
 }
@@ -759,6 +775,15 @@ function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
 }
 
 function sleep(ms: number): Promise<void> {

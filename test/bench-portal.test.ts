@@ -67,13 +67,17 @@ describe('bench synthetic portal', () => {
     const html = await (await fetch(new URL('col/col10201/index.html', unit.url))).text();
     expect(html).toContain("loadPageData(params, 'u003')");
     expect(html).not.toMatch(/t\d{8}_\d+\.html/);
-    const page2 = (await (await get(`/api/jpage/dataproxy?unitid=${unit.id}&channelCode=col10201&perPage=20&current=2`)).json()) as {
-      data: { title: string; pubDate: string }[];
-      pageCount: number;
-    };
-    expect(page2.data).toHaveLength(20);
-    expect(page2.pageCount).toBe(Math.ceil(portal.itemCounts()[`${unit.id}/col10201`]! / 20));
-    await (await get(`/api/jpage/dataproxy?unitid=${unit.id}&channelCode=col10201&perPage=20&current=1`, { 'x-bench-js': '1' })).arrayBuffer();
+    const query = (current: number, headers: Record<string, string> = {}) =>
+      fetch(new URL('/queryList', portal.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({ current: String(current), pageSize: '20', 'webSiteCode[]': 'yfxzf', 'channelCode[]': 'col10201' }),
+      });
+    const page2 = (await (await query(2)).json()) as { data: { total: number; results: { source: { title: string; pubDate: number; urls: string } }[] } };
+    expect(page2.data.results).toHaveLength(20);
+    expect(page2.data.total).toBe(portal.itemCounts()[`${unit.id}/col10201`]);
+    expect(JSON.parse(page2.data.results[0]!.source.urls).pc).toMatch(/\/xxgk\/u003\/col\/col10201\/\d{6}\/t\d{8}_\d+\.html$/);
+    await (await query(1, { 'x-bench-js': '1' })).arrayBuffer();
     const c = portal.counters.byColumn.get(`${unit.id}/col10201`)!;
     expect([...c.endpointPages]).toEqual([1]);
     expect([...c.browserPages]).toEqual([0]);
