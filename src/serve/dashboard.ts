@@ -264,6 +264,7 @@ export function renderUnitPage(m: UnitModel, ctx: PageContext): string {
   const resolved = m.findings.filter((r) => r.resolvedAt).slice(-20).reverse();
   const warnings = m.state?.warnings;
   const staleByColumn = new Map(warnings?.stale.map((w) => [w.column, w]));
+  const findingsByColumn = new Map(active.filter((f) => f.column).map((f) => [f.column!, f]));
   const findingTable = (list: Finding[]) =>
     html`<table class="find"><thead><tr><th>指标</th><th class="num">扣分</th><th>问题</th><th>首次发现</th><th>佐证截图</th></tr></thead>
     <tbody>${list.map((f) => findingRow(f, m.latest!.runId, open.get(findingKey(f))))}</tbody></table>`;
@@ -298,9 +299,11 @@ ${u?.inconclusive.length ? html`<section class="panel"><h2>无法判定的检查
   )}</tbody></table></section>` : ''}
 <section class="panel"><h2>栏目与预警</h2>
   ${m.state?.columns.length ? html`<p class="muted">栏目数据来自 ${fmtInstant(m.state.columnsAt)} 的抓取。</p>
-  <table class="cols"><thead><tr><th>栏目</th><th>类别</th><th>最新信息日期</th><th class="num">条数</th><th>读取</th><th>预警</th></tr></thead><tbody>${m.state.columns.map((c) => {
+  <table class="cols"><thead><tr><th>栏目</th><th>类别</th><th>最新信息日期</th><th class="num">条数</th><th>读取</th><th>问题/预警</th></tr></thead><tbody>${m.state.columns.map((c) => {
     const w = staleByColumn.get(c.key);
-    return html`<tr${w ? html` class="warn-row"` : ''}><td>${extLink(c.url, c.key)}</td><td>${label(CATEGORY_LABEL, c.category)}</td><td>${c.newest ?? html`<span class="muted">无信息</span>`}</td><td class="num">${c.items}</td><td>${label(COLUMN_STATUS_LABEL, c.status)}</td><td>${w ? html`<span class="tag t-partial">${w.daysLeft} 天后超期</span>` : ''}</td></tr>`;
+    const f = findingsByColumn.get(c.key);
+    const note = f ? html`<span class="tag t-bad">${codeLabel(f)}</span>` : w ? html`<span class="tag t-partial">${w.daysLeft} 天后超期</span>` : '';
+    return html`<tr${w ? html` class="warn-row"` : ''}><td>${extLink(c.url, c.key)}</td><td>${label(CATEGORY_LABEL, c.category)}</td><td>${c.newest ?? html`<span class="muted">无信息</span>`}</td><td class="num">${c.items}</td><td>${label(COLUMN_STATUS_LABEL, c.status)}</td><td>${note}</td></tr>`;
   })}</tbody></table>` : html`<p class="muted">尚无栏目数据。</p>`}
   ${warnings?.stale.length ? html`<h3>即将超期的栏目（${warnings.stale.length}）</h3><ul class="warn-list">${warnings.stale.map((w) => html`<li>${w.message}</li>`)}</ul>` : ''}
   ${warnings?.backdated.length ? html`<h3>疑似补发/倒签的信息（${warnings.backdated.length}）</h3><p class="muted">以下信息首次被抓取到时，其标注日期已早于首次发现日期较多天，请人工核实；不作扣分。</p>
@@ -457,7 +460,7 @@ tbody tr:hover{background:#f9fbfd}
 .ext{word-break:break-all}
 .warn-row td{background:#fffaf0}
 .warn-list{margin:0;padding-left:18px}
-.chart{max-width:100%}.chart .grid line{stroke:#e9edf2}.chart text{font-size:11px;fill:#7b8794}.chart .pt circle{fill:#2f5d8a;stroke:#fff;stroke-width:1.5}
+.chart{display:block;max-width:100%;height:auto}.chart .grid line{stroke:#e9edf2}.chart text{font-size:11px;fill:#7b8794}.chart .pt circle{fill:#2f5d8a;stroke:#fff;stroke-width:1.5}
 .alert{background:#fde2e2;color:#8a1c1c;padding:8px 12px;border-radius:4px}
 .login{max-width:460px;margin:60px auto}.login form{display:flex;gap:8px}.login input{flex:1;padding:6px 10px;border:1px solid #c3ccd6;border-radius:4px}
 .foot{text-align:center;color:#9aa5b1;font-size:12px;padding:10px 0 24px}

@@ -30,7 +30,7 @@ export function sparkline(values: readonly number[], width = 112, height = 28): 
   return html`<svg class="spark" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="近 ${values.length} 次得分：${values.join('、')}"><title>近 ${values.length} 次得分：${values.join('、')}</title><polyline fill="none" stroke="#9fb3c8" stroke-width="1.5" points="${points}"/><circle cx="${f(x(last))}" cy="${f(y(values[last]!))}" r="2.8" fill="${color}"/></svg>`;
 }
 
-export function scoreChart(points: readonly ChartPoint[], width = 760, height = 220): Markup {
+export function scoreChart(points: readonly ChartPoint[], width = 1120, height = 200): Markup {
   if (points.length === 0) return html`<p class="muted">暂无历史得分。</p>`;
   const left = 40;
   const right = 16;
@@ -46,7 +46,7 @@ export function scoreChart(points: readonly ChartPoint[], width = 760, height = 
   const every = Math.max(1, Math.ceil(points.length / 8));
   const labelled = points.map((_, i) => i % every === 0 || i === points.length - 1);
   const path = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${f(x(i))},${f(y(p.value))}`).join(' ');
-  return html`<svg class="chart" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="得分变化">
+  return html`<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="得分变化">
 <g class="grid">${ticks.map((t) => html`<line x1="${left}" x2="${width - right}" y1="${f(y(t))}" y2="${f(y(t))}"/><text x="${left - 6}" y="${f(y(t) + 4)}" text-anchor="end">${t}</text>`)}</g>
 <path d="${path}" fill="none" stroke="#2f5d8a" stroke-width="2"/>
 ${points.map(
