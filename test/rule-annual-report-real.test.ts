@@ -20,7 +20,7 @@ function reportText(file: string): string {
   if (file.endsWith('.txt')) return archivedText(raw).body;
   const $ = cheerio.load(raw);
   const editor = $('div.TRS_Editor');
-  return (editor.length ? editor : $.root()).text();
+  return editor.length ? editor.text() : $.root().text();
 }
 
 const textFiles = () => (skip ? [] : readdirSync(resolve(REALPAGES, DIR)).filter((f) => f.endsWith('.txt')).sort());

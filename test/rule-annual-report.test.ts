@@ -1,32 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { missingParts, reportYearOfTitle, run } from '../rules/annual-report.ts';
 import type { ArticleSnapshot, ColumnSnapshot, ListItem } from '../src/store/snapshot.ts';
-import { article, column, ctx, item, PORTAL, scheme, snapshot, unit } from './helpers/snapshot-factory.ts';
+import { article, column, ctx, INTRO, item, PARTS, PROSE_2018, PROSE_2019, reportBody as body, scheme, snapshot, unit } from './helpers/snapshot-factory.ts';
 
 const S = () => scheme().settings['annual-report'];
-
-const INTRO =
-  '本报告包括总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、政府信息公开行政复议、行政诉讼情况、存在的主要问题及改进情况和其他需要报告的事项等六个部分。';
-const PARTS = {
-  active: '二、主动公开政府信息情况 第二十条第（一）项 信息内容 本年新制作数量 本年新公开数量 对外公开总数量 规章 0 0 0 规范性文件 3 3 41',
-  requests: '三、收到和处理政府信息公开申请情况 申请人情况 自然人 法人或其他组织 总计 一、本年新收政府信息公开申请数量 4 0 4',
-  review: '四、政府信息公开行政复议、行政诉讼情况 行政复议 行政诉讼 结果维持 结果纠正 其他结果 尚未审结 总计 0 0 0 0 0',
-  problems: '五、存在的主要问题及改进情况 一是主动公开的深度不够；二是解读形式单一。下一步将加强培训，改进解读形式。',
-};
-
-/** Two bodies of prose that share nothing (the 2019 and the 2018 report of a unit that rewrites). */
-const PROSE_2019 =
-  '2019年，县教育体育局围绕义务教育均衡发展和校园安全两项重点，公开学区划分方案、招生政策和校车线路调整信息，' +
-  '在局门户栏目开设营养改善计划专题，逐月发布食堂食材采购结果，同时对全县四十三所中小学的收费项目进行集中公示，' +
-  '组织校长和财务人员学习新修订条例，建立信息发布前的保密审查和三级审核机制，家长来电咨询明显减少，社会反映良好。';
-const PROSE_2018 =
-  '2018年，本局把政务公开与机构改革结合起来，先后调整公开工作领导小组和联络员，重新梳理权责清单一百余项，' +
-  '对体育场馆免费开放时段、全民健身器材布点和青少年足球特色学校名单进行了专题发布，' +
-  '并通过局长信箱受理群众来信，对高考报名和中考体育考试的问题逐一答复，全年未发生泄密事件。';
-
-function body(year: number, prose: string, parts: (keyof typeof PARTS)[] = ['active', 'requests', 'review', 'problems']): string {
-  return [`${year}年县教育体育局政府信息公开工作年度报告`, INTRO, `一、总体情况 ${prose}`, ...parts.map((p) => PARTS[p])].join(' ');
-}
 
 /** A column holding reports, each with its article, plus a 通知公告 column. */
 function unitWith(reports: { title: string; date: string | null; text?: string; fetched?: boolean; published?: string | null }[], colOver: Partial<ColumnSnapshot> = {}) {

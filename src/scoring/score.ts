@@ -1,0 +1,247 @@
+import { allRules } from '../../rules/index.ts';
+import type { RawFinding, RuleResult } from '../../rules/types.ts';
+import type { Scheme, SchemeIndicator } from '../scheme/scheme.ts';
+import type { Unit, UnitSnapshot } from '../store/snapshot.ts';
+import { summarizeColumns } from './evaluate.ts';
+import type { Override } from './overrides.ts';
+import type { Finding, InconclusiveCheck, IndicatorScore, UnitResult } from './result.ts';
+
+export { evaluateUnit, summarizeColumns } from './evaluate.ts';
+
+type Results = Map<string, RuleResult> | Record<string, RuleResult>;
+
+/** One judged unit: its snapshot (status, columns and crawl time are taken from it), or the unit and status alone. */
+export type ScoreInput =
+  | { snapshot: UnitSnapshot; results: Results; columns?: UnitResult['columns'] }
+  | {
+      unit: Unit;
+      snapshotStatus: UnitResult['status'];
+      results: Results;
+      columns?: UnitResult['columns'];
+      crawledAt?: string;
+    };
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+interface Work {
+  unit: Unit;
+  status: UnitResult['status'];
+  table: string;
+  results: Map<string, RuleResult>;
+  findings: Finding[];
+  /** Raw finding → its scored finding, for charging. */
+  byRaw: Map<RawFinding, Finding>;
+  indicators: IndicatorScore[];
+  input: ScoreInput;
+}
+
+/**
+ * Applies the scheme to judged units: per-finding deductions, caps, the jump,
+ * averages for units not assessed (per table), floor at 0, the weight, the
+ * ranking. Pure: the same inputs always give the same result.
+ *
+ * Which findings carry a capped deduction: within an indicator, findings are
+ * ordered by the position of their code in the indicator's `codes`, then by
+ * address and column; earlier ones carry it, the rest show 0. The jump's
+ * points are spread over the findings in that order in whole points.
+ */
+export function scoreUnits(inputs: readonly ScoreInput[], scheme: Scheme, overrides: readonly Override[] = []): UnitResult[] {
+  const work = inputs.map((input) => prepare(input, scheme, overrides));
+  for (const w of work) {
+    for (const indicator of scheme.indicators) {
+      const score = scoreIndicator(w, indicator, scheme);
+      if (score) w.indicators.push(score);
+    }
+  }
+  fillAverages(work);
+
+  const results = work.map((w): UnitResult => {
+    const deducted = w.indicators.reduce((sum, i) => sum + i.deducted, 0);
+    const score = Math.max(0, round2(scheme.base - deducted));
+    const input = w.input;
+    const snapshot = 'snapshot' in input ? input.snapshot : undefined;
+    const columns = input.columns ?? (snapshot ? summarizeColumns(snapshot, { scheme }) : undefined);
+    const crawledAt = snapshot ? snapshot.finishedAt : 'crawledAt' in input ? input.crawledAt : undefined;
+    return {
+      id: w.unit.id,
+      name: w.unit.name,
+      type: w.unit.type,
+      status: w.status,
+      score,
+      weighted: round2(score * scheme.weight),
+      findings: w.findings,
+      inconclusive: inconclusiveOf(w),
+      indicators: w.indicators,
+      table: w.table,
+      url: w.unit.url,
+      ...(crawledAt ? { crawledAt } : {}),
+      ...(columns ? { columns } : {}),
+    };
+  });
+  rank(results);
+  return results;
+}
+
+function prepare(input: ScoreInput, scheme: Scheme, overrides: readonly Override[]): Work {
+  const unit = 'snapshot' in input ? input.snapshot.unit : input.unit;
+  const status = 'snapshot' in input ? input.snapshot.status : input.snapshotStatus;
+  const results = input.results instanceof Map ? input.results : new Map(Object.entries(input.results));
+  const findings: Finding[] = [];
+  const byRaw = new Map<RawFinding, Finding>();
+  if (status !== 'unreachable') {
+    for (const [ruleId, result] of orderedResults(results)) {
+      for (const raw of result.findings) {
+        const finding = toFinding(raw, ruleId, scheme, overrides.filter((o) => o.unit === unit.id));
+        findings.push(finding);
+        byRaw.set(raw, finding);
+      }
+    }
+  }
+  return { unit, status, table: scheme.tables[unit.type], results, findings, byRaw, indicators: [], input };
+}
+
+/** Rules in their registry order, then any others. */
+function orderedResults(results: Map<string, RuleResult>): [string, RuleResult][] {
+  const order = allRules.map((r) => r.meta.id);
+  const pos = (id: string) => (order.includes(id) ? order.indexOf(id) : order.length);
+  return [...results].sort(([a], [b]) => pos(a) - pos(b));
+}
+
+function toFinding(raw: RawFinding, ruleId: string, scheme: Scheme, overrides: readonly Override[]): Finding {
+  const indicator =
+    scheme.indicators.find((i) => i.rule === ruleId && i.codes.includes(raw.code))?.name ??
+    allRules.find((r) => r.meta.id === ruleId)?.meta.indicator ??
+    ruleId;
+  const override = overrides.find(
+    (o) => o.rule === ruleId && (o.code === undefined || o.code === raw.code) && o.url.trim() === raw.url.trim(),
+  );
+  return {
+    rule: ruleId,
+    code: raw.code,
+    indicator,
+    deduction: 0,
+    message: raw.message,
+    url: raw.url,
+    ...(raw.column !== undefined ? { column: raw.column } : {}),
+    evidence: { ...raw.observed, ...(raw.highlight !== undefined ? { highlight: raw.highlight } : {}) },
+    ...(override ? { review: { decision: override.decision, reason: override.reason } } : {}),
+  };
+}
+
+function amount(d: number | 'all', points: number): number {
+  return d === 'all' ? points : d;
+}
+
+function scoreIndicator(w: Work, ind: SchemeIndicator, scheme: Scheme): IndicatorScore | null {
+  const points = ind.points[w.unit.type];
+  if (points <= 0) return null;
+  const base = { key: ind.key, name: ind.name, points };
+  if (w.status === 'unreachable') return { ...base, deducted: 0, assessed: false, state: 'unreachable' };
+  const result = w.results.get(ind.rule);
+  if (!result) return { ...base, deducted: 0, assessed: true, state: 'inconclusive' };
+
+  const raws = result.findings.filter((f) => ind.codes.includes(f.code));
+  const charged = raws
+    .map((raw) => w.byRaw.get(raw)!)
+    .filter((f) => f.review?.decision !== 'waived')
+    .sort(
+      (a, b) =>
+        ind.codes.indexOf(a.code) - ind.codes.indexOf(b.code) ||
+        a.url.localeCompare(b.url) ||
+        (a.column ?? '').localeCompare(b.column ?? ''),
+    );
+  const unassessed = result.unassessed ?? [];
+  if (!result.assessed || (raws.length === 0 && ind.codes.some((c) => unassessed.includes(c)))) {
+    return { ...base, deducted: 0, assessed: false, state: 'not-assessed' };
+  }
+
+  const cap = Math.min(points, ind.cap?.[w.unit.type] ?? points);
+  const jumped = ind.jump !== undefined && charged.length > ind.jump.moreThan;
+  const shares = jumped
+    ? spread(Math.min(cap, amount(ind.jump!.deduct, points)), charged.length)
+    : capped(charged.map((f) => amount(perFinding(ind, f.code), points)), cap);
+  const shared = scheme.indicators.filter((i) => i.rule === ind.rule && i.points[w.unit.type] > 0);
+  charged.forEach((f, i) => {
+    const share = shares[i]!;
+    f.deduction = round2(f.deduction + share);
+    if (shared.filter((o) => o.codes.includes(f.code)).length > 1) {
+      f.charges = [...(f.charges ?? []), { key: ind.key, indicator: ind.name, deduction: share }];
+    }
+    if (jumped) f.deductionNote = `名下超过${ind.jump!.moreThan}个栏目未更新，“${ind.name}”直接扣${round2(shares.reduce((a, b) => a + b, 0))}分，分摊到各栏目`;
+    else if (share < amount(perFinding(ind, f.code), points)) f.deductionNote = `“${ind.name}”最多扣${cap}分，已扣满`;
+  });
+
+  const deducted = round2(shares.reduce((a, b) => a + b, 0));
+  const covered = result.inconclusive.some((i) => !i.codes || i.codes.some((c) => ind.codes.includes(c)));
+  const state = charged.length === 0 && raws.length === 0 && covered ? 'inconclusive' : 'assessed';
+  return { ...base, deducted, assessed: true, state };
+}
+
+function perFinding(ind: SchemeIndicator, code: string): number | 'all' {
+  return typeof ind.perFinding === 'object' ? ind.perFinding[code]! : ind.perFinding;
+}
+
+/** Sequential: each finding takes its deduction until the cap is used up. */
+function capped(wanted: number[], cap: number): number[] {
+  let left = cap;
+  return wanted.map((x) => {
+    const take = Math.min(x, left);
+    left = round2(left - take);
+    return take;
+  });
+}
+
+/** A total spread over n findings in whole points (3,3,2,2 for 10 over 4); a fractional rest goes to the first. */
+function spread(total: number, n: number): number[] {
+  const whole = Math.floor(total);
+  const shares = Array.from({ length: n }, (_, i) => Math.floor(whole / n) + (i < whole % n ? 1 : 0));
+  shares[0] = round2(shares[0]! + total - whole);
+  return shares;
+}
+
+/** 未有相关指标的得平均分: not-assessed units get the average deduction of the assessed units of their table. */
+function fillAverages(work: Work[]): void {
+  const groups = new Map<string, number[]>();
+  for (const w of work) {
+    for (const i of w.indicators) {
+      if (i.state !== 'assessed') continue;
+      const key = `${w.table}\u0000${i.key}`;
+      groups.set(key, [...(groups.get(key) ?? []), i.deducted]);
+    }
+  }
+  for (const w of work) {
+    for (const i of w.indicators) {
+      if (i.state !== 'not-assessed') continue;
+      const values = groups.get(`${w.table}\u0000${i.key}`) ?? [];
+      i.deducted = values.length ? round2(values.reduce((a, b) => a + b, 0) / values.length) : 0;
+    }
+  }
+}
+
+function inconclusiveOf(w: Work): InconclusiveCheck[] {
+  const out: InconclusiveCheck[] = [];
+  for (const [, result] of orderedResults(w.results)) {
+    for (const i of result.inconclusive) {
+      out.push({
+        rule: i.rule,
+        url: i.url,
+        reason: i.reason,
+        ...(i.column !== undefined ? { column: i.column } : {}),
+        ...(i.codes ? { codes: i.codes } : {}),
+      });
+    }
+  }
+  if (w.status === 'unreachable' && out.length === 0) {
+    out.push({ rule: 'crawl', url: w.unit.url, reason: '单位信息公开首页无法访问，本次未作判断、未扣分' });
+  }
+  return out;
+}
+
+/** Competition ranking by score over reachable units; unreachable units share the rank after them. */
+function rank(results: UnitResult[]): void {
+  const reachable = results.filter((u) => u.status !== 'unreachable').sort((a, b) => b.score - a.score);
+  reachable.forEach((u, i) => {
+    u.rank = i > 0 && u.score === reachable[i - 1]!.score ? reachable[i - 1]!.rank! : i + 1;
+  });
+  for (const u of results) if (u.status === 'unreachable') u.rank = reachable.length + 1;
+}
