@@ -294,9 +294,14 @@ export async function startDashboardServer(opts: ServerOptions & { host: string;
   return {
     server,
     url: `http://${host}:${addr.port}`,
+    // Stop accepting; requests in flight get a moment to finish, then their connections are cut.
     close: () =>
       new Promise<void>((ok) => {
-        server.close(() => ok());
+        const force = setTimeout(() => server.closeAllConnections(), 1000);
+        server.close(() => {
+          clearTimeout(force);
+          ok();
+        });
         server.closeIdleConnections();
       }),
   };
