@@ -48,8 +48,8 @@ function patterns(s: Settings): Patterns {
     persons: [
       // 副局长 张三, 组长：林兴禧
       new RegExp(`${title}\\s*[:：]?\\s*(${NAME})${after}`, 'gu'),
-      // 张三（副局长）, 沈福泉 区国资局副局长
-      new RegExp(`${before}(${NAME})\\s*(?:同志)?\\s*[,，(（]?\\s*\\p{Script=Han}{0,8}?${title}`, 'gu'),
+      // 张三（副局长）, 沈福泉 区国资局副局长, 胡晓军：县人力资源和社会保障局党组成员、副局长
+      new RegExp(`${before}(${NAME})\\s*(?:同志)?\\s*[:：,，(（]?\\s*[^。；;:：]{0,20}?${title}`, 'gu'),
       // 张三同志负责…, 由张三分管… (not 由张三同志具体承办: a clerk, not the leader)
       new RegExp(`${before}(${NAME})\\s*(?:同志(?!具体)|(?=${verbs}))`, 'gu'),
     ],
@@ -146,7 +146,7 @@ export function run(snapshot: UnitSnapshot, ctx: RuleContext): RuleResult {
 
   const where = leaderColumns[0];
   const allText = articles.map((a) => normalizeText(a.text)).join('。');
-  const mainOnly = /主要负责人\s*[:：]/u.test(allText);
+  const mainOnly = /主要负责人/u.test(allText);
   const officeOnly = /办公室[^。]{0,60}(政务公开|政府信息公开)/u.test(allText);
   findings.push({
     rule: meta.id,

@@ -149,6 +149,9 @@ describe('annual-report: incomplete (条例第五十条)', () => {
     // 行政复议 alone is not the part; 问题 without any 改进 is not the part
     expect(only('行政复议数 0')).toContain('review');
     expect(only('存在的主要问题：人员不足')).toContain('problems');
+    // a passing mention in another section is not the section
+    expect(only('（二）依申请公开方面。全年未发生因依申请公开引发的行政复议和行政诉讼。')).toContain('review');
+    expect(only('（三）政府信息管理方面。集中整改断链和栏目空白问题，改进发布流程。')).toContain('problems');
     // full-width and spaced text
     expect(only('四、政府信息公开行政复议、 行政 诉讼情况')).not.toContain('review');
   });

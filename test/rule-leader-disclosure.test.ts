@@ -26,12 +26,19 @@ describe('leader-disclosure: phrasings that name the leader', () => {
     '工作 分管领导 责任科室 政务公开 李四（副镇长） 党政办',
     '成立政务公开工作领导小组 组 长：欧阳明 镇长 副组长：周 平 副镇长',
     '经研究成立局政务公开领导小组，组长：林兴禧 局党组成员 副局长',
+    '胡晓军：县人力资源和社会保障局党组成员、副局长，负责办公室、就业促进股工作，负责政府信息公开工作。',
+    '副场长 王晓东：负责林业、生态保护、安全生产工作，分管政务公开工作。',
+    '党委委员、副镇长 程俊：负责党政综合办公室、财政所工作，分管政务公开、信访工作。',
+    '决定对政务公开工作领导小组成员进行调整。组\u3000长：刘建明（党组成员、副主任）',
+    '工作事项 分管领导 责任单位 政府全面工作 熊立新（党委副书记、镇长） 党政综合办公室 政务公开 李春燕（党委委员、副镇长） 党政综合办公室',
   ];
   it.each(yes)('%s', (text) => expect(named(text)).toBe(true));
 
   it('the nearest person to the duty is the one reported', () => {
     expect(findLeaderMention('局长：王五 副局长：张三（分管政务公开）', S())!.phrase).toContain('张三');
     expect(findLeaderMention('成立政务公开工作领导小组 组长：周平', S())).toEqual({ phrase: '组长:周平', how: 'group' });
+    const table = '工作事项 分管领导 责任单位 政府全面工作 熊立新（党委副书记、镇长） 党政综合办公室 政务公开 李春燕（党委委员、副镇长） 党政综合办公室';
+    expect(findLeaderMention(table, S())).toMatchObject({ how: 'table', phrase: expect.stringContaining('李春燕') });
   });
 });
 
@@ -44,6 +51,9 @@ describe('leader-disclosure: near misses that do not name the leader', () => {
     '分管政务公开工作的领导同志要高度重视',
     '局长：王五 主持全面工作。',
     '成立安全生产工作领导小组 组长：王五',
+    '党委书记：王建军，主持镇党委全面工作。主要负责人联系电话：0795-2771035。镇党政综合办公室负责政务公开日常工作。',
+    '调整充实政务公开工作领导小组，明确一名负责同志分管政务公开工作，办公室具体承办。',
+    '局长：周明亮，主持局全面工作。副局长：彭海燕，负责法治督察、普法与依法治理工作。',
   ];
   it.each(no)('%s', (text) => expect(named(text)).toBe(false));
 });
