@@ -17,6 +17,8 @@ export interface DiscoveredColumn {
   hidden?: boolean;
   /** True when the node has child columns (a group heading; its own list may or may not exist). */
   hasChildren?: boolean;
+  /** True when the tree links straight to a document (e.g. 机构职能 → one article), not to a list page. */
+  isArticle?: boolean;
 }
 
 /** A list that is filled by a recognisable platform endpoint instead of static markup. */

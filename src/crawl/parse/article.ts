@@ -1,0 +1,375 @@
+/**
+ * Article pages: title, dates, source, 文号, body text, headings and body links.
+ *
+ * Dates and source come from the labelled lines a reader sees (发布日期/发布时间/
+ * 时间：, 成文日期, 信息来源/来源/发布机构, 文号/发文字号). When the visible text and
+ * a `<meta>` disagree, the visible text wins: it is what the office sees and
+ * what a screenshot shows. Meta tags (`PubDate`, `firstpublishedtime`,
+ * `ContentSource`) are the fallback; page-generation stamps (`HtmlGenerateTime`,
+ * `Maketime`, `页面生成时间`) are never read, and neither are `alt` attributes
+ * or HTML comments (a commented-out 成文日期 does not exist).
+ */
+import type { CheerioAPI } from 'cheerio';
+import type { LinkRef } from '../../store/snapshot.ts';
+import type { ParsedArticle } from './types.ts';
+import { parseDateHit } from './dates.ts';
+import {
+  blockText, CHROME_WORD_RE, compactCjk, descendants, documentBase, elementChildren, inChrome, inlineText, isBlockTag, isElement,
+  isInvisibleTag, linkTarget, loadHtml, metaContent, normalizeSpace, type AnyNode, type Element,
+} from './dom.ts';
+
+// ---------------------------------------------------------------- body
+
+const BODY_SELECTORS = [
+  '#UCAP-CONTENT', '.TRS_Editor', '.trs_editor_view', '#zoom', '#Zoom', '.article-content', '.article_content',
+  '.articleContent', '#article-content', '#articleContent', '.pages_content', '.art_con', '.news_content',
+  '.detail-content', '.detail_content', '.xl_content', '.con_text', '.main-txt', '.content_text', '.wzy_content',
+  '#zw', '.zw', '.bt_content', '#content', 'article',
+];
+
+interface TextStats {
+  text: number;
+  link: number;
+}
+
+/** Visible character counts per element (no whitespace), with the share inside links. */
+function textStats(root: AnyNode): Map<AnyNode, TextStats> {
+  const stats = new Map<AnyNode, TextStats>();
+  const visit = (node: AnyNode, inLink: boolean): TextStats => {
+    if (node.type === 'text') {
+      const n = node.data.replace(/\s|\u00a0|\u3000/g, '').length;
+      return { text: n, link: inLink ? n : 0 };
+    }
+    if (node.type === 'root') {
+      const s: TextStats = { text: 0, link: 0 };
+      for (const c of node.children) {
+        const r = visit(c, false);
+        s.text += r.text;
+        s.link += r.link;
+      }
+      stats.set(node, s);
+      return s;
+    }
+    if (!isElement(node) || isInvisibleTag(node.name)) return { text: 0, link: 0 };
+    const s: TextStats = { text: 0, link: 0 };
+    for (const c of node.children) {
+      const r = visit(c, inLink || node.name === 'a');
+      s.text += r.text;
+      s.link += r.link;
+    }
+    stats.set(node, s);
+    return s;
+  };
+  visit(root, false);
+  return stats;
+}
+
+function depthOf(el: AnyNode): number {
+  let d = 0;
+  for (let p = el.parent; p; p = p.parent) d++;
+  return d;
+}
+
+const FALLBACK_TAGS = /^(div|td|article|section|main|body)$/;
+
+/** The element holding the article body (the whole document when nothing narrower holds most of the text). */
+function findBody($: CheerioAPI, root: AnyNode, stats: Map<AnyNode, TextStats>): AnyNode {
+  const size = (el: AnyNode) => stats.get(el)?.text ?? 0;
+  const own = (el: AnyNode) => {
+    const s = stats.get(el);
+    return s ? s.text - s.link : 0;
+  };
+  const candidates: Element[] = [];
+  // Hanweb marks the body with <!--ZJEG_RSS.content.begin--> … end comments.
+  for (const el of descendants(root)) {
+    if (el.children.some((c) => c.type === 'comment' && /ZJEG_RSS\.content\.begin/.test(c.data))) candidates.push(el);
+  }
+  for (const sel of BODY_SELECTORS) for (const el of $(sel).get()) if (isElement(el)) candidates.push(el);
+  // A known body container counts all its text, links included (a body may be just a link to the original).
+  let best: Element | null = null;
+  for (const el of candidates) {
+    if (inChrome(el)) continue;
+    if (!best || size(el) > size(best) * 1.1 || (size(el) >= size(best) * 0.9 && isInside(el, best))) best = el;
+  }
+  if (best && size(best) >= 20) return best;
+  // Otherwise the deepest block holding most of the page's running (non-link) text.
+  const blocks: AnyNode[] = [root];
+  for (const [el, s] of stats) {
+    if (isElement(el) && FALLBACK_TAGS.test(el.name) && s.link <= 0.5 * s.text && !inChrome(el)) blocks.push(el);
+  }
+  const max = Math.max(...blocks.map(own));
+  let pick: AnyNode = root;
+  for (const el of blocks) if (own(el) >= 0.8 * max && depthOf(el) > depthOf(pick)) pick = el;
+  return pick;
+}
+
+function isInside(inner: AnyNode, outer: AnyNode): boolean {
+  for (let p = inner.parent; p; p = p.parent) if (p === outer) return true;
+  return false;
+}
+
+// ---------------------------------------------------------------- labelled fields
+
+type Field = 'published' | 'publishedWeak' | 'written' | 'source1' | 'source2' | 'source3' | 'doc' | 'title' | 'stop';
+
+const LABELS: Record<string, Field> = {
+  发布日期: 'published', 发布时间: 'published', 公开日期: 'published', 发文时间: 'published', 发表时间: 'published',
+  发布于: 'published', 上网时间: 'published', 时间: 'publishedWeak', 日期: 'publishedWeak',
+  成文日期: 'written', 成文时间: 'written', 发文日期: 'written', 印发日期: 'written', 制发日期: 'written', 签发日期: 'written',
+  信息来源: 'source1', 来源: 'source2', 文章来源: 'source1', 来源单位: 'source1', 发布机构: 'source3', 发布单位: 'source3',
+  发布部门: 'source3', 发文机关: 'source3', 发文单位: 'source3',
+  文号: 'doc', 发文字号: 'doc', 发文文号: 'doc', 文件编号: 'doc', 文件字号: 'doc',
+  标题: 'title', 名称: 'title', 文件名称: 'title',
+  浏览次数: 'stop', 点击数: 'stop', 点击量: 'stop', 访问量: 'stop', 阅读次数: 'stop', 浏览量: 'stop', 作者: 'stop',
+  责任编辑: 'stop', 编辑: 'stop', 字号: 'stop', 字体: 'stop', 索引号: 'stop', 主题分类: 'stop', 有效性: 'stop',
+  主题词: 'stop', 分类: 'stop', 体裁分类: 'stop', 组配分类: 'stop', 生效日期: 'stop', 废止日期: 'stop', 有效期: 'stop',
+};
+const KNOWN = Object.keys(LABELS).sort((a, b) => b.length - a.length);
+const LABEL_RE = /([\u4e00-\u9fa5]{2,6})\s*[:：]/g;
+const NONE_RE = /^(无|暂无|空|-+|—+|\/|／|null|none)$/i;
+
+type Found = Partial<Record<Field, string>>;
+
+/** Labelled values in text lines, first occurrence of each label kind wins. */
+function labelledFields(text: string): Found {
+  const found: Found = {};
+  for (const raw of text.split('\n')) {
+    const line = compactCjk(raw);
+    const marks: Array<{ at: number; end: number; field: Field | null }> = [];
+    for (const m of line.matchAll(LABEL_RE)) {
+      const word = m[1]!;
+      // A label glued to the value before it (`省发改委发布时间：`): take the known label at the end.
+      const known = KNOWN.find((k) => word.endsWith(k));
+      const at = known ? m.index + word.length - known.length : m.index;
+      marks.push({ at, end: m.index + m[0].length, field: known ? LABELS[known]! : null });
+    }
+    for (let i = 0; i < marks.length; i++) {
+      const mk = marks[i]!;
+      if (!mk.field || mk.field === 'stop' || found[mk.field] !== undefined) continue;
+      const value = line.slice(mk.end, marks[i + 1]?.at ?? line.length).replace(/[|｜丨【[(（]*$/, '').trim();
+      if (value) found[mk.field] = value;
+      else if (mk.field === 'doc') found.doc = '';
+    }
+  }
+  return found;
+}
+
+function dateOf(value: string | undefined): string | null {
+  if (!value) return null;
+  const hit = parseDateHit(value);
+  return hit && hit.kind === 'full' ? hit.date : null;
+}
+
+function cleanSource(value: string | undefined): string | null {
+  if (!value) return null;
+  const v = normalizeSpace(value.replace(/[【[].*$/, '')).slice(0, 60);
+  return v && !NONE_RE.test(v) ? v : null;
+}
+
+/** Result of label scanning: visible fields, each falling back to the next source. */
+interface Fields {
+  published: string | null;
+  written: string | null;
+  source: string | null;
+  docNumber: string | null | undefined;
+  title: string | null;
+}
+
+function fieldsFrom(found: Found): Fields {
+  const doc = found.doc;
+  return {
+    published: dateOf(found.published) ?? dateOf(found.publishedWeak),
+    written: dateOf(found.written),
+    source: cleanSource(found.source1) ?? cleanSource(found.source2) ?? cleanSource(found.source3),
+    // '' or 无 means the page says there is none; undefined means it does not say.
+    docNumber: doc === undefined ? undefined : NONE_RE.test(doc.trim()) || !doc.trim() ? null : doc.trim().slice(0, 60),
+    title: found.title ? normalizeSpace(found.title) : null,
+  };
+}
+
+const PUBLISHED_META = ['PubDate', 'pubdate', 'publishdate', 'firstpublishedtime', 'article:published_time', 'dc.date', 'dcterms.created', 'publishtime'];
+const SOURCE_META = ['ContentSource', 'source', 'dc.source'];
+/** 文号 as a line of its own at the top of a document: 宜府发〔2020〕12号. */
+const DOC_NUMBER_RE = /^[\u4e00-\u9fa5]{1,12}[〔［\[(（]\s*(?:19|20)\d{2}\s*[〕］\])）]\s*\d{1,5}\s*号$/;
+
+// ---------------------------------------------------------------- title
+
+function titleFromTitleTag(t: string): string {
+  const parts = normalizeSpace(t).split(/\s+[-–—|]+\s+|_+|\s*\|\s*|——/).map((p) => p.trim()).filter(Boolean);
+  return parts.sort((a, b) => b.length - a.length)[0] ?? '';
+}
+
+function findTitle($: CheerioAPI, labelled: string | null): string {
+  const meta = metaContent($, 'ArticleTitle');
+  if (meta) return compactCjk(meta);
+  const pageTitle = normalizeSpace($('title').first().text());
+  const squash = (s: string) => s.replace(/\s+/g, '');
+  const candidates: string[] = [];
+  $('h1, h2, h3, [class*="title"], [class*="Title"], [id*="title"]').each((_, el) => {
+    if (inChrome(el)) return;
+    const t = inlineText(el);
+    if (t.length >= 4 && t.length <= 120 && !descendants(el).some((d) => isBlockTag(d.name) && inlineText(d).length > 120)) candidates.push(t);
+  });
+  const inTitle = candidates.filter((c) => pageTitle && squash(pageTitle).includes(squash(c))).sort((a, b) => b.length - a.length);
+  if (inTitle[0]) return inTitle[0];
+  if (labelled) return labelled;
+  if (pageTitle) return titleFromTitleTag(pageTitle);
+  return candidates[0] ?? '';
+}
+
+// ---------------------------------------------------------------- headings
+
+const HEADING_RE = /^(?:[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十百]+[）)]|第[一二三四五六七八九十百\d]+(?:部分|章|节)|附件\s*\d*\s*[:：]?|附表)/;
+
+function headingOf(line: string): string | null {
+  const t = normalizeSpace(line);
+  if (!HEADING_RE.test(t)) return null;
+  if (t.length <= 40) return t;
+  const cut = /^(.{2,40}?)[。；;：:]/.exec(t);
+  return cut ? cut[1]! : t.slice(0, 40);
+}
+
+function tableCaption(table: Element): string | null {
+  const cap = descendants(table, (e) => e.name === 'caption')[0];
+  if (cap) return inlineText(cap) || null;
+  const firstRow = descendants(table, (e) => e.name === 'tr')[0];
+  if (!firstRow) return null;
+  const cells = elementChildren(firstRow).filter((c) => c.name === 'td' || c.name === 'th');
+  if (cells.length === 1) {
+    const t = inlineText(cells[0]!);
+    if (t && t.length <= 60) return t;
+  }
+  return null;
+}
+
+/** Section headings and table captions of the body, in order. */
+function findHeadings(body: AnyNode): string[] {
+  const out: string[] = [];
+  const add = (s: string | null) => {
+    if (s && out[out.length - 1] !== s) out.push(s);
+  };
+  const isLeafBlock = (el: Element) => !descendants(el).some((d) => isBlockTag(d.name));
+  const emphasised = (el: Element) => {
+    const t = inlineText(el);
+    if (!t || t.length > 30) return null;
+    const strong = descendants(el, (d) => /^(strong|b|h[1-6])$/.test(d.name));
+    if (/[。！？；!?]/.test(t)) return null;
+    return strong.length > 0 && strong.map((s) => inlineText(s)).join('').replace(/\s/g, '') === t.replace(/\s/g, '') ? t : null;
+  };
+  const visit = (node: AnyNode) => {
+    if (node.type === 'root') {
+      for (const c of node.children) visit(c);
+      return;
+    }
+    if (node.type === 'text') {
+      for (const line of node.data.split(/\n/)) add(headingOf(line));
+      return;
+    }
+    if (!isElement(node) || isInvisibleTag(node.name)) return;
+    if (node.name === 'table') {
+      add(tableCaption(node));
+      return;
+    }
+    if (/^h[1-6]$/.test(node.name)) {
+      const t = inlineText(node);
+      if (t && t.length <= 60) add(headingOf(t) ?? t);
+      return;
+    }
+    if (isBlockTag(node.name) && isLeafBlock(node)) {
+      for (const line of blockText(node).split('\n')) add(headingOf(line));
+      add(emphasised(node));
+      return;
+    }
+    for (const c of node.children) visit(c);
+  };
+  visit(body);
+  return out;
+}
+
+// ---------------------------------------------------------------- links
+
+const LINK_CONTEXT = 30;
+const RELATED_RE = /原文|相关文件|相关链接|相关政策|政策文件|附件|原件|文件链接|解读/;
+
+function bodyLinks(text: string, found: Array<{ el: Element; start: number; end: number }>, base: string): LinkRef[] {
+  const out: LinkRef[] = [];
+  for (const { el, start, end } of found) {
+    const url = linkTarget(el, base);
+    if (!url) continue;
+    const label = normalizeSpace(text.slice(start, end)) || normalizeSpace(el.attribs['title'] ?? '');
+    if (CHROME_WORD_RE.test(label.replace(/\s/g, ''))) continue;
+    const context = normalizeSpace(text.slice(Math.max(0, start - LINK_CONTEXT), Math.min(text.length, end + LINK_CONTEXT)).replace(/\n/g, ' '));
+    out.push({ url, text: label, context });
+  }
+  return out;
+}
+
+/** Links after the body in the same article block that are labelled as the original/related files. */
+function relatedLinks(body: AnyNode, base: string, stats: Map<AnyNode, TextStats>): LinkRef[] {
+  const out: LinkRef[] = [];
+  const blocks: Element[] = [];
+  for (let cur: AnyNode | null = body, level = 0; cur && level < 3; cur = cur.parent, level++) {
+    for (let sib = cur.next; sib; sib = sib.next) if (isElement(sib) && !inChrome(sib)) blocks.push(sib);
+  }
+  for (const block of blocks) {
+    const found: Array<{ el: Element; start: number; end: number }> = [];
+    const s = stats.get(block);
+    if (!s || s.link > 0.5 * s.text) continue;
+    const text = blockText(block, { onLink: (el, start, end) => found.push({ el, start, end }), skip: (e) => inChrome(e) });
+    if (text.length > 300 || !RELATED_RE.test(text)) continue;
+    out.push(...bodyLinks(text, found, base));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- main
+
+export function parseArticle(html: string, url: string): ParsedArticle {
+  const $ = loadHtml(html);
+  const base = documentBase($, url);
+  // The whole document: broken pages close </html> early and carry on outside <body>.
+  const root = $.root().get(0)!;
+  const stats = textStats(root);
+  const body = findBody($, root, stats);
+
+  const found: Array<{ el: Element; start: number; end: number }> = [];
+  // Inside the body, chrome and menu-like blocks (mostly link text, several links) are not content.
+  const menuLike = (e: Element) => {
+    const s = stats.get(e);
+    return !!s && s.text > 0 && s.link > 0.7 * s.text && descendants(e, (d) => d.name === 'a').length >= 5;
+  };
+  const skipInBody = (e: Element) => e !== body && (inChrome(e, body) || menuLike(e));
+  const text = blockText(body, { onLink: (el, start, end) => found.push({ el, start, end }), skip: skipInBody });
+  const links = body === root ? bodyLinks(text, found, base) : [...bodyLinks(text, found, base), ...relatedLinks(body, base, stats)];
+  const seen = new Set<string>();
+  const uniqueLinks = links.filter((l) => {
+    const key = `${l.url}\u0000${l.text}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+
+  // Labelled fields: first the page around the body, then the body itself.
+  const around = fieldsFrom(labelledFields(body === root ? '' : blockText(root, { skip: (e) => e === body })));
+  const inside = fieldsFrom(labelledFields(text));
+  const metaDate = PUBLISHED_META.map((k) => metaContent($, k)).find((v) => v && dateOf(v));
+  const metaSource = SOURCE_META.map((k) => metaContent($, k)).find((v) => v && cleanSource(v));
+  const firstLines = text.split('\n').slice(0, 8).map((l) => l.trim());
+
+  const docNumber =
+    around.docNumber !== undefined ? around.docNumber : inside.docNumber !== undefined ? inside.docNumber : firstLines.find((l) => DOC_NUMBER_RE.test(l.replace(/\s/g, ''))) ?? null;
+
+  // A bare body fragment has no title markup: its first short line is the title.
+  const firstLine = firstLines[0] ?? '';
+  const title = findTitle($, around.title ?? inside.title) || (firstLine.length <= 60 ? firstLine : '');
+  return {
+    title: compactCjk(title),
+    published: around.published ?? inside.published ?? dateOf(metaDate ?? undefined),
+    written: around.written ?? inside.written,
+    source: around.source ?? inside.source ?? cleanSource(metaSource ?? undefined),
+    docNumber: docNumber ? docNumber.replace(/\s/g, '') : null,
+    text,
+    headings: findHeadings(body),
+    links: uniqueLinks,
+  };
+}

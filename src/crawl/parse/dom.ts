@@ -1,0 +1,351 @@
+/**
+ * Shared DOM helpers for the pure parsers: one htmlparser2 parse per page
+ * (forgiving of broken government markup, drops nothing but comments from
+ * text), text extraction with block boundaries, URL resolution honouring
+ * `<base href>`, and the small vocabulary used to recognise page chrome.
+ */
+import { load, type CheerioAPI } from 'cheerio';
+import { parseDocument } from 'htmlparser2';
+import type { AnyNode, Element } from 'domhandler';
+
+export type { AnyNode, Element };
+
+/** Parse once with htmlparser2 (HTML mode). Comments stay comment nodes, so they never reach text. */
+export function loadHtml(html: string): CheerioAPI {
+  return load(parseDocument(html, { decodeEntities: true }));
+}
+
+export function isElement(node: AnyNode | null | undefined): node is Element {
+  return !!node && (node.type === 'tag' || node.type === 'script' || node.type === 'style');
+}
+
+/** Tags whose content is never visible text. */
+const INVISIBLE = new Set([
+  'script', 'style', 'noscript', 'template', 'head', 'title', 'select', 'option', 'textarea',
+  'object', 'embed', 'svg', 'canvas', 'iframe', 'frame', 'frameset', 'button', 'input', 'map',
+]);
+
+const BLOCK = new Set([
+  'address', 'article', 'aside', 'blockquote', 'body', 'caption', 'center', 'dd', 'details', 'dialog',
+  'dir', 'div', 'dl', 'dt', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4',
+  'h5', 'h6', 'header', 'hgroup', 'hr', 'html', 'li', 'main', 'menu', 'nav', 'ol', 'p', 'pre', 'section',
+  'summary', 'table', 'tbody', 'tfoot', 'thead', 'tr', 'ul', 'datastore', 'record',
+]);
+
+export function isBlockTag(tag: string): boolean {
+  return BLOCK.has(tag);
+}
+
+export function isInvisibleTag(tag: string): boolean {
+  return INVISIBLE.has(tag);
+}
+
+const CJK = '\\u3400-\\u9fff\\uf900-\\ufaff';
+/** Whitespace as it appears on Chinese pages: nbsp, en/em spaces, ideographic space; zero-width marks are dropped. */
+const SPACE_RE = /[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
+const ZERO_WIDTH_RE = /[\u200b-\u200d\u2060\ufeff]/g;
+
+/** Collapse every kind of whitespace to one space and trim. */
+export function normalizeSpace(text: string): string {
+  return text.replace(ZERO_WIDTH_RE, '').replace(SPACE_RE, ' ').trim();
+}
+
+const CJK_GAP_RE = new RegExp(`(?<=[${CJK}\\d（）《》〔〕])\\s+(?=[${CJK}（）《》〔〕])|(?<=[${CJK}（）《》〔〕])\\s+(?=[\\d])`, 'g');
+
+/** Normalise and drop spaces between CJK characters (`规　　章` → `规章`, `政府信息\n公开指南` → `政府信息公开指南`). */
+export function compactCjk(text: string): string {
+  return normalizeSpace(text).replace(CJK_GAP_RE, '');
+}
+
+/** Full-width digits and punctuation that matter for dates and numbers, folded to ASCII. */
+export function foldWidth(text: string): string {
+  return text.replace(/[\uff10-\uff19\uff0d\uff0f\uff0e\uff1a]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
+}
+
+export interface TextOptions {
+  /** Record where each `<a>` lands in the output (offsets into the returned string). */
+  onLink?: (el: Element, start: number, end: number) => void;
+  /** Subtrees to leave out. */
+  skip?: (el: Element) => boolean;
+}
+
+/**
+ * Visible text of a subtree with block boundaries as newlines. Table cells are
+ * separated by spaces, rows by newlines; inside a cell, paragraphs are joined
+ * without a separator because Word-exported tables split words across `<p>`s.
+ * Every line is whitespace-normalised; empty lines are dropped.
+ */
+export function blockText(root: AnyNode | AnyNode[], opts: TextOptions = {}): string {
+  const out: string[] = [];
+  let len = 0;
+  let cellDepth = 0;
+  const push = (s: string) => {
+    out.push(s);
+    len += s.length;
+  };
+  const pendingLinks: Array<{ el: Element; start: number; end: number }> = [];
+  const walk = (node: AnyNode) => {
+    if (node.type === 'root') {
+      for (const child of node.children) walk(child);
+      return;
+    }
+    if (node.type === 'text') {
+      // Newlines in source text are plain whitespace; only blocks and <br> break lines.
+      push(node.data.replace(/[\r\n]+/g, ' '));
+      return;
+    }
+    if (!isElement(node)) return;
+    const tag = node.name;
+    if (INVISIBLE.has(tag) || (opts.skip && opts.skip(node))) return;
+    if (tag === 'br') {
+      push(cellDepth > 0 ? ' ' : '\n');
+      return;
+    }
+    const isCell = tag === 'td' || tag === 'th';
+    const block = BLOCK.has(tag);
+    if (isCell) push(CELL_START);
+    else if (block && cellDepth === 0) push('\n');
+    if (isCell) cellDepth++;
+    const start = len;
+    for (const child of node.children) walk(child);
+    if (tag === 'a' && opts.onLink) pendingLinks.push({ el: node, start, end: len });
+    if (isCell) {
+      cellDepth--;
+      push(CELL_END);
+    } else if (block && cellDepth === 0) push('\n');
+  };
+  for (const n of Array.isArray(root) ? root : [root]) walk(n);
+  const raw = out.join('');
+  const text = finishText(raw);
+  if (opts.onLink) {
+    const map = offsetMap(raw, text);
+    for (const l of pendingLinks) opts.onLink(l.el, map[l.start] ?? text.length, map[l.end] ?? text.length);
+  }
+  return text;
+}
+
+// Cell boundaries are marked in the raw text so each cell can be compacted on its own.
+const CELL_START = '\u0001';
+const CELL_END = '\u0002';
+const CELL_RE = /\u0001([^\u0001\u0002]*)\u0002/g;
+
+function finishText(raw: string): string {
+  return raw
+    .split('\n')
+    .map((line) => {
+      let prev: string;
+      do {
+        prev = line;
+        line = line.replace(CELL_RE, (_, cell: string) => ` ${compactCjk(cell)} `);
+      } while (line !== prev);
+      return normalizeSpace(line.replace(/[\u0001\u0002]/g, ' '));
+    })
+    .filter((line) => line.length > 0)
+    .join('\n');
+}
+
+const IGNORABLE_RE = /[\s\u0001\u0002\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]/;
+
+/** Raw offset → output offset. Normalising only drops whitespace, so the other characters line up in order. */
+function offsetMap(raw: string, text: string): number[] {
+  const map: number[] = new Array(raw.length + 1);
+  let j = 0;
+  for (let i = 0; i < raw.length; i++) {
+    map[i] = j;
+    const c = raw[i]!;
+    if (IGNORABLE_RE.test(c)) continue;
+    while (j < text.length && text[j] !== c) j++;
+    if (j < text.length) j++;
+  }
+  map[raw.length] = text.length;
+  return map;
+}
+
+/** Plain text of a subtree on one line (inline use: link text, labels, names). */
+export function inlineText(root: AnyNode | AnyNode[]): string {
+  return normalizeSpace(blockText(root).replace(/\n/g, ' '));
+}
+
+/** Resolve against the page URL and `<base href>`; null for javascript:, mailto:, bare '#', and garbage. */
+export function resolveUrl(href: string | undefined | null, base: string): string | null {
+  if (!href) return null;
+  const h = href.trim();
+  if (!h || h === '#' || /^(javascript|mailto|tel|data|about|vbscript):/i.test(h)) return null;
+  try {
+    const u = new URL(h, base);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+    u.hash = '';
+    return u.toString();
+  } catch {
+    return null;
+  }
+}
+
+/** Target of a link: its href, or the address in `onclick="location.href='…'"` / `window.open('…')`. */
+export function linkTarget(a: Element, base: string): string | null {
+  const raw = a.attribs['href'];
+  const href = resolveUrl(raw, base);
+  if (href && !/#$/.test(raw ?? '')) return href;
+  const onclick = a.attribs['onclick'] ?? '';
+  const m = /(?:location(?:\.href)?|window\.open|window\.navigate)\s*(?:=|\()\s*['"]([^'"]+)['"]/.exec(onclick);
+  return m ? resolveUrl(m[1], base) : href;
+}
+
+/** The document's base for relative links: `<base href>` resolved against the page URL. */
+export function documentBase($: CheerioAPI, pageUrl: string): string {
+  const href = $('base[href]').first().attr('href');
+  if (href) {
+    try {
+      return new URL(href.trim(), pageUrl).toString();
+    } catch {
+      /* keep page URL */
+    }
+  }
+  return pageUrl;
+}
+
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return '';
+  }
+}
+
+export function sameHost(a: string, b: string): boolean {
+  const ha = hostOf(a);
+  return ha !== '' && ha === hostOf(b);
+}
+
+/** Same document, ignoring hash and a trailing default file name (`/col/` = `/col/index.html`). */
+export function sameDocument(a: string, b: string): boolean {
+  const norm = (u: string) => {
+    try {
+      const x = new URL(u);
+      x.hash = '';
+      x.pathname = x.pathname.replace(/\/(index|default)\.(s?html?|jhtml|jsp|aspx?|php)$/i, '/');
+      return x.toString();
+    } catch {
+      return u;
+    }
+  };
+  return norm(a) === norm(b);
+}
+
+/** Lower-cased class and id tokens of an element, split on camelCase, dashes and underscores. */
+export function nameTokens(el: Element): string[] {
+  const raw = `${el.attribs['class'] ?? ''} ${el.attribs['id'] ?? ''}`;
+  return raw
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[\s_\-]+/)
+    .filter(Boolean);
+}
+
+const CHROME_TOKENS = new Set([
+  'header', 'head', 'footer', 'foot', 'bottom', 'copyright', 'copy', 'banner', 'topbar', 'breadcrumb', 'breadcrumbs', 'crumb', 'crumbs', 'position', 'location', 'dqwz', 'weizhi', 'yqlj',
+  'friend', 'friendlink', 'links', 'link', 'share', 'bdshare', 'sitemap', 'wzdt', 'print', 'toolbar', 'tools',
+  'qrcode', 'ewm', 'login', 'logo', 'fbottom', 'foot1', 'jiucuo', 'conac', 'cnzz', 'weather', 'tianqi',
+]);
+
+/** Link texts that belong to page chrome, never to content or column trees. */
+export const CHROME_WORD_RE =
+  /^(首页|网站首页|返回首页|主页|网站地图|站点地图|联系我们|设为首页|加入收藏|收藏本站|收藏|无障碍|无障碍浏览|关怀版|长者模式|english|繁体|繁體|简体|登录|注册|帮助|网站声明|隐私声明|版权声明|更多|more|更多信息|查看更多|更多>+|>>|»|打印|打印本页|关闭|关闭窗口|返回|返回顶部|分享|高级搜索|搜索|智能问答|微信|微博|qq空间)$/i;
+
+const CHROME_TEXT_RE = /版权所有|主办单位|承办单位|ICP备|网站标识码|公网安备|技术支持[:：]|当前位置|您现在的位置|您当前的位置|友情链接/;
+
+/**
+ * Page chrome: header, footer, breadcrumbs, search, share bars, friendly links.
+ * Judged by tag, class/id tokens, and for small blocks by tell-tale text.
+ */
+export function isChromeElement(el: Element): boolean {
+  const tag = el.name;
+  if (tag === 'header' || tag === 'footer' || tag === 'select' || tag === 'form') return true;
+  for (const t of nameTokens(el)) if (CHROME_TOKENS.has(t)) return true;
+  return false;
+}
+
+/** True when the element or an ancestor (up to `stop`) is chrome. */
+export function inChrome(el: Element, stop?: AnyNode | null): boolean {
+  let cur: AnyNode | null = el;
+  while (cur && cur !== stop) {
+    if (isElement(cur)) {
+      if (cur.name === 'body' || cur.name === 'html') return false;
+      if (isChromeElement(cur)) return true;
+    }
+    cur = cur.parent;
+  }
+  return false;
+}
+
+/** A block whose short text reads like a footer or breadcrumb. */
+export function hasChromeText(text: string): boolean {
+  return CHROME_TEXT_RE.test(text);
+}
+
+export function closest(el: AnyNode, pred: (e: Element) => boolean, stop?: AnyNode | null): Element | null {
+  let cur: AnyNode | null = el;
+  while (cur && cur !== stop) {
+    if (isElement(cur) && pred(cur)) return cur;
+    cur = cur.parent;
+  }
+  return null;
+}
+
+export function elementChildren(el: AnyNode): Element[] {
+  return 'children' in el ? (el.children as AnyNode[]).filter(isElement) : [];
+}
+
+/** Depth-first list of descendant elements (excluding the root). */
+export function descendants(root: AnyNode, pred?: (e: Element) => boolean): Element[] {
+  const out: Element[] = [];
+  const walk = (n: AnyNode) => {
+    if (!('children' in n)) return;
+    for (const c of n.children as AnyNode[]) {
+      if (!isElement(c)) continue;
+      if (!pred || pred(c)) out.push(c);
+      walk(c);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+export function isAncestor(a: AnyNode, b: AnyNode): boolean {
+  let cur: AnyNode | null = b.parent;
+  while (cur) {
+    if (cur === a) return true;
+    cur = cur.parent;
+  }
+  return false;
+}
+
+/** Raw text of `<script>` elements (only those in the DOM: scripts inside HTML comments are not). */
+export function scriptTexts($: CheerioAPI, typePred: (type: string) => boolean = isJsType): string[] {
+  const out: string[] = [];
+  $('script').each((_, el) => {
+    const type = (el.attribs['type'] ?? '').toLowerCase();
+    if (!typePred(type)) return;
+    out.push($(el).text());
+  });
+  return out;
+}
+
+export function isJsType(type: string): boolean {
+  return type === '' || /javascript|ecmascript|module|babel|jsx/.test(type);
+}
+
+/** Meta tag content by name/property/http-equiv, case-insensitive. */
+export function metaContent($: CheerioAPI, name: string): string | null {
+  const want = name.toLowerCase();
+  let found: string | null = null;
+  $('meta').each((_, el) => {
+    if (found !== null) return;
+    const key = (el.attribs['name'] ?? el.attribs['property'] ?? el.attribs['http-equiv'] ?? '').toLowerCase();
+    if (key === want) {
+      const c = el.attribs['content'];
+      if (c !== undefined && c.trim() !== '') found = c.trim();
+    }
+  });
+  return found;
+}

@@ -1,0 +1,295 @@
+/**
+ * List items from markup: `<li><a>title</a><span>date</span></li>`, dates in
+ * `<b>`/`<em>`/`<td>`, tables with a 发布日期 header, JEECMS
+ * `li > span + h1 > a`, search-result blocks — and items from JSON records
+ * (Jiangxi 集约化). A row is the repeated element around a link; the main
+ * list is the biggest family of rows that carry dates or article addresses.
+ */
+import type { CheerioAPI } from 'cheerio';
+import type { ParsedItem } from './types.ts';
+import { directoryOf, isArticleUrl, isUnder } from './addresses.ts';
+import { dateFromEpochMs, dateFromUrl, findDates, parseDateHit, standaloneDate, yearFromUrl } from './dates.ts';
+import {
+  blockText, CHROME_WORD_RE, closest, descendants, elementChildren, inChrome, inlineText, isElement, linkTarget, nameTokens,
+  normalizeSpace, resolveUrl, type AnyNode, type Element,
+} from './dom.ts';
+
+export interface ItemContext {
+  /** Base for relative addresses (page URL or `<base href>`). */
+  base: string;
+  pageUrl: string;
+  contextYear?: number;
+}
+
+const PAGER_TEXT_RE = /^(\d{1,5}|上一页|下一页|上页|下页|首页|尾页|末页|前页|后页|next|prev|previous|first|last|[<>«»‹›]+|go|跳转|确定)$/i;
+const ROW_TAGS = new Set(['li', 'tr', 'dd', 'dt']);
+const INLINE_RE = /^(h[1-6]|span|em|b|strong|font|i|label|small|u|a|td|th)$/;
+const DATE_HEADER_RE = /发布日期|发布时间|公开日期|发文日期|成文日期|日期|时间/;
+const PIN_TOKENS = new Set(['zhiding', 'zd', 'istop', 'settop', 'stick', 'sticky', 'ding', 'is-top', 'top']);
+const BULLET_RE = /^[·•●○■□◆◇▪▫►▶>\-\s]+/;
+const PIN_MARK_RE = /[[【(（]?\s*置顶\s*[\]】)）]?/g;
+
+interface Row {
+  row: Element;
+  anchors: Element[];
+}
+
+function firstClass(el: Element): string {
+  return (el.attribs['class'] ?? '').trim().split(/\s+/)[0] ?? '';
+}
+
+/** The repeated element that holds one list entry around link `a`. */
+function rowOf(a: Element, root: AnyNode): Element | null {
+  let cur: AnyNode | null = a.parent;
+  for (let depth = 0; cur && cur !== root && isElement(cur) && depth < 5; depth++) {
+    if (cur.name === 'body' || cur.name === 'html') break;
+    if (ROW_TAGS.has(cur.name)) return cur;
+    const el: Element = cur;
+    // Inline wrappers, headings and table cells around the link are never the row itself.
+    if (!INLINE_RE.test(el.name) && el.parent) {
+      const same = elementChildren(el.parent).filter((s) => s.name === el.name && firstClass(s) === firstClass(el));
+      if (same.length >= 2) return el;
+    }
+    cur = el.parent;
+  }
+  return a.parent && isElement(a.parent) ? a.parent : null;
+}
+
+/** Title text of a link: the text, or `@title` when the text is cut short or padded with labels. */
+export function chooseTitle(text: string, titleAttr: string | undefined): string {
+  const clean = (s: string) => normalizeSpace(s).replace(PIN_MARK_RE, '').replace(BULLET_RE, '').trim();
+  const t = clean(text);
+  const ti = clean(titleAttr ?? '');
+  if (ti.length < 2 || /^(点击|查看|详细|详情)/.test(ti)) return t;
+  if (!t) return ti;
+  const bare = t.replace(/(\.{2,}|…+|。。。)$/, '').trim();
+  if (bare !== t && ti.startsWith(bare.slice(0, Math.max(1, bare.length - 2)))) return ti;
+  if (bare !== t) return ti;
+  if (ti.length > t.length && ti.includes(t)) return ti;
+  if (t.length > ti.length && t.includes(ti)) return ti;
+  return t;
+}
+
+function isPinned(row: Element): boolean {
+  if (/置顶/.test(inlineText(row))) return true;
+  for (const el of [row, ...descendants(row)]) {
+    const tokens = nameTokens(el);
+    if (tokens.some((t) => PIN_TOKENS.has(t) && (t !== 'top' || el !== row))) return true;
+    if (el.name === 'img') {
+      const alt = `${el.attribs['alt'] ?? ''} ${el.attribs['title'] ?? ''}`;
+      if (/置顶|顶/.test(alt) || /(zhiding|settop|istop|ding|top)\.(gif|png|jpe?g)/i.test(el.attribs['src'] ?? '')) return true;
+    }
+  }
+  return false;
+}
+
+/** Column index of the date (and title) in a table with a header row. */
+function tableColumns(tr: Element): { date: number; title: number } | null {
+  const table = closest(tr, (e) => e.name === 'table');
+  if (!table) return null;
+  const rows = descendants(table, (e) => e.name === 'tr').filter((r) => closest(r, (e) => e.name === 'table') === table);
+  for (const r of rows.slice(0, 3)) {
+    const cells = elementChildren(r).filter((c) => c.name === 'th' || c.name === 'td');
+    const texts = cells.map((c) => inlineText(c).replace(/\s+/g, ''));
+    if (texts.some((t) => /(标题|名称|题名|主题|文件名)/.test(t) || t === '序号') && texts.some((t) => DATE_HEADER_RE.test(t) && t.length <= 8)) {
+      let date = texts.findIndex((t) => /发布日期|发布时间|公开日期/.test(t));
+      if (date < 0) date = texts.findIndex((t) => DATE_HEADER_RE.test(t) && t.length <= 8);
+      const title = texts.findIndex((t) => /(标题|名称|题名|主题|文件名)/.test(t));
+      return { date, title };
+    }
+  }
+  return null;
+}
+
+function cellIndex(tr: Element, node: AnyNode): number {
+  const cells = elementChildren(tr).filter((c) => c.name === 'th' || c.name === 'td');
+  return cells.findIndex((c) => c === node || descendants(c).includes(node as Element));
+}
+
+interface RowDate {
+  date: string | null;
+  source: ParsedItem['dateSource'];
+}
+
+function rowDate(row: Element, primary: Element, url: string, ctx: ItemContext): RowDate {
+  const year = yearFromUrl(url) ?? ctx.contextYear;
+  const fromHit = (hit: { date: string; kind: 'full' | 'month-day' } | null): RowDate | null =>
+    hit ? { date: hit.date, source: hit.kind === 'full' ? 'list' : 'inferred' } : null;
+  if (row.name === 'tr') {
+    const cols = tableColumns(row);
+    if (cols && cols.date >= 0) {
+      const cell = elementChildren(row).filter((c) => c.name === 'th' || c.name === 'td')[cols.date];
+      const hit = cell ? fromHit(parseDateHit(inlineText(cell), year === undefined ? {} : { contextYear: year })) : null;
+      if (hit) return hit;
+    }
+  }
+  // An element of its own holding just a date: <span>2020-12-01</span>, <b>, <td>, <em>[12-01]</em>.
+  for (const el of descendants(row)) {
+    if (el === primary || el.name === 'a') continue;
+    if (descendants(el).some((d) => d.name === 'a' || d.name === 'li' || d.name === 'tr')) continue;
+    const hit = fromHit(standaloneDate(blockText(el).replace(/\n/g, ' '), year));
+    if (hit) return hit;
+  }
+  // Loose text beside the link.
+  const outside = blockText(row, { skip: (e) => e === primary });
+  const hits = findDates(outside, year);
+  if (hits[0]) return { date: hits[0].date, source: hits[0].kind === 'full' ? 'list' : 'inferred' };
+  const fromUrl = dateFromUrl(url);
+  if (fromUrl) return { date: fromUrl, source: 'url' };
+  return { date: null, source: null };
+}
+
+/** Title of the row's link without a date element nested inside it. */
+function linkText(a: Element): string {
+  const text = blockText(a, { skip: (e) => standaloneDate(inlineText(e)) !== null && e !== a }).replace(/\n/g, ' ');
+  return text;
+}
+
+interface Candidate {
+  item: ParsedItem;
+  row: Element;
+  dated: boolean;
+  local: boolean;
+}
+
+/**
+ * Static list items under `root`. Chrome (header, footer, breadcrumbs, share
+ * bars, navigation menus) is ignored; among the remaining families of rows the
+ * best one (most dated rows, rows pointing under the page's own directory) wins,
+ * together with its look-alike siblings (lists split into several `<ul>`s).
+ */
+export function extractItems($: CheerioAPI, root: AnyNode, ctx: ItemContext): ParsedItem[] {
+  const rows = new Map<Element, Row>();
+  for (const a of descendants(root, (e) => e.name === 'a')) {
+    if (!a.attribs['href'] && !a.attribs['onclick']) continue;
+    if (inChrome(a) || closest(a, (e) => e.name === 'nav')) continue;
+    const text = inlineText(a);
+    const t = text.replace(/\s+/g, '');
+    if (!t && !a.attribs['title']) continue;
+    if (PAGER_TEXT_RE.test(t) || CHROME_WORD_RE.test(t)) continue;
+    const row = rowOf(a, root);
+    if (!row) continue;
+    // A row with a nested list is a tree node, not a list entry.
+    if (descendants(row).some((d) => (d.name === 'ul' || d.name === 'ol') && closest(d, (e) => e === row))) {
+      if (row.name === 'li' || row.name === 'dd') continue;
+    }
+    const entry = rows.get(row) ?? { row, anchors: [] };
+    entry.anchors.push(a);
+    rows.set(row, entry);
+  }
+
+  const dir = directoryOf(ctx.pageUrl);
+  const candidates: Candidate[] = [];
+  for (const { row, anchors } of rows.values()) {
+    const urls = new Set(anchors.map((a) => linkTarget(a, ctx.base)).filter((u): u is string => !!u));
+    if (urls.size === 0 || urls.size > 3) continue;
+    const primary = anchors
+      .map((a) => ({ a, len: Math.max(inlineText(a).length, (a.attribs['title'] ?? '').length) }))
+      .sort((x, y) => y.len - x.len)[0]!.a;
+    const url = linkTarget(primary, ctx.base);
+    if (!url) continue;
+    const title = chooseTitle(linkText(primary), primary.attribs['title']);
+    if (!title) continue;
+    const { date, source } = rowDate(row, primary, url, ctx);
+    const dated = source === 'list' || source === 'inferred';
+    if (!dated && !isArticleUrl(url)) continue;
+    const item: ParsedItem = { title, url, date, dateSource: source };
+    if (isPinned(row)) item.pinned = true;
+    candidates.push({ item, row, dated, local: isUnder(url, ctx.pageUrl, dir) });
+  }
+  if (candidates.length === 0) return [];
+
+  const signature = (row: Element) => {
+    const p = row.parent && isElement(row.parent) ? row.parent : null;
+    return `${p ? `${p.name}.${firstClass(p)}` : 'root'}>${row.name}.${firstClass(row)}`;
+  };
+  const groups = new Map<AnyNode | null, Candidate[]>();
+  for (const c of candidates) {
+    const key = c.row.parent;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  let best: Candidate[] = [];
+  let bestScore = -Infinity;
+  for (const g of groups.values()) {
+    const score = g.length + 2 * g.filter((c) => c.dated).length + g.filter((c) => c.local).length +
+      (g[0]!.row.name === 'tr' && tableColumns(g[0]!.row) ? 5 : 0);
+    if (score > bestScore) {
+      bestScore = score;
+      best = g;
+    }
+  }
+  const sig = signature(best[0]!.row);
+  const chosen = candidates.filter((c) => best.includes(c) || signature(c.row) === sig);
+
+  const seen = new Set<string>();
+  const out: ParsedItem[] = [];
+  for (const c of chosen) {
+    if (seen.has(c.item.url)) continue;
+    seen.add(c.item.url);
+    out.push(c.item);
+  }
+  return out;
+}
+
+/** Strip tags from titles that JSON APIs return wrapped in `<p>` or with highlight markup. */
+export function stripTags(s: string): string {
+  return normalizeSpace(s.replace(/<[^>]*>/g, '').replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"'));
+}
+
+/** The address in a 集约化 `urls` field: a JSON string or object with `pc`/`common`, or a plain string. */
+export function urlFromUrls(urls: unknown): string | null {
+  let v = urls;
+  if (typeof v === 'string') {
+    const s = v.trim();
+    if (s.startsWith('{')) {
+      try {
+        v = JSON.parse(s);
+      } catch {
+        return null;
+      }
+    } else return s || null;
+  }
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    for (const k of ['pc', 'common', 'PC', 'url', 'default']) if (typeof o[k] === 'string' && o[k]) return o[k] as string;
+    for (const val of Object.values(o)) if (typeof val === 'string' && val) return val;
+  }
+  return null;
+}
+
+const TITLE_KEYS = ['title', 'showTitle', 'doctitle', 'docTitle', 'name', 'aT'];
+const DATE_KEYS = ['pubDate', 'publishTime', 'publishDate', 'pubTime', 'releaseTime', 'docreltime', 'docRelTime', 'createTime', 'date', 'time', 'aPd'];
+const URL_KEYS = ['redirectUrl', 'url', 'link', 'href', 'pcUrl', 'docpuburl', 'chnldocurl'];
+
+/** One list item from a JSON record (集约化 `articleList`/`results[].source`, or a similar API). */
+export function itemFromRecord(record: unknown, ctx: ItemContext): ParsedItem | null {
+  if (!record || typeof record !== 'object') return null;
+  let r = record as Record<string, unknown>;
+  if (r['source'] && typeof r['source'] === 'object') r = r['source'] as Record<string, unknown>;
+  const rawTitle = TITLE_KEYS.map((k) => r[k]).find((v): v is string => typeof v === 'string' && v.trim() !== '');
+  if (!rawTitle) return null;
+  let href: string | null = null;
+  for (const k of URL_KEYS) if (typeof r[k] === 'string' && (r[k] as string).trim()) href = (r[k] as string).trim();
+  href ??= urlFromUrls(r['urls'] ?? r['aU']);
+  const url = resolveUrl(href, ctx.base);
+  if (!url) return null;
+  let date: string | null = null;
+  let dateSource: ParsedItem['dateSource'] = null;
+  for (const k of DATE_KEYS) {
+    const v = r[k];
+    const d = typeof v === 'number' ? dateFromEpochMs(v) : typeof v === 'string' ? (/^\d{12,13}$/.test(v) ? dateFromEpochMs(+v) : parseDateHit(v)?.date ?? null) : null;
+    if (d) {
+      date = d;
+      dateSource = 'list';
+      break;
+    }
+  }
+  if (!date) {
+    date = dateFromUrl(url);
+    dateSource = date ? 'url' : null;
+  }
+  const item: ParsedItem = { title: stripTags(rawTitle), url, date, dateSource };
+  const top = r['topStatus'] ?? r['aTs'] ?? r['isTop'] ?? r['top'];
+  if ((typeof top === 'number' && top > 0) || top === true || top === '1') item.pinned = true;
+  return item;
+}

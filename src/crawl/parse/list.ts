@@ -1,0 +1,120 @@
+/**
+ * A column's list page → items, further pages, a recognised endpoint, iframes,
+ * and whether only a browser can show the list. Everything is read from the
+ * parsed DOM (one htmlparser2 parse), so markup inside HTML comments — decoy
+ * items, a commented-out pager call — never counts.
+ */
+import type { CheerioAPI } from 'cheerio';
+import type { ParsedItem, ParsedList } from './types.ts';
+import { documentBase, inChrome, loadHtml, resolveUrl, sameHost, scriptTexts } from './dom.ts';
+import { findEndpoint, hanwebEndpointFromUrl, hanwebItems, readHanwebDatastore } from './endpoints.ts';
+import { extractItems, itemFromRecord, type ItemContext } from './items.ts';
+import { findPagination } from './pagination.ts';
+import { findAssignment, parseJsLiteral, stripJsComments } from './script.ts';
+
+export interface ParseListOptions {
+  /** Year for month-day dates (`[12-01]`) when the item's address does not give one. */
+  contextYear?: number;
+}
+
+function mergeItems(...lists: ParsedItem[][]): ParsedItem[] {
+  const seen = new Set<string>();
+  const out: ParsedItem[] = [];
+  for (const list of lists) {
+    for (const it of list) {
+      if (seen.has(it.url)) continue;
+      seen.add(it.url);
+      out.push(it);
+    }
+  }
+  return out;
+}
+
+/** 集约化 pages embed the column's first articles as `var listData = {articleList: [...]}`. */
+function inlineJsonItems($: CheerioAPI, ctx: ItemContext): ParsedItem[] {
+  const out: ParsedItem[] = [];
+  for (const src of scriptTexts($).map(stripJsComments)) {
+    const literal = findAssignment(src, 'listData');
+    if (!literal) continue;
+    const data = parseJsLiteral(literal) as { articleList?: unknown } | undefined;
+    if (!data || !Array.isArray(data.articleList)) continue;
+    for (const r of data.articleList) {
+      const it = itemFromRecord(r, ctx);
+      if (it) out.push(it);
+    }
+  }
+  return out;
+}
+
+/** Hanweb `<script type="text/xml">` datastores embedded in the page. */
+function embeddedRecordItems($: CheerioAPI, ctx: ItemContext): ParsedItem[] {
+  const out: ParsedItem[] = [];
+  for (const xml of scriptTexts($, (t) => t.includes('xml'))) {
+    const ds = readHanwebDatastore(xml);
+    if (ds) out.push(...hanwebItems(ds.records, ctx));
+  }
+  return out;
+}
+
+const TEMPLATE_TYPE_RE = /template|handlebars|x-tmpl|jsrender|mustache|x-jquery-tmpl|text\/html|x-underscore|x-art/;
+const RENDER_SCRIPT_RE = /page_list\.js|jquery\.jpage|jpage\.js|list2\.trsapi|listmodel|vue(\.min)?\.js|react(-dom)?(\.min)?\.js|avalon|angular|layui|laytpl|art-?template/i;
+const AJAX_RE = /\$\.(ajax|get|post|getJSON)\s*\(|\bfetch\s*\(|XMLHttpRequest|axios\.|\.load\s*\(\s*["']/;
+
+/** Signs that the list is drawn by scripts: templates, framework bindings, list loaders, AJAX into an empty box. */
+function clientRendered($: CheerioAPI): boolean {
+  let sign = false;
+  $('script').each((_, el) => {
+    const type = (el.attribs['type'] ?? '').toLowerCase();
+    if (TEMPLATE_TYPE_RE.test(type)) sign = true;
+    if (RENDER_SCRIPT_RE.test(el.attribs['src'] ?? '')) sign = true;
+  });
+  if (sign) return true;
+  if ($('[ms-repeat],[ms-for],[v-for],[ng-repeat],[x-for],[data-bind]').length > 0) return true;
+  return scriptTexts($).some((s) => AJAX_RE.test(stripJsComments(s)));
+}
+
+/** iframes in the content area on the portal's own host (weather widgets and the like are elsewhere). */
+function contentIframes($: CheerioAPI, pageUrl: string, base: string): string[] {
+  const out: string[] = [];
+  $('iframe[src], frame[src]').each((_, el) => {
+    if (inChrome(el)) return;
+    const src = resolveUrl(el.attribs['src'], base);
+    if (!src || !sameHost(src, pageUrl) || out.includes(src)) return;
+    out.push(src);
+  });
+  return out;
+}
+
+export function parseList(html: string, pageUrl: string, opts: ParseListOptions = {}): ParsedList {
+  const ctxBase = { pageUrl, ...(opts.contextYear !== undefined ? { contextYear: opts.contextYear } : {}) };
+  // The dataproxy answer itself (a Hanweb XML datastore) may be handed over as a page.
+  if (/^\s*(<\?xml[^>]*>\s*)?<datastore[\s>]/i.test(html)) {
+    const ds = readHanwebDatastore(html)!;
+    const endpoint = ds.nextgroup ? hanwebEndpointFromUrl(ds.nextgroup, pageUrl) : undefined;
+    return {
+      items: hanwebItems(ds.records, { base: pageUrl, ...ctxBase }),
+      nextPages: [],
+      ...(ds.totalPages !== undefined ? { pagesAnnounced: ds.totalPages } : {}),
+      ...(endpoint ? { endpoint } : {}),
+      iframes: [],
+      needsBrowser: false,
+    };
+  }
+  const $ = loadHtml(html);
+  const base = documentBase($, pageUrl);
+  const ctx: ItemContext = { base, ...ctxBase };
+  const body = $('body').get(0) ?? $.root().get(0)!;
+  const items = mergeItems(extractItems($, body, ctx), embeddedRecordItems($, ctx), inlineJsonItems($, ctx));
+  const pager = findPagination($, pageUrl, base);
+  const endpoint = findEndpoint($, pageUrl);
+  const iframes = contentIframes($, pageUrl, base);
+  const needsBrowser = items.length === 0 && !endpoint && iframes.length === 0 && clientRendered($);
+  return {
+    items,
+    nextPages: pager.nextPages,
+    ...(pager.pagesAnnounced !== undefined ? { pagesAnnounced: pager.pagesAnnounced } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    iframes,
+    needsBrowser,
+  };
+}
