@@ -6,7 +6,7 @@ import type { AuditOptions, AuditOutcome } from '../src/audit/pipeline.ts';
 import { HistoryStore } from '../src/history/history-store.ts';
 import { startDashboardServer, type RunningServer } from '../src/serve/http.ts';
 import { AuditService } from '../src/serve/service.ts';
-import { CATEGORY_RULES, deferred, finding, snapshot, UNITS, unitResult, unitsCsv, writeOutcome } from './serve-fakes.ts';
+import { CATEGORY_RULES, deferred, finding, serviceSettings, snapshot, UNITS, unitResult, unitsCsv, writeOutcome } from './serve-fakes.ts';
 
 const TOKEN = 'test-token-0123456789';
 const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -24,15 +24,7 @@ const HOSTILE = '<script>alert("x")</script>栏目未更新';
 async function start(publicRead: boolean, token: string | null = TOKEN) {
   const history = await HistoryStore.open(join(dir, 'data'));
   svc = new AuditService(
-    {
-      unitsFile: join(dir, 'units.csv'),
-      dataDir: join(dir, 'data'),
-      reportsDir: join(dir, 'data', 'reports'),
-      concurrency: 1,
-      screenshots: true,
-      warnings: { staleWithinDays: 30, backdatedDays: 7 },
-      retention: { runs: 30, maxEvidenceMb: 100, historyRuns: 100 },
-    },
+    serviceSettings(dir),
     { history, runner: (o) => runnerImpl(o), rules: CATEGORY_RULES },
   );
   server = await startDashboardServer({

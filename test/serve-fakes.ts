@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditOptions, AuditOutcome } from '../src/audit/pipeline.ts';
 import type { CategoryRules } from '../src/history/warnings.ts';
+import type { ServiceSettings } from '../src/serve/service.ts';
 import type { AuditReport, Finding, UnitResult } from '../src/scoring/result.ts';
 import type { ColumnSnapshot, ListItem, Unit, UnitSnapshot } from '../src/store/snapshot.ts';
 
@@ -23,6 +24,20 @@ export const CATEGORY_RULES: CategoryRules = {
     news: { label: '新闻动态', judge: 'skip', keywords: [] },
   },
 };
+
+/** Service settings for a test directory holding units.csv; data and reports below it. */
+export function serviceSettings(dir: string, over: Partial<ServiceSettings> = {}): ServiceSettings {
+  return {
+    unitsFile: join(dir, 'units.csv'),
+    dataDir: join(dir, 'data'),
+    reportsDir: join(dir, 'data', 'reports'),
+    concurrency: 2,
+    screenshots: false,
+    warnings: { staleWithinDays: 30, backdatedDays: 7 },
+    retention: { runs: 30, maxEvidenceMb: 100, historyRuns: 100 },
+    ...over,
+  };
+}
 
 export function unitsCsv(units: Unit[] = UNITS): string {
   return `id,name,type,url\n${units.map((u) => `${u.id},${u.name},${u.type},${u.url}`).join('\n')}\n`;

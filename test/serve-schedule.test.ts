@@ -6,7 +6,7 @@ import type { AuditOptions, AuditOutcome } from '../src/audit/pipeline.ts';
 import { HistoryStore } from '../src/history/history-store.ts';
 import { cronScheduler, type Scheduler } from '../src/serve/scheduler.ts';
 import { AuditService, UnknownUnitError, type ServiceSettings } from '../src/serve/service.ts';
-import { CATEGORY_RULES, deferred, finding, UNITS, unitResult, unitsCsv, writeOutcome } from './serve-fakes.ts';
+import { CATEGORY_RULES, deferred, finding, serviceSettings, UNITS, unitResult, unitsCsv, writeOutcome } from './serve-fakes.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -17,19 +17,6 @@ afterEach(() => {
   vi.useRealTimers();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function settings(over: Partial<ServiceSettings> = {}): ServiceSettings {
-  return {
-    unitsFile: join(dir, 'units.csv'),
-    dataDir: join(dir, 'data'),
-    reportsDir: join(dir, 'data', 'reports'),
-    concurrency: 2,
-    screenshots: false,
-    warnings: { staleWithinDays: 30, backdatedDays: 7 },
-    retention: { runs: 30, maxEvidenceMb: 100, historyRuns: 100 },
-    ...over,
-  };
-}
 
 /** A runner whose every call waits until the test lets it finish. */
 function gatedRunner() {
@@ -62,7 +49,7 @@ const flush = () => new Promise((r) => setImmediate(r));
 
 async function service(runner: (o: AuditOptions) => Promise<AuditOutcome>, over: Partial<ServiceSettings> = {}, clock?: () => Date) {
   const history = await HistoryStore.open(join(dir, 'data'));
-  return { history, svc: new AuditService(settings(over), { history, runner, rules: CATEGORY_RULES, clock }) };
+  return { history, svc: new AuditService(serviceSettings(dir, over), { history, runner, rules: CATEGORY_RULES, clock }) };
 }
 
 describe('cron schedule', () => {
