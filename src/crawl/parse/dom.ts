@@ -101,8 +101,9 @@ export function blockText(root: AnyNode | AnyNode[], opts: TextOptions = {}): st
       push(cellDepth > 0 ? ' ' : '\n');
       return;
     }
-    const isCell = tag === 'td' || tag === 'th';
-    const block = BLOCK.has(tag);
+    // Layout cells (old table-built pages) hold whole articles: they read like blocks, not like data cells.
+    const isCell = (tag === 'td' || tag === 'th') && !isLayoutCell(node);
+    const block = BLOCK.has(tag) || tag === 'td' || tag === 'th';
     if (isCell) push(CELL_START);
     else if (block && cellDepth === 0) push('\n');
     if (isCell) cellDepth++;
@@ -123,6 +124,23 @@ export function blockText(root: AnyNode | AnyNode[], opts: TextOptions = {}): st
   }
   return text;
 }
+
+/** A table cell that frames page content rather than holding a datum: nested tables or long text. */
+function isLayoutCell(cell: Element): boolean {
+  let chars = 0;
+  const visit = (n: AnyNode): boolean => {
+    if (n.type === 'text') {
+      chars += n.data.replace(/\s/g, '').length;
+      return chars > LAYOUT_CELL_CHARS;
+    }
+    if (!isElement(n)) return false;
+    if (n.name === 'table') return true;
+    return n.children.some(visit);
+  };
+  return cell.children.some(visit);
+}
+
+const LAYOUT_CELL_CHARS = 120;
 
 // Cell boundaries are marked in the raw text so each cell can be compacted on its own.
 const CELL_START = '\u0001';

@@ -31,7 +31,7 @@ function str(v: unknown): string | undefined {
   return undefined;
 }
 
-function jiyueEndpoint(scripts: string[], pageUrl: string): ListEndpoint | undefined {
+function jiyueEndpoint(scripts: string[], pageUrl: string, base: string): ListEndpoint | undefined {
   const all = scripts.join('\n;\n');
   for (const args of findCalls(all, 'loadPageData')) {
     const first = args[0];
@@ -55,9 +55,11 @@ function jiyueEndpoint(scripts: string[], pageUrl: string): ListEndpoint | undef
       kind: 'jiyue-loadPageData',
       url,
       method: 'POST',
+      // The platform reads `pageSize`; the page's own params call it `perPage`: both are sent.
       params: {
         current: '1',
         pageSize: String(perPage),
+        perPage: String(perPage),
         'webSiteCode[]': site,
         'channelCode[]': channel,
         sort: 'sortNum',
@@ -65,6 +67,7 @@ function jiyueEndpoint(scripts: string[], pageUrl: string): ListEndpoint | undef
       },
       pageParam: 'current',
       perPage,
+      ...(base !== pageUrl ? { base } : {}),
     };
   }
   return undefined;
@@ -141,9 +144,9 @@ export function hanwebItems(records: string[], ctx: ItemContext): ParsedItem[] {
 }
 
 /** The list endpoint a page uses, if it is one we recognise. */
-export function findEndpoint($: CheerioAPI, pageUrl: string): ListEndpoint | undefined {
+export function findEndpoint($: CheerioAPI, pageUrl: string, base: string = pageUrl): ListEndpoint | undefined {
   const scripts = scriptTexts($).map(stripJsComments);
-  const jiyue = jiyueEndpoint(scripts, pageUrl);
+  const jiyue = jiyueEndpoint(scripts, pageUrl, base);
   if (jiyue) return jiyue;
   for (const xml of scriptTexts($, (t) => t.includes('xml'))) {
     const ds = readHanwebDatastore(xml);
@@ -156,13 +159,16 @@ export function findEndpoint($: CheerioAPI, pageUrl: string): ListEndpoint | und
 }
 
 /** Where the records live in a JSON list answer: `data.results`, `data.list`, `rows`… */
-function jsonRecords(json: unknown): { records: unknown[]; total?: number } {
+function jsonRecords(json: unknown): { records: unknown[]; total?: number; pages?: number } {
   const queue: unknown[] = [json];
   let total: number | undefined;
+  let pages: number | undefined;
   while (queue.length) {
     const v = queue.shift();
     if (Array.isArray(v)) {
-      if (v.some((x) => x && typeof x === 'object' && itemLike(x))) return { records: v, ...(total !== undefined ? { total } : {}) };
+      if (v.some((x) => x && typeof x === 'object' && itemLike(x))) {
+        return { records: v, ...(total !== undefined ? { total } : {}), ...(pages !== undefined ? { pages } : {}) };
+      }
       continue;
     }
     if (v && typeof v === 'object') {
@@ -171,10 +177,14 @@ function jsonRecords(json: unknown): { records: unknown[]; total?: number } {
         const n = Number(o[k]);
         if (total === undefined && Number.isFinite(n) && o[k] !== null && o[k] !== '') total = n;
       }
+      for (const k of ['pages', 'totalPage', 'totalPages', 'pageCount', 'totalpage']) {
+        const n = Number(o[k]);
+        if (pages === undefined && Number.isInteger(n) && n > 0) pages = n;
+      }
       queue.push(...Object.values(o));
     }
   }
-  return { records: [], ...(total !== undefined ? { total } : {}) };
+  return { records: [], ...(total !== undefined ? { total } : {}), ...(pages !== undefined ? { pages } : {}) };
 }
 
 function itemLike(x: object): boolean {
@@ -186,7 +196,7 @@ function itemLike(x: object): boolean {
 
 /** Parse what an endpoint answered. `pagesAnnounced` comes from the total the answer states. */
 export function parseEndpointResponse(endpoint: ListEndpoint, body: string, pageUrl: string, contextYear?: number): ParsedList {
-  const ctx: ItemContext = { base: pageUrl, pageUrl, ...(contextYear !== undefined ? { contextYear } : {}) };
+  const ctx: ItemContext = { base: endpoint.base ?? pageUrl, pageUrl, ...(contextYear !== undefined ? { contextYear } : {}) };
   const empty: ParsedList = { items: [], nextPages: [], iframes: [], needsBrowser: false };
   if (endpoint.kind === 'hanweb-dataproxy') {
     const ds = readHanwebDatastore(body);
@@ -200,7 +210,7 @@ export function parseEndpointResponse(endpoint: ListEndpoint, body: string, page
   } catch {
     return empty;
   }
-  const { records, total } = jsonRecords(json);
+  const { records, total, pages: statedPages } = jsonRecords(json);
   const items: ParsedItem[] = [];
   const seen = new Set<string>();
   for (const r of records) {
@@ -211,6 +221,6 @@ export function parseEndpointResponse(endpoint: ListEndpoint, body: string, page
     }
   }
   const perPage = endpoint.perPage ?? (Number(endpoint.params['pageSize']) || undefined);
-  const pages = total !== undefined && perPage ? Math.max(1, Math.ceil(total / perPage)) : undefined;
+  const pages = statedPages ?? (total !== undefined && perPage ? Math.max(1, Math.ceil(total / perPage)) : undefined);
   return { ...empty, items, ...(pages !== undefined ? { pagesAnnounced: pages } : {}) };
 }

@@ -8,6 +8,7 @@
 import type { CheerioAPI } from 'cheerio';
 import type { ParsedItem } from './types.ts';
 import { directoryOf, isArticleUrl, isUnder } from './addresses.ts';
+import { isCalendarDate } from '../../time/shanghai.ts';
 import { dateFromEpochMs, dateFromUrl, findDates, parseDateHit, standaloneDate, yearFromUrl } from './dates.ts';
 import {
   blockText, CHROME_WORD_RE, closest, descendants, elementChildren, inChrome, inlineText, isElement, linkTarget, nameTokens,
@@ -19,6 +20,8 @@ export interface ItemContext {
   base: string;
   pageUrl: string;
   contextYear?: number;
+  /** Today (YYYY-MM-DD): a month-day later than today's belongs to the year before. */
+  today?: string;
 }
 
 const PAGER_TEXT_RE = /^(\d{1,5}|上一页|下一页|上页|下页|首页|尾页|末页|前页|后页|next|prev|previous|first|last|[<>«»‹›]+|go|跳转|确定)$/i;
@@ -109,12 +112,15 @@ function cellIndex(tr: Element, node: AnyNode): number {
 interface RowDate {
   date: string | null;
   source: ParsedItem['dateSource'];
+  /** The year was taken from the caller's context year (not from the item's address). */
+  contextual?: boolean;
 }
 
 function rowDate(row: Element, primary: Element, url: string, ctx: ItemContext): RowDate {
-  const year = yearFromUrl(url) ?? ctx.contextYear;
+  const urlYear = yearFromUrl(url);
+  const year = urlYear ?? ctx.contextYear;
   const fromHit = (hit: { date: string; kind: 'full' | 'month-day' } | null): RowDate | null =>
-    hit ? { date: hit.date, source: hit.kind === 'full' ? 'list' : 'inferred' } : null;
+    hit ? { date: hit.date, source: hit.kind === 'full' ? 'list' : 'inferred', contextual: hit.kind !== 'full' && urlYear === null } : null;
   if (row.name === 'tr') {
     const cols = tableColumns(row);
     if (cols && cols.date >= 0) {
@@ -132,8 +138,8 @@ function rowDate(row: Element, primary: Element, url: string, ctx: ItemContext):
   }
   // Loose text beside the link.
   const outside = blockText(row, { skip: (e) => e === primary });
-  const hits = findDates(outside, year);
-  if (hits[0]) return { date: hits[0].date, source: hits[0].kind === 'full' ? 'list' : 'inferred' };
+  const hit = findDates(outside, year)[0];
+  if (hit) return fromHit(hit)!;
   const fromUrl = dateFromUrl(url);
   if (fromUrl) return { date: fromUrl, source: 'url' };
   return { date: null, source: null };
@@ -150,6 +156,7 @@ interface Candidate {
   row: Element;
   dated: boolean;
   local: boolean;
+  contextual: boolean;
 }
 
 /**
@@ -190,12 +197,12 @@ export function extractItems($: CheerioAPI, root: AnyNode, ctx: ItemContext): Pa
     if (!url) continue;
     const title = chooseTitle(linkText(primary), primary.attribs['title']);
     if (!title) continue;
-    const { date, source } = rowDate(row, primary, url, ctx);
+    const { date, source, contextual } = rowDate(row, primary, url, ctx);
     const dated = source === 'list' || source === 'inferred';
     if (!dated && !isArticleUrl(url)) continue;
     const item: ParsedItem = { title, url, date, dateSource: source };
     if (isPinned(row)) item.pinned = true;
-    candidates.push({ item, row, dated, local: isUnder(url, ctx.pageUrl, dir) });
+    candidates.push({ item, row, dated, local: isUnder(url, ctx.pageUrl, dir), contextual: !!contextual });
   }
   if (candidates.length === 0) return [];
 
@@ -221,6 +228,7 @@ export function extractItems($: CheerioAPI, root: AnyNode, ctx: ItemContext): Pa
   const sig = signature(best[0]!.row);
   const chosen = candidates.filter((c) => best.includes(c) || signature(c.row) === sig);
 
+  rollYears(chosen, ctx);
   const seen = new Set<string>();
   const out: ParsedItem[] = [];
   for (const c of chosen) {
@@ -229,6 +237,34 @@ export function extractItems($: CheerioAPI, root: AnyNode, ctx: ItemContext): Pa
     out.push(c.item);
   }
   return out;
+}
+
+/**
+ * Month-day dates in a newest-first list: the context year holds until the
+ * month-day goes up, which means the list has crossed into the year before.
+ * Dated-in-full rows in between re-anchor the year. Pinned rows sit outside
+ * the order and are left alone.
+ */
+function rollYears(rows: Candidate[], ctx: ItemContext): void {
+  if (ctx.contextYear === undefined || !rows.some((r) => r.contextual)) return;
+  let year = ctx.contextYear;
+  let prev: string | null = ctx.today && +ctx.today.slice(0, 4) === year ? ctx.today.slice(5) : null;
+  for (const r of rows) {
+    if (r.item.pinned || !r.item.date) continue;
+    const md = r.item.date.slice(5);
+    if (!r.contextual) {
+      if (r.item.dateSource === 'list') {
+        year = +r.item.date.slice(0, 4);
+        prev = md;
+      }
+      continue;
+    }
+    if (prev !== null && md > prev) year--;
+    const d = `${year}-${md}`;
+    r.item.date = isCalendarDate(d) ? d : null;
+    if (!r.item.date) r.item.dateSource = null;
+    prev = md;
+  }
 }
 
 /** Strip tags from titles that JSON APIs return wrapped in `<p>` or with highlight markup. */

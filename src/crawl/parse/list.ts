@@ -15,6 +15,8 @@ import { findAssignment, parseJsLiteral, stripJsComments } from './script.ts';
 export interface ParseListOptions {
   /** Year for month-day dates (`[12-01]`) when the item's address does not give one. */
   contextYear?: number;
+  /** Today (YYYY-MM-DD): month-days later than today's are read as last year's. */
+  today?: string;
 }
 
 function mergeItems(...lists: ParsedItem[][]): ParsedItem[] {
@@ -86,7 +88,11 @@ function contentIframes($: CheerioAPI, pageUrl: string, base: string): string[] 
 }
 
 export function parseList(html: string, pageUrl: string, opts: ParseListOptions = {}): ParsedList {
-  const ctxBase = { pageUrl, ...(opts.contextYear !== undefined ? { contextYear: opts.contextYear } : {}) };
+  const ctxBase = {
+    pageUrl,
+    ...(opts.contextYear !== undefined ? { contextYear: opts.contextYear } : {}),
+    ...(opts.today !== undefined ? { today: opts.today } : {}),
+  };
   // The dataproxy answer itself (a Hanweb XML datastore) may be handed over as a page.
   if (/^\s*(<\?xml[^>]*>\s*)?<datastore[\s>]/i.test(html)) {
     const ds = readHanwebDatastore(html)!;
@@ -106,7 +112,7 @@ export function parseList(html: string, pageUrl: string, opts: ParseListOptions 
   const body = $('body').get(0) ?? $.root().get(0)!;
   const items = mergeItems(extractItems($, body, ctx), embeddedRecordItems($, ctx), inlineJsonItems($, ctx));
   const pager = findPagination($, pageUrl, base);
-  const endpoint = findEndpoint($, pageUrl);
+  const endpoint = findEndpoint($, pageUrl, base);
   const iframes = contentIframes($, pageUrl, base);
   const needsBrowser = items.length === 0 && !endpoint && iframes.length === 0 && clientRendered($);
   return {

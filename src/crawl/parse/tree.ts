@@ -256,6 +256,7 @@ function isSubList(el: Element): boolean {
 function walk(el: Element, out: TNode[], base: string): void {
   let pending: TNode | null = null;
   let pendingInOut = false;
+  let pendingFromDt = false;
   for (const child of el.children) {
     if (child.type === 'text') {
       const t = cleanName(child.data);
@@ -263,6 +264,7 @@ function walk(el: Element, out: TNode[], base: string): void {
         // Bare text names a group only if a list follows.
         pending = { name: t, url: null, children: [] };
         pendingInOut = false;
+        pendingFromDt = false;
       }
       continue;
     }
@@ -272,12 +274,18 @@ function walk(el: Element, out: TNode[], base: string): void {
       pending = null;
       continue;
     }
+    // <dd>s after a <dt> all belong to it.
+    if (child.name === 'dd' && pending && pendingFromDt) {
+      walk(child, pending.children, base);
+      continue;
+    }
     if (child.name === 'a' || isLabel(child, base)) {
       const node = labelNode(child, base);
       if (node.name) {
         out.push(node);
         pending = node;
         pendingInOut = true;
+        pendingFromDt = child.name === 'dt';
       }
       continue;
     }
@@ -325,8 +333,15 @@ export function discoverColumns(html: string, pageUrl: string): DiscoveredColumn
   const base = documentBase($, pageUrl);
   const container = bestContainer($, base, pageUrl);
   if (!container) return [];
-  const nodes: TNode[] = [];
+  let nodes: TNode[] = [];
   walk(container, nodes, base);
+  // A lone caption over the whole tree (信息公开目录, or the unit's own name linking back here) is not a column group.
+  for (;;) {
+    const roots = nodes.filter((n) => n.children.length > 0 || (n.url !== null && !sameDocument(n.url, pageUrl)));
+    const only = roots[0];
+    if (roots.length !== 1 || !only || only.children.length === 0 || (only.url !== null && !sameDocument(only.url, pageUrl))) break;
+    nodes = only.children;
+  }
   const out: DiscoveredColumn[] = [];
   flatten(nodes, pageUrl, out, new Set(), []);
   return out;

@@ -31,6 +31,8 @@ export interface ListEndpoint {
   params: Record<string, string>;
   pageParam: string;
   perPage?: number;
+  /** Base for relative item addresses in the answer: the list page's `<base href>` (集约化 answers are relative to it). */
+  base?: string;
 }
 
 export type ParsedItem = Omit<ListItem, 'firstSeen'>;
