@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, spawnCli } from './faults-cli.ts';
+import { startFaultyPortal, type FaultyPortal } from '../fixtures/faulty/portal.ts';
+
+/**
+ * SIGKILL in the middle of `zwgk crawl` (a child process), at several points
+ * of the run, then a restart: nothing already stored is lost or changed,
+ * every JSON/gzip file in the data directory parses, each unit's previous
+ * snapshot stays listed until a complete new one replaces it, and the
+ * restarted crawl completes. The slow unit (every page 300 ms) keeps the run
+ * long enough to be caught mid-way.
+ */
+const UNITS = ['hao', 'slow', 'mal', 'cs'];
+const KILL_AFTER_MS = [400, 900, 1500, 2200, 3000, 4000];
+
+let portal: FaultyPortal;
+let root: string;
+let dataDir: string;
+let unitsCsv: string;
+
+interface IndexSnapshotRef {
+  crawlId: string;
+  file: string;
+}
+
+function walk(d: string, out: string[] = []): string[] {
+  if (!existsSync(d)) return out;
+  for (const name of readdirSync(d)) {
+    const p = join(d, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Every .json / .gz parses; returns the index's snapshot lists. */
+function checkDataDir(): Record<string, IndexSnapshotRef[]> {
+  for (const f of walk(dataDir)) {
+    if (f.endsWith('.json.gz')) expect(() => JSON.parse(gunzipSync(readFileSync(f)).toString('utf8')), f).not.toThrow();
+    else if (f.endsWith('.gz')) expect(() => gunzipSync(readFileSync(f)), f).not.toThrow();
+    else if (f.endsWith('.json')) expect(() => JSON.parse(readFileSync(f, 'utf8')), f).not.toThrow();
+  }
+  const index = JSON.parse(readFileSync(join(dataDir, 'zwgk.json'), 'utf8')) as { snapshots: Record<string, IndexSnapshotRef[]> };
+  for (const refs of Object.values(index.snapshots)) {
+    for (const ref of refs) expect(existsSync(join(dataDir, ref.file)), `listed snapshot ${ref.file} exists`).toBe(true);
+  }
+  return index.snapshots;
+}
+
+function hashes(): Map<string, string> {
+  return new Map(
+    walk(dataDir)
+      .filter((f) => f.endsWith('.gz'))
+      .map((f) => [f, createHash('sha1').update(readFileSync(f)).digest('hex')]),
+  );
+}
+
+beforeAll(async () => {
+  portal = await startFaultyPortal();
+  root = mkdtempSync(join(tmpdir(), 'zwgk-kill-'));
+  dataDir = join(root, 'data');
+  unitsCsv = join(root, 'units.csv');
+  portal.writeUnitsCsv(unitsCsv, UNITS);
+});
+afterAll(async () => {
+  await portal?.close();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe('killing a crawl mid-way loses nothing', () => {
+  it('a first complete crawl stores one snapshot per unit', async () => {
+    const r = await runCli(['crawl', '--units', unitsCsv, '--data', dataDir, '--no-browser'], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const index = checkDataDir();
+    expect(UNITS.map((u) => index[u]?.length ?? 0)).toEqual(UNITS.map(() => 1));
+  });
+
+  it.each(KILL_AFTER_MS)('SIGKILL after %i ms: stored files unchanged, all parse, previous snapshots still listed', async (ms) => {
+    const before = hashes();
+    const indexBefore = checkDataDir();
+    const child = spawnCli(['crawl', '--units', unitsCsv, '--data', dataDir, '--no-browser']);
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await new Promise((r) => setTimeout(r, ms));
+    const stillRunning = child.exitCode === null;
+    child.kill('SIGKILL');
+    await exited;
+    expect(stillRunning, `the crawl must still be running at ${ms} ms to test a kill`).toBe(true);
+
+    const index = checkDataDir();
+    // Nothing stored before the kill was lost or altered.
+    for (const [file, sha] of before) {
+      expect(existsSync(file), `${file} still there`).toBe(true);
+      expect(createHash('sha1').update(readFileSync(file)).digest('hex'), `${file} unchanged`).toBe(sha);
+    }
+    for (const [unit, refs] of Object.entries(indexBefore)) {
+      const now = index[unit]!.map((r) => r.crawlId);
+      for (const ref of refs) expect(now, `${unit} keeps ${ref.crawlId}`).toContain(ref.crawlId);
+    }
+  });
+
+  it('a restarted crawl completes, every unit gets a new snapshot, the old ones remain', async () => {
+    const indexBefore = checkDataDir();
+    const r = await runCli(['crawl', '--units', unitsCsv, '--data', dataDir, '--no-browser'], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const index = checkDataDir();
+    for (const u of UNITS) {
+      expect(index[u]!.length).toBeGreaterThan(indexBefore[u]!.length);
+      for (const ref of indexBefore[u]!) expect(index[u]!.map((x) => x.crawlId)).toContain(ref.crawlId);
+    }
+  });
+
+});
