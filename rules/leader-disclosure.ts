@@ -116,7 +116,14 @@ export function run(snapshot: UnitSnapshot, ctx: RuleContext): RuleResult {
   const s = ctx.scheme.settings['leader-disclosure'];
   const findings: RawFinding[] = [];
   const inconclusive: Inconclusive[] = [];
-  const leaderColumns = snapshot.columns.filter((c) => columnRoles(c.path, ctx.scheme).includes('leader'));
+  // Most specific first (the scheme lists 领导信息 before 机构职能): where a missing name is shown.
+  const rank = (name: string) => {
+    const i = ctx.scheme.roles.leader.findIndex((k) => name.includes(k));
+    return i < 0 ? Infinity : i;
+  };
+  const leaderColumns = snapshot.columns
+    .filter((c) => columnRoles(c.path, ctx.scheme).includes('leader'))
+    .sort((a, b) => rank(a.name) - rank(b.name));
   const leaderKeys = new Set(leaderColumns.map((c) => c.key));
 
   // Leader pages first, then any other fetched article, then column and item titles.

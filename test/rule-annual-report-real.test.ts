@@ -25,7 +25,7 @@ function reportText(file: string): string {
 
 const textFiles = () => (skip ? [] : readdirSync(resolve(REALPAGES, DIR)).filter((f) => f.endsWith('.txt')).sort());
 
-describe.skipIf(skip)('annual-report on real reports: 条例第五十条 parts', () => {
+describe.skipIf(skip)('annual-report on real reports: 条例第五十条 parts (needs ../shared/realpages)', () => {
   it('finds the real reports (../shared/realpages present)', () => {
     expect(textFiles().length).toBeGreaterThanOrEqual(23);
   });
@@ -53,7 +53,7 @@ function sim(newer: string, older: string) {
 }
 const pair = (a: string, b: string) => sim(reportText(a), reportText(b));
 
-describe.skipIf(skip)('annual-report on real reports: 雷同 calibration (numbers in rules/schemes/yifeng-2020.yaml)', () => {
+describe.skipIf(skip)('annual-report on real reports: 雷同 calibration, numbers in rules/schemes/yifeng-2020.yaml (needs ../shared/realpages)', () => {
   const threshold = () => S().copied.threshold;
 
   it('genuine consecutive reports of 平潭综合实验区 (2013→2025) stay well below the threshold', () => {
@@ -114,7 +114,7 @@ describe.skipIf(skip)('annual-report on real reports: 雷同 calibration (number
   });
 });
 
-describe.skipIf(skip)('annual-report rule over real reports in a unit snapshot', () => {
+describe.skipIf(skip)('annual-report rule over real reports in a unit snapshot (needs ../shared/realpages)', () => {
   /** A unit whose 年报 column holds two real consecutive reports, judged in the year after the newer one. */
   function judge(newer: string, older: string) {
     const a = archivedText(realpage(`${DIR}/${newer}`)!);

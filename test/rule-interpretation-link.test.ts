@@ -214,7 +214,7 @@ describe('interpretation-link: reposted (须本县政策，转载扣分)', () =>
   });
 });
 
-describe.skipIf(!haveRealpages)('interpretation-link on the real 平潭 财政金融局 interpretations', () => {
+describe.skipIf(!haveRealpages)('interpretation-link on the real 平潭 财政金融局 interpretations (needs ../shared/realpages)', () => {
   const HOSTS = ['www.pingtan.gov.cn'];
 
   /** The column as it really mixes things: the interpretation and its original policy. */

@@ -86,6 +86,11 @@ describe('leader-disclosure: the rule over a snapshot', () => {
     expect(r.findings[0]!.observed.nearMiss).toBe('政务公开职责落实到办公室而非个人');
   });
 
+  it('the finding points at the leader-information column rather than the organisation column', () => {
+    const snap = snapshot({ columns: [column('机构职能', [item('机构设置', '2019-01-01')]), column('领导信息', [item('局长', '2020-01-01')])] });
+    expect(run(snap, ctx()).findings[0]!.column).toBe('领导信息');
+  });
+
   it('a unit without any leader column: not-named on its index page', () => {
     const u = unit({ id: 'tgz', type: 'town', name: '棠浦镇' });
     const snap = snapshot({ unit: u, columns: [column('通知公告', [item('通知', '2020-12-01')])] });
@@ -114,7 +119,7 @@ describe('leader-disclosure: the rule over a snapshot', () => {
   });
 });
 
-describe.skipIf(!haveRealpages)('leader-disclosure on the real 平潭 leader pages (PROVENANCE: Leader pages)', () => {
+describe.skipIf(!haveRealpages)('leader-disclosure on the real 平潭 leader pages (needs ../shared/realpages)', () => {
   const page = (file: string) => {
     const a = archivedText(realpage(`leader/${file}`)!);
     return unitWithLeaderPage(a.body, {}, a.title).snap;
