@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,7 @@ const TOKEN = 'e2e-token-abcdef123456';
 
 interface FixturePortal {
   baseUrl: string;
-  writeUnitsCsv(file: string): void;
+  unitsCsv(): string;
   setGeneration(g: 1 | 2): void;
   close(): Promise<void>;
 }
@@ -57,10 +57,13 @@ describe.skipIf(!ready)('zwgk serve end to end (sample portal, real pipeline, Ch
     const { startFixturePortal } = (await import('../fixtures/server.ts')) as { startFixturePortal: () => Promise<FixturePortal> };
     portal = await startFixturePortal();
     dir = mkdtempSync(join(tmpdir(), 'zwgk-serve-e2e-'));
-    portal.writeUnitsCsv(join(dir, 'units.csv'));
+    // The units the assertions need (a clean one with a backdated item, one that turns stale, one fixed with a
+    // lasting finding): every unit of the portal would only make the test slower.
+    const csv = portal.unitsCsv().split('\n');
+    writeFileSync(join(dir, 'units.csv'), [csv[0], ...csv.filter((l) => /^(jtj|rsj|tgz),/.test(l))].join('\n'));
     history = await HistoryStore.open(join(dir, 'data'));
     svc = new AuditService(
-      serviceSettings(dir, { concurrency: 4, screenshots: true }),
+      serviceSettings(dir, { concurrency: 4, screenshots: false }),
       { history, runner: realRunner, rules: loadScheme(DEFAULT_SCHEME) },
     );
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2021-01-20T02:00:00+08:00'), shouldAdvanceTime: true });
@@ -90,9 +93,9 @@ describe.skipIf(!ready)('zwgk serve end to end (sample portal, real pipeline, Ch
     const fixed = tgz.find((r) => r.rule === 'column-update' && r.code === 'stale' && r.column?.includes('规划计划'));
     expect(fixed).toMatchObject({ firstRunId: night1.id, resolvedRunId: night2.id });
     // Findings present both nights keep their night-1 first-seen time.
-    const wjwEmpty = history.data.findings.wjw!.find((r) => r.code === 'empty')!;
-    expect(wjwEmpty).toMatchObject({ firstRunId: night1.id, lastRunId: night2.id });
-    expect(wjwEmpty.resolvedAt).toBeUndefined();
+    const leader = tgz.find((r) => r.rule === 'leader-disclosure')!;
+    expect(leader).toMatchObject({ code: 'not-named', firstRunId: night1.id, lastRunId: night2.id });
+    expect(leader.resolvedAt).toBeUndefined();
   });
 
   it('warned on night 1 about the column that turned stale by night 2', () => {
@@ -115,11 +118,10 @@ describe.skipIf(!ready)('zwgk serve end to end (sample portal, real pipeline, Ch
     const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     await page.goto(`${server.url}/?token=${TOKEN}`);
     const rows = page.locator('#ranking tbody tr');
-    await expect.poll(() => rows.count()).toBe(8);
+    await expect.poll(() => rows.count()).toBe(3);
     const ranking = await rows.evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-unit'), tr.querySelector('td')!.textContent!.trim()]));
     expect(ranking[0]).toEqual(['jtj', '1']);
-    expect(ranking.map(([id]) => id)).toContain('sfj');
-    await page.screenshot({ path: join(dir, 'overview.png'), fullPage: true });
+    expect(ranking.map(([id]) => id).sort()).toEqual(['jtj', 'rsj', 'tgz']);
 
     await page.click('#ranking a:text("棠浦镇")');
     await page.waitForURL(/\/units\/tgz$/);
@@ -138,7 +140,6 @@ describe.skipIf(!ready)('zwgk serve end to end (sample portal, real pipeline, Ch
     expect(await page.textContent('#audited-at')).toContain('2021-01-27 10:');
     const api = (await (await fetch(`${server.url}/api/units/tgz`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as { runId: string; auditedAt: string };
     expect(svc.record(api.runId)).toMatchObject({ kind: 'unit', units: ['tgz'], state: 'done' });
-    await page.screenshot({ path: join(dir, 'unit.png'), fullPage: true });
     await page.close();
   }, 150_000);
 });

@@ -34,8 +34,14 @@ function parsePort(value: string): number {
   return n;
 }
 
-function log(line: string): void {
+function logToStderr(line: string): void {
   process.stderr.write(`[${nowIso().slice(0, 19).replace('T', ' ')}] ${line}\n`);
+}
+
+export interface ServeDeps {
+  env?: NodeJS.ProcessEnv;
+  runner?: AuditRunner;
+  log?: (line: string) => void;
 }
 
 /**
@@ -43,7 +49,8 @@ function log(line: string): void {
  * (flags > environment > config file > defaults), open history, start the
  * schedule and the dashboard. Throws one Chinese line on bad input.
  */
-export async function startServe(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env, runner: AuditRunner = realRunner): Promise<ServeHandle> {
+export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promise<ServeHandle> {
+  const { env = process.env, runner = realRunner, log = logToStderr } = deps;
   const config: ServeConfig = loadServeConfig(flags.config);
   const unitsFile = flags.units ?? config.unitsFile;
   if (!unitsFile) throw new Error('未指定单位名单：请使用 --units <csv>，或在配置文件中设置 unitsFile');
@@ -112,7 +119,8 @@ export function registerServeCommand(program: Command): void {
     .option('--data <dir>', '数据目录（默认 ./data 或环境变量 ZWGK_DATA_DIR）')
     .option('--concurrency <n>', '每个站点同时请求数（默认 2）', parseConcurrency)
     .action(async (flags: ServeFlags) => {
-      const handle = await startServe(flags);
+      const log = logToStderr;
+      const handle = await startServe(flags, { log });
       await new Promise<void>((done) => {
         let stopping = false;
         const onSignal = (signal: string) => {

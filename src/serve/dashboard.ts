@@ -101,11 +101,15 @@ export function overviewRows(units: Unit[], history: HistoryData, latest: (id: s
 }
 
 export function unitTrend(history: HistoryData, unitId: string): ChartPoint[] {
+  let previousDay = '';
   return unitRuns(history, unitId)
     .slice(-CHART_POINTS)
     .map(({ run, score }) => {
       const at = fmtInstant(run.finishedAt);
-      return { label: at.slice(5, 10), value: score, title: `${at} ${run.kind === 'full' ? '全量审计' : '单独审计'}：${fmtNum(score)} 分` };
+      // A second run on the same day is labelled by its time.
+      const label = at.slice(0, 10) === previousDay ? at.slice(11) : at.slice(5, 10);
+      previousDay = at.slice(0, 10);
+      return { label, value: score, title: `${at} ${run.kind === 'full' ? '全量审计' : '单独审计'}：${fmtNum(score)} 分` };
     });
 }
 
@@ -161,7 +165,7 @@ function layout(ctx: PageContext, title: string, crumbs: Markup, body: Markup, s
 <body>
 <header class="top">
   <div class="brand"><a href="/">政务公开过程测评监测</a>${crumbs.text}</div>
-  <form class="token" id="token-form" autocomplete="off">
+  <form class="token" id="token-form" autocomplete="off"${ctx.actionsEnabled ? '' : ' hidden'}>
     <span id="token-state" class="token-state"></span>
     <input id="token-input" type="password" placeholder="操作令牌" aria-label="操作令牌">
     <button type="submit" class="btn small">保存令牌</button>
@@ -208,7 +212,7 @@ ${m.active.length ? html`<section class="panel running"><h2>正在进行</h2><ul
         ? html`<span class="muted">最新全量报告（${fmtInstant(done.finishedAt)}）：</span>
       <a class="btn small" href="/runs/${done.id}/report.html" target="_blank">HTML</a>
       <a class="btn small" href="/runs/${done.id}/report.xlsx">Excel</a>
-      <a class="btn small" href="/runs/${done.id}/report.pdf">PDF</a>`
+      <a class="btn small" href="/runs/${done.id}/report.pdf" title="首次下载时生成，需要稍候">PDF</a>`
         : html`<span class="muted">暂无全量报告</span>`
     }</div>
   </div>
@@ -411,6 +415,7 @@ if (btn.dataset.activeRun) { say('该单位有审计正在进行…'); poll(btn.
 
 const CSS = `
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 body{margin:0;background:#f3f5f8;color:#1f2933;font:14px/1.6 "Microsoft YaHei","PingFang SC","Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif}
 a{color:#1d4ed8;text-decoration:none}a:hover{text-decoration:underline}
 .top{display:flex;justify-content:space-between;align-items:center;gap:16px;flex-wrap:wrap;padding:10px 28px;background:#1f3a5f;color:#fff}

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { existsSync, readFileSync, readdirSync, lstatSync, rmSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { TZDate } from '@date-fns/tz';
@@ -262,6 +263,9 @@ export class AuditService {
     const id = `${stamp}-${kind === 'full' ? 'all' : units[0]}-${randomBytes(3).toString('hex')}`;
     let settle!: () => void;
     const settled = new Promise<void>((r) => (settle = r));
+    const controller = new AbortController();
+    // The pipeline hands the one signal to every request in flight: many listeners are expected.
+    setMaxListeners(0, controller.signal);
     const job: Job = {
       id,
       kind,
@@ -271,7 +275,7 @@ export class AuditService {
       outDir: join(resolve(this.settings.reportsDir), id),
       state: 'running',
       queued: true,
-      controller: new AbortController(),
+      controller,
       settled,
       settle,
     };
