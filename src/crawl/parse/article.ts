@@ -15,17 +15,26 @@ import type { ParsedArticle } from './types.ts';
 import { parseDateHit } from './dates.ts';
 import {
   blockText, CHROME_WORD_RE, compactCjk, descendants, documentBase, elementChildren, inChrome, inlineText, isBlockTag, isElement,
-  isInvisibleTag, linkTarget, loadHtml, metaContent, normalizeSpace, type AnyNode, type Element,
+  isChromeElement, isInvisibleTag, linkTarget, loadHtml, metaMap, normalizeSpace, type AnyNode, type Element,
 } from './dom.ts';
 
 // ---------------------------------------------------------------- body
 
-const BODY_SELECTORS = [
-  '#UCAP-CONTENT', '.TRS_Editor', '.trs_editor_view', '#zoom', '#Zoom', '.article-content', '.article_content',
-  '.articleContent', '#article-content', '#articleContent', '.pages_content', '.art_con', '.news_content',
-  '.detail-content', '.detail_content', '.xl_content', '.con_text', '.main-txt', '.content_text', '.wzy_content',
-  '#zw', '.zw', '.bt_content', '#content', 'article',
-];
+/** Ids and classes that CMS templates give the article body. */
+const BODY_IDS = new Set(['UCAP-CONTENT', 'zoom', 'Zoom', 'article-content', 'articleContent', 'zw', 'content']);
+const BODY_CLASSES = new Set([
+  'TRS_Editor', 'trs_editor_view', 'article-content', 'article_content', 'articleContent', 'pages_content', 'art_con',
+  'news_content', 'detail-content', 'detail_content', 'xl_content', 'con_text', 'main-txt', 'content_text', 'wzy_content',
+  'zw', 'bt_content',
+]);
+
+function isBodyMarked(el: Element): boolean {
+  if (el.name === 'article') return true;
+  const id = el.attribs['id'];
+  if (id && BODY_IDS.has(id)) return true;
+  const cls = el.attribs['class'];
+  return !!cls && cls.split(/\s+/).some((c) => BODY_CLASSES.has(c));
+}
 
 interface TextStats {
   text: number;
@@ -73,18 +82,14 @@ function depthOf(el: AnyNode): number {
 const FALLBACK_TAGS = /^(div|td|article|section|main|body)$/;
 
 /** The element holding the article body (the whole document when nothing narrower holds most of the text). */
-function findBody($: CheerioAPI, root: AnyNode, stats: Map<AnyNode, TextStats>): AnyNode {
+function findBody(root: AnyNode, stats: Map<AnyNode, TextStats>): AnyNode {
   const size = (el: AnyNode) => stats.get(el)?.text ?? 0;
   const own = (el: AnyNode) => {
     const s = stats.get(el);
     return s ? s.text - s.link : 0;
   };
-  const candidates: Element[] = [];
-  // Hanweb marks the body with <!--ZJEG_RSS.content.begin--> … end comments.
-  for (const el of descendants(root)) {
-    if (el.children.some((c) => c.type === 'comment' && /ZJEG_RSS\.content\.begin/.test(c.data))) candidates.push(el);
-  }
-  for (const sel of BODY_SELECTORS) for (const el of $(sel).get()) if (isElement(el)) candidates.push(el);
+  // Known body containers, and the parent of Hanweb's <!--ZJEG_RSS.content.begin--> marker.
+  const candidates = descendants(root, (el) => isBodyMarked(el) || el.children.some((c) => c.type === 'comment' && /ZJEG_RSS\.content\.begin/.test(c.data)));
   // A known body container counts all its text, links included (a body may be just a link to the original).
   let best: Element | null = null;
   for (const el of candidates) {
@@ -194,14 +199,17 @@ const DOC_NUMBER_RE = /^[\u4e00-\u9fa5]{1,12}[〔［\[(（]\s*(?:19|20)\d{2}\s*[
 
 // ---------------------------------------------------------------- title
 
+/** `<title>` minus the site's name: the first part, unless a later part is much longer (site name first). */
 function titleFromTitleTag(t: string): string {
   const parts = normalizeSpace(t).split(/\s+[-–—|]+\s+|_+|\s*\|\s*|——/).map((p) => p.trim()).filter(Boolean);
-  return parts.sort((a, b) => b.length - a.length)[0] ?? '';
+  const first = parts[0] ?? '';
+  const longest = [...parts].sort((a, b) => b.length - a.length)[0] ?? '';
+  return longest.length > 2 * first.length ? longest : first;
 }
 
-function findTitle($: CheerioAPI, labelled: string | null): string {
-  const meta = metaContent($, 'ArticleTitle');
-  if (meta) return compactCjk(meta);
+function findTitle($: CheerioAPI, meta: Map<string, string>, labelled: string | null): string {
+  const articleTitle = meta.get('articletitle');
+  if (articleTitle) return compactCjk(articleTitle);
   const pageTitle = normalizeSpace($('title').first().text());
   const squash = (s: string) => s.replace(/\s+/g, '');
   const candidates: string[] = [];
@@ -221,12 +229,13 @@ function findTitle($: CheerioAPI, labelled: string | null): string {
 
 const HEADING_RE = /^(?:[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十百]+[）)]|第[一二三四五六七八九十百\d]+(?:部分|章|节)|附件\s*\d*\s*[:：]?|附表)/;
 
+/** A heading line: the numbered lead-in up to its first full stop (`（一）主动公开方面。全年…` → `（一）主动公开方面`). */
 function headingOf(line: string): string | null {
   const t = normalizeSpace(line);
   if (!HEADING_RE.test(t)) return null;
-  if (t.length <= 40) return t;
-  const cut = /^(.{2,40}?)[。；;：:]/.exec(t);
-  return cut ? cut[1]! : t.slice(0, 40);
+  const cut = /^(.{2,40}?)[。；;]/.exec(t);
+  if (cut) return cut[1]!;
+  return t.length <= 40 ? t : t.slice(0, 40);
 }
 
 function tableCaption(table: Element): string | null {
@@ -314,7 +323,7 @@ function relatedLinks(body: AnyNode, base: string, stats: Map<AnyNode, TextStats
   for (const block of blocks) {
     const found: Array<{ el: Element; start: number; end: number }> = [];
     const s = stats.get(block);
-    if (!s || s.link > 0.5 * s.text) continue;
+    if (!s || (s.link > 0.7 * s.text && descendants(block, (d) => d.name === 'a').length >= 5)) continue;
     const text = blockText(block, { onLink: (el, start, end) => found.push({ el, start, end }), skip: (e) => inChrome(e) });
     if (text.length > 300 || !RELATED_RE.test(text)) continue;
     out.push(...bodyLinks(text, found, base));
@@ -330,7 +339,8 @@ export function parseArticle(html: string, url: string): ParsedArticle {
   // The whole document: broken pages close </html> early and carry on outside <body>.
   const root = $.root().get(0)!;
   const stats = textStats(root);
-  const body = findBody($, root, stats);
+  const body = findBody(root, stats);
+  const meta = metaMap($);
 
   const found: Array<{ el: Element; start: number; end: number }> = [];
   // Inside the body, chrome and menu-like blocks (mostly link text, several links) are not content.
@@ -338,7 +348,8 @@ export function parseArticle(html: string, url: string): ParsedArticle {
     const s = stats.get(e);
     return !!s && s.text > 0 && s.link > 0.7 * s.text && descendants(e, (d) => d.name === 'a').length >= 5;
   };
-  const skipInBody = (e: Element) => e !== body && (inChrome(e, body) || menuLike(e));
+  // The walk goes top-down, so checking each element itself covers its ancestors inside the body.
+  const skipInBody = (e: Element) => e !== body && (isChromeElement(e) || menuLike(e));
   const text = blockText(body, { onLink: (el, start, end) => found.push({ el, start, end }), skip: skipInBody });
   const links = body === root ? bodyLinks(text, found, base) : [...bodyLinks(text, found, base), ...relatedLinks(body, base, stats)];
   const seen = new Set<string>();
@@ -352,8 +363,8 @@ export function parseArticle(html: string, url: string): ParsedArticle {
   // Labelled fields: first the page around the body, then the body itself.
   const around = fieldsFrom(labelledFields(body === root ? '' : blockText(root, { skip: (e) => e === body })));
   const inside = fieldsFrom(labelledFields(text));
-  const metaDate = PUBLISHED_META.map((k) => metaContent($, k)).find((v) => v && dateOf(v));
-  const metaSource = SOURCE_META.map((k) => metaContent($, k)).find((v) => v && cleanSource(v));
+  const metaDate = PUBLISHED_META.map((k) => meta.get(k.toLowerCase())).find((v) => v && dateOf(v));
+  const metaSource = SOURCE_META.map((k) => meta.get(k.toLowerCase())).find((v) => v && cleanSource(v));
   const firstLines = text.split('\n').slice(0, 8).map((l) => l.trim());
 
   const docNumber =
@@ -361,7 +372,7 @@ export function parseArticle(html: string, url: string): ParsedArticle {
 
   // A bare body fragment has no title markup: its first short line is the title.
   const firstLine = firstLines[0] ?? '';
-  const title = findTitle($, around.title ?? inside.title) || (firstLine.length <= 60 ? firstLine : '');
+  const title = findTitle($, meta, around.title ?? inside.title) || (firstLine.length <= 60 ? firstLine : '');
   return {
     title: compactCjk(title),
     published: around.published ?? inside.published ?? dateOf(metaDate ?? undefined),

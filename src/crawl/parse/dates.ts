@@ -6,7 +6,7 @@
  */
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
-import { isCalendarDate, TIME_ZONE } from '../../time/shanghai.ts';
+import { TIME_ZONE } from '../../time/shanghai.ts';
 import { foldWidth } from './dom.ts';
 
 export interface DateHit {
@@ -20,10 +20,12 @@ export interface DateHit {
 const MIN_YEAR = 1980;
 const MAX_YEAR = 2100;
 
-function ymd(y: number, m: number, d: number): string | null {
-  if (y < MIN_YEAR || y > MAX_YEAR) return null;
-  const s = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-  return isCalendarDate(s) ? s : null;
+/** `YYYY-MM-DD` for a real calendar day, else null (arithmetic check: this runs for every date-like string on a page). */
+export function ymd(y: number, m: number, d: number): string | null {
+  if (y < MIN_YEAR || y > MAX_YEAR || m < 1 || m > 12 || d < 1) return null;
+  const t = new Date(Date.UTC(y, m - 1, d));
+  if (t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d) return null;
+  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
 // 2020年12月1日 (spaces allowed, 日 optional only when no digit follows).

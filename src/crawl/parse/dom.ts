@@ -125,9 +125,13 @@ export function blockText(root: AnyNode | AnyNode[], opts: TextOptions = {}): st
   return text;
 }
 
-/** A table cell that frames page content rather than holding a datum: nested tables or long text. */
+/**
+ * A table cell that frames page content rather than holding a datum: it holds a
+ * nested table, long text, or two or more finished sentences in separate blocks.
+ */
 function isLayoutCell(cell: Element): boolean {
   let chars = 0;
+  let sentences = 0;
   const visit = (n: AnyNode): boolean => {
     if (n.type === 'text') {
       chars += n.data.replace(/\s/g, '').length;
@@ -135,7 +139,8 @@ function isLayoutCell(cell: Element): boolean {
     }
     if (!isElement(n)) return false;
     if (n.name === 'table') return true;
-    return n.children.some(visit);
+    if (BLOCK.has(n.name) && /[。：；！？:;!?]\s*$/.test(rawText(n))) sentences++;
+    return n.children.some(visit) || sentences >= 2;
   };
   return cell.children.some(visit);
 }
@@ -177,6 +182,18 @@ function offsetMap(raw: string, text: string): number[] {
   }
   map[raw.length] = text.length;
   return map;
+}
+
+/** Concatenated text nodes of a subtree (visible tags only), unnormalised: the cheap form for short snippets. */
+export function rawText(root: AnyNode): string {
+  let out = '';
+  const walk = (n: AnyNode) => {
+    if (n.type === 'text') out += n.data;
+    else if (isElement(n) && !INVISIBLE.has(n.name)) for (const c of n.children) walk(c);
+    else if (n.type === 'root') for (const c of n.children) walk(c);
+  };
+  walk(root);
+  return out;
 }
 
 /** Plain text of a subtree on one line (inline use: link text, labels, names). */
@@ -277,11 +294,16 @@ const CHROME_TEXT_RE = /版权所有|主办单位|承办单位|ICP备|网站标�
  * Judged by tag, class/id tokens, and for small blocks by tell-tale text.
  */
 export function isChromeElement(el: Element): boolean {
-  const tag = el.name;
-  if (tag === 'header' || tag === 'footer' || tag === 'select' || tag === 'form') return true;
-  for (const t of nameTokens(el)) if (CHROME_TOKENS.has(t)) return true;
-  return false;
+  let v = chromeCache.get(el);
+  if (v === undefined) {
+    const tag = el.name;
+    v = tag === 'header' || tag === 'footer' || tag === 'select' || tag === 'form' || nameTokens(el).some((t) => CHROME_TOKENS.has(t));
+    chromeCache.set(el, v);
+  }
+  return v;
 }
+
+const chromeCache = new WeakMap<Element, boolean>();
 
 /** True when the element or an ancestor (up to `stop`) is chrome. */
 export function inChrome(el: Element, stop?: AnyNode | null): boolean {
@@ -353,17 +375,13 @@ export function isJsType(type: string): boolean {
   return type === '' || /javascript|ecmascript|module|babel|jsx/.test(type);
 }
 
-/** Meta tag content by name/property/http-equiv, case-insensitive. */
-export function metaContent($: CheerioAPI, name: string): string | null {
-  const want = name.toLowerCase();
-  let found: string | null = null;
-  $('meta').each((_, el) => {
-    if (found !== null) return;
+/** Meta tags by lower-cased name/property/http-equiv → content (first non-empty wins). */
+export function metaMap($: CheerioAPI): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const el of $('meta').get()) {
     const key = (el.attribs['name'] ?? el.attribs['property'] ?? el.attribs['http-equiv'] ?? '').toLowerCase();
-    if (key === want) {
-      const c = el.attribs['content'];
-      if (c !== undefined && c.trim() !== '') found = c.trim();
-    }
-  });
-  return found;
+    const c = el.attribs['content']?.trim();
+    if (key && c && !out.has(key)) out.set(key, c);
+  }
+  return out;
 }

@@ -64,6 +64,7 @@ function jiyueEndpoint(scripts: string[], pageUrl: string, base: string): ListEn
         'channelCode[]': channel,
         sort: 'sortNum',
         order: 'desc',
+        ...(str(p['unitid']) ? { unitid: str(p['unitid'])! } : {}),
       },
       pageParam: 'current',
       perPage,

@@ -8,10 +8,9 @@
 import type { CheerioAPI } from 'cheerio';
 import type { ParsedItem } from './types.ts';
 import { directoryOf, isArticleUrl, isUnder } from './addresses.ts';
-import { isCalendarDate } from '../../time/shanghai.ts';
-import { dateFromEpochMs, dateFromUrl, findDates, parseDateHit, standaloneDate, yearFromUrl } from './dates.ts';
+import { dateFromEpochMs, dateFromUrl, findDates, parseDateHit, standaloneDate, yearFromUrl, ymd } from './dates.ts';
 import {
-  blockText, CHROME_WORD_RE, closest, descendants, elementChildren, inChrome, inlineText, isElement, linkTarget, nameTokens,
+  blockText, CHROME_WORD_RE, closest, rawText, descendants, elementChildren, inChrome, inlineText, isElement, linkTarget, nameTokens,
   normalizeSpace, resolveUrl, type AnyNode, type Element,
 } from './dom.ts';
 
@@ -28,7 +27,6 @@ const PAGER_TEXT_RE = /^(\d{1,5}|上一页|下一页|上页|下页|首页|尾页
 const ROW_TAGS = new Set(['li', 'tr', 'dd', 'dt']);
 const INLINE_RE = /^(h[1-6]|span|em|b|strong|font|i|label|small|u|a|td|th)$/;
 const DATE_HEADER_RE = /发布日期|发布时间|公开日期|发文日期|成文日期|日期|时间/;
-const PIN_TOKENS = new Set(['zhiding', 'zd', 'istop', 'settop', 'stick', 'sticky', 'ding', 'is-top', 'top']);
 const BULLET_RE = /^[·•●○■□◆◇▪▫►▶>\-\s]+/;
 const PIN_MARK_RE = /[[【(（]?\s*置顶\s*[\]】)）]?/g;
 
@@ -73,11 +71,15 @@ export function chooseTitle(text: string, titleAttr: string | undefined): string
   return t;
 }
 
+const PIN_CLASS_RE = /(^|[\s_-])(zhiding|zd|istop|settop|stick|sticky|ding|is-top)([\s_-]|$)/i;
+const PIN_BADGE_RE = /(^|[\s_-])top([\s_-]|$)/i;
+
 function isPinned(row: Element): boolean {
-  if (/置顶/.test(inlineText(row))) return true;
+  if (rawText(row).includes('置顶')) return true;
   for (const el of [row, ...descendants(row)]) {
-    const tokens = nameTokens(el);
-    if (tokens.some((t) => PIN_TOKENS.has(t) && (t !== 'top' || el !== row))) return true;
+    const names = `${el.attribs['class'] ?? ''} ${el.attribs['id'] ?? ''}`;
+    // A `top` class marks a badge inside the row; on the row itself it is usually layout.
+    if (PIN_CLASS_RE.test(names) || (el !== row && PIN_BADGE_RE.test(names))) return true;
     if (el.name === 'img') {
       const alt = `${el.attribs['alt'] ?? ''} ${el.attribs['title'] ?? ''}`;
       if (/置顶|顶/.test(alt) || /(zhiding|settop|istop|ding|top)\.(gif|png|jpe?g)/i.test(el.attribs['src'] ?? '')) return true;
@@ -130,10 +132,13 @@ function rowDate(row: Element, primary: Element, url: string, ctx: ItemContext):
     }
   }
   // An element of its own holding just a date: <span>2020-12-01</span>, <b>, <td>, <em>[12-01]</em>.
+  const holdsLink = new Set<AnyNode>();
+  for (const a of descendants(row, (e) => e.name === 'a' || e.name === 'li' || e.name === 'tr')) {
+    for (let p: AnyNode | null = a; p && p !== row; p = p.parent) holdsLink.add(p);
+  }
   for (const el of descendants(row)) {
-    if (el === primary || el.name === 'a') continue;
-    if (descendants(el).some((d) => d.name === 'a' || d.name === 'li' || d.name === 'tr')) continue;
-    const hit = fromHit(standaloneDate(blockText(el).replace(/\n/g, ' '), year));
+    if (holdsLink.has(el)) continue;
+    const hit = fromHit(standaloneDate(rawText(el), year));
     if (hit) return hit;
   }
   // Loose text beside the link.
@@ -260,8 +265,7 @@ function rollYears(rows: Candidate[], ctx: ItemContext): void {
       continue;
     }
     if (prev !== null && md > prev) year--;
-    const d = `${year}-${md}`;
-    r.item.date = isCalendarDate(d) ? d : null;
+    r.item.date = ymd(year, +md.slice(0, 2), +md.slice(3, 5));
     if (!r.item.date) r.item.dateSource = null;
     prev = md;
   }

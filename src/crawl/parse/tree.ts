@@ -133,7 +133,8 @@ function scoreLink(a: Element, base: string, pageUrl: string, dir: string): Link
   if (!sameHost(url, pageUrl)) return { url, score: vocab > 0 ? 0.5 : -0.5, strong: false };
   const under = isUnder(url, pageUrl, dir);
   if (isUnitName(name) && !under) return { url, score: -1.5, strong: false };
-  if (isArticleUrl(url)) return { url, score: -1, strong: false };
+  // Document addresses are list items, unless a short column name points straight at one (机构职能 → one article).
+  if (isArticleUrl(url)) return name.length <= 10 && vocab > 0 ? { url, score: vocab / 2, strong } : { url, score: -1, strong: false };
   if (name.length > 24) return { url, score: -1, strong: false };
   return { url, score: vocab + (under ? 0.5 : 0), strong };
 }
@@ -195,7 +196,7 @@ function bestContainer($: CheerioAPI, base: string, pageUrl: string): Element | 
   const scored = scoreContainers($, base, pageUrl);
   if (scored.length === 0) return null;
   const max = Math.max(...scored.map((s) => s.score));
-  if (max < 4) return null;
+  if (max < 3) return null;
   // Among near-best containers take the tightest: a parent that only adds a few neutral links loses.
   const near = scored.filter((s) => s.score >= 0.9 * max).sort((x, y) => x.links - y.links || y.depth - x.depth);
   return near[0]!.el;
