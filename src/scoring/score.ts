@@ -1,4 +1,4 @@
-import { allRules } from '../../rules/index.ts';
+import { allRules, ruleById } from '../../rules/index.ts';
 import type { RawFinding, RuleResult } from '../../rules/types.ts';
 import type { Scheme, SchemeIndicator } from '../scheme/scheme.ts';
 import type { Unit, UnitSnapshot } from '../store/snapshot.ts';
@@ -110,7 +110,7 @@ function orderedResults(results: Map<string, RuleResult>): [string, RuleResult][
 function toFinding(raw: RawFinding, ruleId: string, scheme: Scheme, overrides: readonly Override[]): Finding {
   const indicator =
     scheme.indicators.find((i) => i.rule === ruleId && i.codes.includes(raw.code))?.name ??
-    allRules.find((r) => r.meta.id === ruleId)?.meta.indicator ??
+    ruleById(ruleId)?.meta.indicator ??
     ruleId;
   const override = overrides.find(
     (o) => o.rule === ruleId && (o.code === undefined || o.code === raw.code) && o.url.trim() === raw.url.trim(),
