@@ -287,7 +287,6 @@ const CHROME_TOKENS = new Set([
 export const CHROME_WORD_RE =
   /^(首页|网站首页|返回首页|主页|网站地图|站点地图|联系我们|设为首页|加入收藏|收藏本站|收藏|无障碍|无障碍浏览|关怀版|长者模式|english|繁体|繁體|简体|登录|注册|帮助|网站声明|隐私声明|版权声明|更多|more|更多信息|查看更多|更多>+|>>|»|打印|打印本页|关闭|关闭窗口|返回|返回顶部|分享|高级搜索|搜索|智能问答|微信|微博|qq空间)$/i;
 
-const CHROME_TEXT_RE = /版权所有|主办单位|承办单位|ICP备|网站标识码|公网安备|技术支持[:：]|当前位置|您现在的位置|您当前的位置|友情链接/;
 
 /**
  * Page chrome: header, footer, breadcrumbs, search, share bars, friendly links.
@@ -316,11 +315,6 @@ export function inChrome(el: Element, stop?: AnyNode | null): boolean {
     cur = cur.parent;
   }
   return false;
-}
-
-/** A block whose short text reads like a footer or breadcrumb. */
-export function hasChromeText(text: string): boolean {
-  return CHROME_TEXT_RE.test(text);
 }
 
 export function closest(el: AnyNode, pred: (e: Element) => boolean, stop?: AnyNode | null): Element | null {
@@ -371,7 +365,7 @@ export function scriptTexts($: CheerioAPI, typePred: (type: string) => boolean =
   return out;
 }
 
-export function isJsType(type: string): boolean {
+function isJsType(type: string): boolean {
   return type === '' || /javascript|ecmascript|module|babel|jsx/.test(type);
 }
 

@@ -22,7 +22,7 @@ import { loadHtml, resolveUrl, scriptTexts } from './dom.ts';
 import { extractItems, itemFromRecord, type ItemContext } from './items.ts';
 import { findAssignment, findCalls, parseJsLiteral, stripJsComments } from './script.ts';
 
-export const JIYUE_DEFAULT_PATH = '/queryList';
+const JIYUE_DEFAULT_PATH = '/queryList';
 
 function str(v: unknown): string | undefined {
   if (typeof v === 'string' && v.trim() !== '') return v.trim();
@@ -141,7 +141,7 @@ export function readHanwebDatastore(xml: string): HanwebDatastore | null {
 export function hanwebItems(records: string[], ctx: ItemContext): ParsedItem[] {
   if (records.length === 0) return [];
   const $ = loadHtml(`<ul>${records.join('\n')}</ul>`);
-  return extractItems($, $.root().get(0)!, ctx);
+  return extractItems($.root().get(0)!, ctx);
 }
 
 /** The list endpoint a page uses, if it is one we recognise. */

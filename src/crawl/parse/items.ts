@@ -5,7 +5,6 @@
  * (Jiangxi 集约化). A row is the repeated element around a link; the main
  * list is the biggest family of rows that carry dates or article addresses.
  */
-import type { CheerioAPI } from 'cheerio';
 import type { ParsedItem } from './types.ts';
 import { directoryOf, isArticleUrl, isUnder } from './addresses.ts';
 import { dateFromEpochMs, dateFromUrl, findDates, parseDateHit, standaloneDate, yearFromUrl, ymd } from './dates.ts';
@@ -57,7 +56,7 @@ function rowOf(a: Element, root: AnyNode): Element | null {
 }
 
 /** Title text of a link: the text, or `@title` when the text is cut short or padded with labels. */
-export function chooseTitle(text: string, titleAttr: string | undefined): string {
+function chooseTitle(text: string, titleAttr: string | undefined): string {
   const clean = (s: string) => normalizeSpace(s).replace(PIN_MARK_RE, '').replace(BULLET_RE, '').trim();
   const t = clean(text);
   const ti = clean(titleAttr ?? '');
@@ -170,7 +169,7 @@ interface Candidate {
  * best one (most dated rows, rows pointing under the page's own directory) wins,
  * together with its look-alike siblings (lists split into several `<ul>`s).
  */
-export function extractItems($: CheerioAPI, root: AnyNode, ctx: ItemContext): ParsedItem[] {
+export function extractItems(root: AnyNode, ctx: ItemContext): ParsedItem[] {
   const rows = new Map<Element, Row>();
   for (const a of descendants(root, (e) => e.name === 'a')) {
     if (!a.attribs['href'] && !a.attribs['onclick']) continue;
@@ -181,10 +180,6 @@ export function extractItems($: CheerioAPI, root: AnyNode, ctx: ItemContext): Pa
     if (PAGER_TEXT_RE.test(t) || CHROME_WORD_RE.test(t)) continue;
     const row = rowOf(a, root);
     if (!row) continue;
-    // A row with a nested list is a tree node, not a list entry.
-    if (descendants(row).some((d) => (d.name === 'ul' || d.name === 'ol') && closest(d, (e) => e === row))) {
-      if (row.name === 'li' || row.name === 'dd') continue;
-    }
     const entry = rows.get(row) ?? { row, anchors: [] };
     entry.anchors.push(a);
     rows.set(row, entry);
@@ -193,6 +188,8 @@ export function extractItems($: CheerioAPI, root: AnyNode, ctx: ItemContext): Pa
   const dir = directoryOf(ctx.pageUrl);
   const candidates: Candidate[] = [];
   for (const { row, anchors } of rows.values()) {
+    // A list entry with a list inside is a tree node, not an item.
+    if ((row.name === 'li' || row.name === 'dd') && descendants(row).some((d) => d.name === 'ul' || d.name === 'ol')) continue;
     const urls = new Set(anchors.map((a) => linkTarget(a, ctx.base)).filter((u): u is string => !!u));
     if (urls.size === 0 || urls.size > 3) continue;
     const primary = anchors

@@ -110,7 +110,7 @@ export function parseList(html: string, pageUrl: string, opts: ParseListOptions 
   const base = documentBase($, pageUrl);
   const ctx: ItemContext = { base, ...ctxBase };
   const body = $('body').get(0) ?? $.root().get(0)!;
-  const items = mergeItems(extractItems($, body, ctx), embeddedRecordItems($, ctx), inlineJsonItems($, ctx));
+  const items = mergeItems(extractItems(body, ctx), embeddedRecordItems($, ctx), inlineJsonItems($, ctx));
   const pager = findPagination($, pageUrl, base);
   const endpoint = findEndpoint($, pageUrl, base);
   const iframes = contentIframes($, pageUrl, base);

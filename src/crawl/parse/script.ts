@@ -65,7 +65,7 @@ export function matchBracket(src: string, open: number): number {
 }
 
 /** Split an argument list at top-level commas. */
-export function splitArgs(src: string): string[] {
+function splitArgs(src: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let cur = '';

@@ -155,7 +155,7 @@ interface Scored {
 }
 
 /** Every element holding two or more links, with its tree score. */
-export function scoreContainers($: CheerioAPI, base: string, pageUrl: string): Scored[] {
+function scoreContainers($: CheerioAPI, base: string, pageUrl: string): Scored[] {
   const dir = directoryOf(pageUrl);
   const body = $('body').get(0) ?? $.root().get(0)!;
   const perElement = new Map<Element, Map<string, LinkScore>>();
