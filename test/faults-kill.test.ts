@@ -15,8 +15,11 @@ import { startFaultyPortal, type FaultyPortal } from '../fixtures/faulty/portal.
  * restarted crawl completes. The slow unit (every page 300 ms) keeps the run
  * long enough to be caught mid-way.
  */
-const UNITS = ['hao', 'slow', 'mal', 'cs'];
-const KILL_AFTER_MS = [400, 900, 1500, 2200, 3000, 4000];
+const UNITS = ['hao', 'slow', 'cs'];
+/** When to kill: a fixed delay, or right after the n-th new snapshot file of the run lands (the index not yet rewritten, maybe). */
+type KillPoint = { ms: number } | { snapshots: number };
+const KILL_POINTS: KillPoint[] = [{ ms: 300 }, { ms: 1500 }, { snapshots: 1 }, { snapshots: 2 }];
+const figures = { kills: 0, snapshotsWrittenByKilledRuns: 0, resumed: 0 };
 
 let portal: FaultyPortal;
 let root: string;
@@ -68,28 +71,36 @@ beforeAll(async () => {
   portal.writeUnitsCsv(unitsCsv, UNITS);
 });
 afterAll(async () => {
+  console.info(`[faults-kill] figures ${JSON.stringify(figures)}`);
   await portal?.close();
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
 describe('killing a crawl mid-way loses nothing', () => {
   it('a first complete crawl stores one snapshot per unit', async () => {
-    const r = await runCli(['crawl', '--units', unitsCsv, '--data', dataDir, '--no-browser'], { timeoutMs: 60_000 });
+    const r = await runCli(['crawl', '--units', unitsCsv, '--data', dataDir, '--no-browser', '--concurrency', '4'], { timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     const index = checkDataDir();
     expect(UNITS.map((u) => index[u]?.length ?? 0)).toEqual(UNITS.map(() => 1));
   });
 
-  it.each(KILL_AFTER_MS)('SIGKILL after %i ms: stored files unchanged, all parse, previous snapshots still listed', async (ms) => {
+  it.each(KILL_POINTS.map((k) => [JSON.stringify(k), k] as const))('SIGKILL at %s: stored files unchanged, all parse, previous snapshots still listed', async (_name, point) => {
     const before = hashes();
     const indexBefore = checkDataDir();
-    const child = spawnCli(['crawl', '--units', unitsCsv, '--data', dataDir, '--no-browser']);
+    const newSnapshots = () => walk(join(dataDir, 'snapshots')).filter((f) => f.endsWith('.json.gz') && !before.has(f)).length;
+    const child = spawnCli(['crawl', '--units', unitsCsv, '--data', dataDir, '--no-browser', '--concurrency', '4']);
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    await new Promise((r) => setTimeout(r, ms));
+    const t0 = Date.now();
+    while (child.exitCode === null && Date.now() - t0 < 30_000) {
+      if ('ms' in point ? Date.now() - t0 >= point.ms : newSnapshots() >= point.snapshots) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
     const stillRunning = child.exitCode === null;
     child.kill('SIGKILL');
     await exited;
-    expect(stillRunning, `the crawl must still be running at ${ms} ms to test a kill`).toBe(true);
+    expect(stillRunning, `the crawl must still be running at ${JSON.stringify(point)} to test a kill`).toBe(true);
+    figures.kills++;
+    figures.snapshotsWrittenByKilledRuns += newSnapshots();
 
     const index = checkDataDir();
     // Nothing stored before the kill was lost or altered.
@@ -105,8 +116,9 @@ describe('killing a crawl mid-way loses nothing', () => {
 
   it('a restarted crawl completes, every unit gets a new snapshot, the old ones remain', async () => {
     const indexBefore = checkDataDir();
-    const r = await runCli(['crawl', '--units', unitsCsv, '--data', dataDir, '--no-browser'], { timeoutMs: 60_000 });
+    const r = await runCli(['crawl', '--units', unitsCsv, '--data', dataDir, '--no-browser', '--concurrency', '4'], { timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
+    figures.resumed++;
     const index = checkDataDir();
     for (const u of UNITS) {
       expect(index[u]!.length).toBeGreaterThan(indexBefore[u]!.length);
