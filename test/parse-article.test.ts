@@ -43,6 +43,13 @@ describe('parseArticle: metadata', () => {
     expect(onlyStamps.published).toBeNull();
   });
 
+  it('does not take other labels that end in 时间/日期 (办理时间, 会议时间) for the publication date', () => {
+    const a = parseArticle(page('', `<div class="TRS_Editor"><p>会议时间：2020年12月1日上午9时</p><p>办理时间：2020-12-02</p><p>会议地点：县政府三楼会议室。</p></div>`), URL_);
+    expect(a.published).toBeNull();
+    const b = parseArticle(page('', `<div class="info">时间：2020-12-03 10:30</div><div class="TRS_Editor"><p>会议时间：2020年12月1日上午9时，会议内容如下。</p></div>`), URL_);
+    expect(b.published).toBe('2020-12-03');
+  });
+
   it('falls back to <meta> PubDate / firstpublishedtime and ContentSource', () => {
     const a = parseArticle(page('<meta name="firstpublishedtime" content="2007-08-20-23:59:59"><meta name="ContentSource" content="县司法局">', '<div id="UCAP-CONTENT"><p>决议正文。决议正文。决议正文。</p></div>'), URL_);
     expect([a.published, a.source]).toEqual(['2007-08-20', '县司法局']);

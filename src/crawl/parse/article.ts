@@ -130,7 +130,9 @@ const LABELS: Record<string, Field> = {
   主题词: 'stop', 分类: 'stop', 体裁分类: 'stop', 组配分类: 'stop', 生效日期: 'stop', 废止日期: 'stop', 有效期: 'stop',
 };
 const KNOWN = Object.keys(LABELS).sort((a, b) => b.length - a.length);
+const GENERIC_LABELS = new Set(['时间', '日期', '名称', '标题', '分类', '编辑', '作者', '字号', '字体']);
 const LABEL_RE = /([\u4e00-\u9fa5]{2,6})\s*[:：]/g;
+const SPACED_LABEL_RE = /(^|\s)((?:[\u4e00-\u9fa5]\s+){1,5}[\u4e00-\u9fa5])(?=\s*[:：])/g;
 const NONE_RE = /^(无|暂无|空|-+|—+|\/|／|null|none)$/i;
 
 type Found = Partial<Record<Field, string>>;
@@ -139,12 +141,14 @@ type Found = Partial<Record<Field, string>>;
 function labelledFields(text: string): Found {
   const found: Found = {};
   for (const raw of text.split('\n')) {
-    const line = compactCjk(raw);
+    // Labels spelt with spaces (`索 引 号：`, `发 布 日 期：`) are closed up; other spaces stay, they separate fields.
+    const line = normalizeSpace(raw).replace(SPACED_LABEL_RE, (_, lead: string, label: string) => lead + label.replace(/\s+/g, ''));
     const marks: Array<{ at: number; end: number; field: Field | null }> = [];
     for (const m of line.matchAll(LABEL_RE)) {
       const word = m[1]!;
-      // A label glued to the value before it (`省发改委发布时间：`): take the known label at the end.
-      const known = KNOWN.find((k) => word.endsWith(k));
+      // A label glued to the value before it (`省发改委发布时间：`): take the known label at the end,
+      // but a generic ending alone (办理时间, 会议日期, 单位名称) is some other label, not ours.
+      const known = KNOWN.find((k) => word.endsWith(k) && (word === k || !GENERIC_LABELS.has(k)));
       const at = known ? m.index + word.length - known.length : m.index;
       marks.push({ at, end: m.index + m[0].length, field: known ? LABELS[known]! : null });
     }
