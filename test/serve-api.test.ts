@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditOptions, AuditOutcome } from '../src/audit/pipeline.ts';
 import { HistoryStore } from '../src/history/history-store.ts';
+import { readOverrides } from '../src/scoring/overrides.ts';
+import type { Finding } from '../src/scoring/result.ts';
 import { startDashboardServer, type RunningServer } from '../src/serve/http.ts';
 import { AuditService } from '../src/serve/service.ts';
 import { CATEGORY_RULES, deferred, finding, serviceSettings, snapshot, UNITS, unitResult, unitsCsv, writeOutcome } from './serve-fakes.ts';
@@ -17,14 +19,15 @@ let svc: AuditService;
 let gates: ReturnType<typeof deferred<void>>[];
 let pdfCalls: string[];
 let runnerImpl: (opts: AuditOptions) => Promise<AuditOutcome>;
+let runs: AuditOptions[];
 
 /** Findings carry crawled text: the message below must come out escaped. */
 const HOSTILE = '<script>alert("x")</script>栏目未更新';
 
-async function start(publicRead: boolean, token: string | null = TOKEN) {
+async function start(publicRead: boolean, token: string | null = TOKEN, overridesFile?: string) {
   const history = await HistoryStore.open(join(dir, 'data'));
   svc = new AuditService(
-    serviceSettings(dir),
+    serviceSettings(dir, { overridesFile }),
     { history, runner: (o) => runnerImpl(o), rules: CATEGORY_RULES },
   );
   server = await startDashboardServer({
@@ -46,6 +49,7 @@ beforeEach(() => {
   writeFileSync(join(dir, 'units.csv'), unitsCsv());
   writeFileSync(join(dir, 'secret.txt'), 'outside the run directory');
   gates = [];
+  runs = [];
   pdfCalls = [];
   runnerImpl = async (opts) => {
     const gate = deferred<void>();
@@ -53,8 +57,12 @@ beforeEach(() => {
     opts.signal?.addEventListener('abort', () => gate.reject(new Error('aborted')));
     await gate.promise;
     const ids = opts.only ?? UNITS.map((u) => u.id);
-    const f = { ...finding('column-update', 'stale', 'http://127.0.0.1:9/xxgk/jtj/tzgg/', 1, '通知公告'), message: HOSTILE };
+    const f: Finding = { ...finding('column-update', 'stale', 'http://127.0.0.1:9/xxgk/jtj/tzgg/', 1, '通知公告'), message: HOSTILE };
     f.evidence = { screenshot: 'evidence/jtj/stale-1.png' };
+    // Reviewer decisions as the scoring engine applies them, read by the project's own overrides parser.
+    const review = opts.overridesFile ? readOverrides(opts.overridesFile).find((o) => o.unit === 'jtj' && o.url === f.url) : undefined;
+    if (review) f.review = { decision: review.decision, reason: review.reason };
+    runs.push(opts);
     const out = writeOutcome(
       opts,
       UNITS.filter((u) => ids.includes(u.id)).map((u) => unitResult(u, u.id === 'jtj' ? [f] : [])),
@@ -178,6 +186,49 @@ describe('HTTP API', () => {
     const { runId } = (await (await post('/api/units/wjw/audit', auth)).json()) as { runId: string };
     await svc.idle();
     expect(await (await get(`/api/runs/${runId}`, auth)).json()).toMatchObject({ state: 'failed', error: '审计失败：门户首页无法访问' });
+  });
+});
+
+describe('reviewer decisions (overrides)', () => {
+  const stale = { rule: 'column-update', code: 'stale', url: 'http://127.0.0.1:9/xxgk/jtj/tzgg/' };
+  const postJson = (path: string, body: unknown, headers: Record<string, string> = auth) =>
+    fetch(server.url + path, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('writes the decision to the overrides file and re-judges the unit from the store', async () => {
+    const file = join(dir, 'overrides.csv');
+    await start(false, TOKEN, file);
+    await auditAndFinish('jtj');
+
+    expect((await postJson('/api/units/jtj/overrides', { ...stale, decision: 'waived', reason: 'x' }, {})).status).toBe(401);
+    expect((await postJson('/api/units/jtj/overrides', { ...stale, decision: 'waived', reason: '  ' })).status).toBe(400);
+    expect((await postJson('/api/units/jtj/overrides', { ...stale, url: 'http://elsewhere/', decision: 'waived', reason: 'x' })).status).toBe(404);
+    const notJson = await fetch(`${server.url}/api/units/jtj/overrides`, { method: 'POST', headers: auth, body: 'decision=waived' });
+    expect(notJson.status).toBe(400);
+
+    const res = await postJson('/api/units/jtj/overrides', { ...stale, decision: 'waived', reason: '栏目已于 2021 年撤并，"通知公告"改由县政府统一发布' });
+    expect(res.status).toBe(202);
+    const { runId } = (await res.json()) as { runId: string };
+    expect(readFileSync(file, 'utf8')).toBe(
+      'unit,rule,url,decision,reason\njtj,column-update/stale,http://127.0.0.1:9/xxgk/jtj/tzgg/,豁免,"栏目已于 2021 年撤并，""通知公告""改由县政府统一发布"\n',
+    );
+    await vi.waitFor(() => expect(gates).toHaveLength(2));
+    gates[1]!.resolve();
+    await svc.idle();
+    expect(runs.at(-1)).toMatchObject({ only: ['jtj'], fromStore: true });
+    const unit = (await (await get('/api/units/jtj', auth)).json()) as { runId: string; findings: Finding[] };
+    expect(unit.runId).toBe(runId);
+    expect(unit.findings[0]!.review).toEqual({ decision: 'waived', reason: '栏目已于 2021 年撤并，"通知公告"改由县政府统一发布' });
+    const again = await postJson('/api/units/jtj/overrides', { ...stale, decision: 'confirmed', reason: '' });
+    expect(again.status).toBe(409);
+    expect(await (await get('/units/jtj', auth)).text()).toContain('已豁免问题（1 项）');
+  });
+
+  it('is refused when no overrides file is configured', async () => {
+    await start(false);
+    await auditAndFinish('jtj');
+    const res = await postJson('/api/units/jtj/overrides', { ...stale, decision: 'confirmed', reason: '' });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: string }).error).toContain('未配置复核文件');
   });
 });
 

@@ -63,7 +63,7 @@ describe.skipIf(!ready)('zwgk serve end to end (sample portal, real pipeline, Ch
     writeFileSync(join(dir, 'units.csv'), [csv[0], ...csv.filter((l) => /^(jtj|rsj|tgz),/.test(l))].join('\n'));
     history = await HistoryStore.open(join(dir, 'data'));
     svc = new AuditService(
-      serviceSettings(dir, { concurrency: 4, screenshots: false }),
+      serviceSettings(dir, { concurrency: 4, screenshots: false, overridesFile: join(dir, 'overrides.csv') }),
       { history, runner: realRunner, rules: loadScheme(DEFAULT_SCHEME) },
     );
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2021-01-20T02:00:00+08:00'), shouldAdvanceTime: true });
@@ -140,6 +140,12 @@ describe.skipIf(!ready)('zwgk serve end to end (sample portal, real pipeline, Ch
     expect(await page.textContent('#audited-at')).toContain('2021-01-27 10:');
     const api = (await (await fetch(`${server.url}/api/units/tgz`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as { runId: string; auditedAt: string };
     expect(svc.record(api.runId)).toMatchObject({ kind: 'unit', units: ['tgz'], state: 'done' });
+
+    // A reviewer waives the leader finding: written to the overrides file, re-judged from the store.
+    page.once('dialog', (d) => void d.accept('分管领导已在县政府门户“领导之窗”统一公开'));
+    await page.click('.review-actions[data-rule="leader-disclosure"] button[data-decision="waived"]');
+    await expect.poll(() => page.textContent('body'), { timeout: 60_000 }).toContain('已豁免问题（1 项）');
+    expect(await page.textContent('body')).toContain('豁免理由：分管领导已在县政府门户“领导之窗”统一公开');
     await page.close();
   }, 150_000);
 });

@@ -62,6 +62,8 @@ export interface UnitModel {
   active?: RunView;
   /** The per-unit HTML report of the latest run, when the run wrote one. */
   unitReport?: string;
+  /** Reviewer decisions can be made on the page (an overrides file is configured). */
+  reviewEnabled: boolean;
 }
 
 const TREND_POINTS = 12;
@@ -246,7 +248,12 @@ ${m.active.length ? html`<section class="panel running"><h2>正在进行</h2><ul
   return layout(ctx, '总览', html``, body, '');
 }
 
-function findingRow(f: Finding, runId: string, since: FindingRecord | undefined): Markup {
+function reviewButtons(f: Finding): Markup {
+  if (f.review) return html``;
+  return html`<div class="review-actions" data-rule="${f.rule}" data-code="${f.code}" data-url="${f.url}"><button class="btn small" data-decision="waived">豁免</button> <button class="btn small" data-decision="confirmed">确认</button></div>`;
+}
+
+function findingRow(f: Finding, runId: string, since: FindingRecord | undefined, review: boolean): Markup {
   const shot = f.evidence.screenshot ? safeEvidencePath(f.evidence.screenshot) : null;
   const src = shot ? `/runs/${runId}/${shot}` : null;
   return html`<tr>
@@ -254,7 +261,8 @@ function findingRow(f: Finding, runId: string, since: FindingRecord | undefined)
     <td class="num"><b>${fmtNum(f.deduction)}</b>${f.deduction === 0 && !isWaived(f) ? html`<div class="sub">已达扣分上限</div>` : ''}</td>
     <td><div>${f.message}</div>${f.column ? html`<div class="sub">栏目：${f.column}</div>` : ''}<div class="sub">${extLink(f.url)}</div>
       ${isWaived(f) ? html`<div class="sub ok">豁免理由：${f.review?.reason ?? ''}</div>` : ''}
-      ${f.review?.decision === 'confirmed' ? html`<div class="sub">已复核确认：${f.review.reason}</div>` : ''}</td>
+      ${f.review?.decision === 'confirmed' ? html`<div class="sub">已复核确认：${f.review.reason}</div>` : ''}
+      ${review ? reviewButtons(f) : ''}</td>
     <td class="nowrap">${since ? fmtInstant(since.firstSeenAt) : '—'}</td>
     <td>${src ? html`<a class="shot" href="${src}" target="_blank"><img src="${src}" alt="佐证截图" loading="lazy"></a>` : f.evidence.screenshotError ? html`<span class="muted">未截图：${f.evidence.screenshotError}</span>` : html`<span class="muted">—</span>`}</td>
   </tr>`;
@@ -271,7 +279,7 @@ export function renderUnitPage(m: UnitModel, ctx: PageContext): string {
   const findingsByColumn = new Map(active.filter((f) => f.column).map((f) => [f.column!, f]));
   const findingTable = (list: Finding[]) =>
     html`<table class="find"><thead><tr><th>指标</th><th class="num">扣分</th><th>问题</th><th>首次发现</th><th>佐证截图</th></tr></thead>
-    <tbody>${list.map((f) => findingRow(f, m.latest!.runId, open.get(findingKey(f))))}</tbody></table>`;
+    <tbody>${list.map((f) => findingRow(f, m.latest!.runId, open.get(findingKey(f)), m.reviewEnabled && ctx.actionsEnabled))}</tbody></table>`;
 
   const body = html`
 <section class="unit-head">
@@ -396,20 +404,30 @@ async function poll(runId) {
     await new Promise((ok) => setTimeout(ok, 1000));
   }
 }
-btn.addEventListener('click', async () => {
+async function act(path, payload, started) {
   btn.disabled = true;
   say('正在提交…');
   let res, body = {};
   try {
-    res = await fetch('/api/units/' + encodeURIComponent(btn.dataset.unit) + '/audit', { method: 'POST', headers: authHeaders() });
+    const headers = payload ? { ...authHeaders(), 'Content-Type': 'application/json' } : authHeaders();
+    res = await fetch('/api/units/' + encodeURIComponent(btn.dataset.unit) + path, { method: 'POST', headers, body: payload ? JSON.stringify(payload) : undefined });
     body = await res.json().catch(() => ({}));
   } catch (e) { say('无法连接服务器', 'bad'); btn.disabled = false; return; }
-  if (res.status === 202) { say('已开始审计…'); poll(body.runId); return; }
-  if (res.status === 409) { say('该单位已有审计正在进行，显示其进度…'); poll(body.runId); return; }
+  if (res.status === 202) { say(started); poll(body.runId); return; }
+  if (res.status === 409 && body.runId) { say('该单位已有审计正在进行，显示其进度…'); poll(body.runId); return; }
   btn.disabled = false;
   if (res.status === 401) { say('操作被拒绝：需要有效的操作令牌。请在页面右上角输入令牌后重试。', 'bad'); return; }
   say(body.error || ('操作失败（' + res.status + '）'), 'bad');
-});
+}
+btn.addEventListener('click', () => act('/audit', null, '已开始审计…'));
+document.querySelectorAll('.review-actions button').forEach((b) => b.addEventListener('click', () => {
+  const d = b.parentElement.dataset;
+  const waive = b.dataset.decision === 'waived';
+  const reason = prompt(waive ? '豁免理由（必填，将写入复核文件）：' : '确认说明（可不填）：', '');
+  if (reason === null || (waive && !reason.trim())) return;
+  window.scrollTo(0, 0);
+  act('/overrides', { rule: d.rule, code: d.code, url: d.url, decision: b.dataset.decision, reason }, '复核结论已记录，正在重新判定…');
+}));
 if (btn.dataset.activeRun) { say('该单位有审计正在进行…'); poll(btn.dataset.activeRun); }
 `;
 
@@ -465,6 +483,7 @@ tbody tr:hover{background:#f9fbfd}
 .ext{word-break:break-all}
 .warn-row td{background:#fffaf0}
 .warn-list{margin:0;padding-left:18px}
+.review-actions{margin-top:6px;display:flex;gap:6px}
 .chart{display:block;max-width:100%;height:auto}.chart .grid line{stroke:#e9edf2}.chart text{font-size:11px;fill:#7b8794}.chart .pt circle{fill:#2f5d8a;stroke:#fff;stroke-width:1.5}
 .alert{background:#fde2e2;color:#8a1c1c;padding:8px 12px;border-radius:4px}
 .login{max-width:460px;margin:60px auto}.login form{display:flex;gap:8px}.login input{flex:1;padding:6px 10px;border:1px solid #c3ccd6;border-radius:4px}

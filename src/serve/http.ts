@@ -6,7 +6,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import type { HistoryStore } from '../history/history-store.ts';
 import { canRead, CLEAR_SESSION_COOKIE, crossSiteReason, hasBearer, sessionCookie, tokenMatches, type AccessPolicy } from './auth.ts';
 import { overviewRows, renderError, renderLogin, renderOverview, renderUnitPage, unitTrend, type PageContext } from './dashboard.ts';
-import { AuditService, UnknownUnitError } from './service.ts';
+import { ActionError, AuditService, UnknownUnitError, type OverrideInput } from './service.ts';
 
 /**
  * The dashboard and the HTTP API of DESIGN.md on node:http:
@@ -14,6 +14,8 @@ import { AuditService, UnknownUnitError } from './service.ts';
  *   GET  /api/units                 every unit's latest result (report.json units[] entries + auditedAt, runId)
  *   GET  /api/units/<id>            one unit's latest result with auditedAt
  *   POST /api/units/<id>/audit      Bearer token → 202 {runId} | 409 {runId} | 401 | 404 | 403 cross-site
+ *   POST /api/units/<id>/overrides  Bearer token, JSON {rule, code, url, decision: waived|confirmed, reason}
+ *                                   → 202 {runId} of the re-judge | 400 | 404 | 409
  *   GET  /api/runs/<runId>          {state: running|done|failed, …progress, error}
  *   GET  /api/status                schedule and runs in progress
  *   GET  /runs/<runId>/<file>       report.html|xlsx|json|pdf (PDF printed on first request), units/<id>.html, evidence/…
@@ -172,6 +174,7 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
           trend: unitTrend(history.data, id),
           active: service.activeRuns().find((r) => r.kind === 'unit' && r.units[0] === id),
           unitReport: perUnit,
+          reviewEnabled: Boolean(service.settings.overridesFile),
         },
         ctx,
       ),
@@ -184,7 +187,7 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
     const isApi = path.startsWith('/api/');
 
     if (req.method === 'POST') {
-      const m = /^\/api\/units\/([^/]+)\/audit$/.exec(path);
+      const m = /^\/api\/units\/([^/]+)\/(audit|overrides)$/.exec(path);
       if (!m) throw new HttpError(404, '没有这个接口');
       const why = crossSiteReason(req);
       if (why) {
@@ -195,12 +198,15 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
       if (!hasBearer(req, policy)) throw new HttpError(401, '需要有效的操作令牌（请求头 Authorization: Bearer <令牌>）');
       const id = decodeURIComponent(m[1]!);
       try {
+        if (m[2] === 'overrides') return json(res, 202, await service.addOverride(id, (await readJson(req)) as OverrideInput));
         const { runId, conflict } = service.startUnit(id);
         if (conflict) return json(res, 409, { runId, error: '该单位已有审计正在进行或排队，请等待其完成' });
         log(`单位 ${id} 的立即审计已受理（${runId}）`);
         return json(res, 202, { runId });
       } catch (err) {
+        if (err instanceof HttpError) throw err;
         if (err instanceof UnknownUnitError) throw new HttpError(404, err.message);
+        if (err instanceof ActionError) throw new HttpError(err.status, err.message);
         throw new HttpError(503, (err as Error).message);
       }
     }
@@ -271,6 +277,26 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
       page(res, status, (ctx) => renderError(ctx, message));
     });
   };
+}
+
+const MAX_BODY = 16 * 1024;
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(400, '请求体应为 JSON（Content-Type: application/json）');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new HttpError(400, '请求体过大');
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    const body: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    if (body && typeof body === 'object') return body;
+  } catch {
+    // reported below
+  }
+  throw new HttpError(400, '请求体不是有效的 JSON 对象');
 }
 
 export interface RunningServer {

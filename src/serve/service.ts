@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { existsSync, readFileSync, readdirSync, lstatSync, rmSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../report/files.ts';
 import { join, resolve, sep } from 'node:path';
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
@@ -79,6 +80,34 @@ export class UnknownUnitError extends Error {
   override name = 'UnknownUnitError';
 }
 
+/** A refused action, with the HTTP status that says why (400 bad input, 404 no such finding, 409 not now). */
+export class ActionError extends Error {
+  override name = 'ActionError';
+  constructor(
+    readonly status: 400 | 404 | 409,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A reviewer's decision on one finding of a unit's latest result, as the dashboard sends it. */
+export interface OverrideInput {
+  rule: string;
+  code: string;
+  url: string;
+  decision: 'waived' | 'confirmed';
+  reason: string;
+}
+
+/** Header of the overrides file (src/scoring/overrides.ts). */
+const OVERRIDES_HEADER = 'unit,rule,url,decision,reason\n';
+const DECISION_TEXT = { waived: '豁免', confirmed: '确认' } as const;
+
+function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
 interface Job {
   id: string;
   kind: RunKind;
@@ -86,6 +115,8 @@ interface Job {
   units: string[];
   asOf: string;
   outDir: string;
+  /** Re-judge the stored snapshot instead of crawling (after a reviewer decision). */
+  rejudge: boolean;
   state: RunStateName;
   queued: boolean;
   progress?: AuditProgress;
@@ -163,6 +194,31 @@ export class AuditService {
     if (existing) return { runId: existing.id, conflict: true };
     if (this.closing) throw new Error('服务正在关闭，不再接受新的审计');
     return { runId: this.enqueue('unit', 'manual', [unitId]).id, conflict: false };
+  }
+
+  /**
+   * Records a reviewer decision in the overrides file (src/scoring/overrides.ts
+   * format) and re-judges the unit from its stored snapshot, so the page shows
+   * the finding waived or confirmed without a new crawl.
+   */
+  async addOverride(unitId: string, input: OverrideInput): Promise<{ runId: string }> {
+    const file = this.settings.overridesFile;
+    if (!file) throw new ActionError(409, '未配置复核文件（配置文件 overridesFile），无法在页面上复核');
+    if (!this.units().some((u) => u.id === unitId)) throw new UnknownUnitError(`单位编号 ${unitId} 不在单位名单中`);
+    if (input.decision !== 'waived' && input.decision !== 'confirmed') throw new ActionError(400, '复核结论只能是豁免或确认');
+    const reason = String(input.reason ?? '').replace(/\s+/g, ' ').trim().slice(0, 200);
+    if (input.decision === 'waived' && !reason) throw new ActionError(400, '豁免必须写明理由');
+    const finding = this.latest(unitId)?.result.findings.find((f) => f.rule === input.rule && f.code === input.code && f.url === input.url);
+    if (!finding) throw new ActionError(404, '该单位最近一次结果中没有这个问题');
+    if ([this.active, ...this.queue].some((j) => j?.kind === 'unit' && j.units[0] === unitId)) {
+      throw new ActionError(409, '该单位有审计正在进行，请等其完成后再复核');
+    }
+    if (finding.review) throw new ActionError(409, `该问题已有复核结论（${DECISION_TEXT[finding.review.decision]}），如需更改请直接编辑复核文件 ${file}`);
+    const existing = existsSync(file) ? readFileSync(file, 'utf8') : OVERRIDES_HEADER;
+    const line = [unitId, `${finding.rule}/${finding.code}`, finding.url, DECISION_TEXT[input.decision], reason].map(csvField).join(',');
+    await writeFileAtomic(file, `${existing}${existing.endsWith('\n') ? '' : '\n'}${line}\n`);
+    this.log(`单位 ${unitId} 的问题已复核为${DECISION_TEXT[input.decision]}：${finding.url}`);
+    return { runId: this.enqueue('unit', 'manual', [unitId], true).id };
   }
 
   getRun(runId: string): RunView | undefined {
@@ -257,7 +313,7 @@ export class AuditService {
     }
   }
 
-  private enqueue(kind: RunKind, trigger: RunTrigger, units: string[]): Job {
+  private enqueue(kind: RunKind, trigger: RunTrigger, units: string[], rejudge = false): Job {
     const now = this.clock();
     const stamp = format(new TZDate(now.getTime(), TIME_ZONE), 'yyyyMMdd-HHmmss');
     const id = `${stamp}-${kind === 'full' ? 'all' : units[0]}-${randomBytes(3).toString('hex')}`;
@@ -273,6 +329,7 @@ export class AuditService {
       units,
       asOf: todayInShanghai(now),
       outDir: join(resolve(this.settings.reportsDir), id),
+      rejudge,
       state: 'running',
       queued: true,
       controller,
@@ -310,9 +367,12 @@ export class AuditService {
         beginRun(d, { id: job.id, kind: job.kind, trigger: job.trigger, units: job.units, asOf: job.asOf, startedAt: job.startedAt!, outDir: job.outDir });
       });
       job.controller.signal.throwIfAborted();
+      // The dashboard appends reviewer decisions to this file and every audit reads it: it must exist.
+      if (settings.overridesFile && !existsSync(settings.overridesFile)) await writeFileAtomic(settings.overridesFile, OVERRIDES_HEADER);
       const outcome = await this.deps.runner({
         unitsFile: settings.unitsFile,
         only: job.kind === 'unit' ? job.units : undefined,
+        fromStore: job.rejudge || undefined,
         asOf: job.asOf,
         dataDir: settings.dataDir,
         outDir: job.outDir,
