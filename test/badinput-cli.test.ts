@@ -9,12 +9,15 @@ import { startFaultyPortal, type FaultyPortal } from '../fixtures/faulty/portal.
 /**
  * Bad input, through the real CLI as a child process: exit code ≠ 0 and
  * exactly one line on stderr, in Chinese, without a stack trace, naming the
- * file and the line or field at fault. Nothing here reaches the network:
- * every case fails before the crawl starts.
+ * file and the line or field at fault. Nothing here reaches the network but
+ * the GBK case: every other case fails before the crawl starts. The cases run
+ * concurrently (each is its own process, with its own input file).
  */
 let dir: string;
+let goodUnits: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'zwgk-badinput-'));
+  goodUnits = file('good.csv', `id,name,type,url\n${GOOD_ROW}\n`);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -60,7 +63,7 @@ const UNITS_CASES: [string, string, (string | RegExp)[]][] = [
   ['traversal-id.csv', `id,name,type,url\n../../escape,县教育体育局,department,http://127.0.0.1:9/xxgk/jtj/index.html\n`, [/第 ?2 ?行/, /id/]],
 ];
 
-describe('units file', () => {
+describe.concurrent('units file', () => {
   it.each(UNITS_CASES)('%s → one line naming file and line/field', async (name, content, mentions) => {
     const r = await audit(['--units', file(name, content)]);
     expectOneLineError(r, [name, ...mentions]);
@@ -89,22 +92,19 @@ describe('units file', () => {
   });
 });
 
-describe('command line values', () => {
-  const units = () => file('good.csv', `id,name,type,url\n${GOOD_ROW}\n`);
-
-  it.each(['2021-02-30', '2021-13-01', '2021-1-5', '20210120', 'yesterday'])('--as-of %s', async (value) => {
-    const r = await runCli(['audit', '--units', units(), '--as-of', value, '--out', join(dir, 'out'), '--data', join(dir, 'data')]);
+describe.concurrent('command line values', () => {
+  it.each(['2021-02-30', '2021-13-01', 'yesterday'])('--as-of %s', async (value) => {
+    const r = await runCli(['audit', '--units', goodUnits, '--as-of', value, '--out', join(dir, 'out'), '--data', join(dir, 'data')]);
     expectOneLineError(r, ['--as-of', value]);
   });
 
   it('unknown --unit id', async () => {
-    const r = await audit(['--units', units(), '--unit', 'nosuch']);
+    const r = await audit(['--units', goodUnits, '--unit', 'nosuch']);
     expectOneLineError(r, ['nosuch']);
   });
 });
 
-describe('overrides file', () => {
-  const units = () => file('good2.csv', `id,name,type,url\n${GOOD_ROW}\n`);
+describe.concurrent('overrides file', () => {
   const CASES: [string, string, (string | RegExp)[]][] = [
     ['ov-decision.csv', 'unit,rule,url,decision,reason\njtj,column-update,http://127.0.0.1:9/xxgk/jtj/tzgg/,也许,说不清\n', [/第 ?2 ?行/, /decision|决定|豁免/]],
     ['ov-header.csv', 'unit,rule,link,decision,reason\njtj,column-update,http://127.0.0.1:9/x,豁免,理由\n', [/第 ?1 ?行|表头/, /url/]],
@@ -113,12 +113,12 @@ describe('overrides file', () => {
     ['ov-noreason.csv', 'unit,rule,url,decision,reason\njtj,column-update,http://127.0.0.1:9/x,豁免,\n', [/第 ?2 ?行/, /reason|理由/]],
   ];
   it.each(CASES)('%s', async (name, content, mentions) => {
-    const r = await audit(['--units', units(), '--overrides', file(name, content)]);
+    const r = await audit(['--units', goodUnits, '--overrides', file(name, content)]);
     expectOneLineError(r, [name, ...mentions]);
   });
 });
 
-describe('serve config file', () => {
+describe.concurrent('serve config file', () => {
   const CASES: [string, string, (string | RegExp)[]][] = [
     ['cfg-unknown.yaml', 'schedule: "0 2 * * *"\nshedule_typo: 3\n', ['shedule_typo']],
     ['cfg-type.yaml', 'port: "八千"\n', ['port']],
@@ -131,7 +131,7 @@ describe('serve config file', () => {
   ];
   it.each(CASES)('%s', async (name, content, mentions) => {
     const r = await runCli(
-      ['serve', '--units', file('serve-units.csv', `id,name,type,url\n${GOOD_ROW}\n`), '--config', file(name, content), '--port', '0', '--data', join(dir, 'serve-data')],
+      ['serve', '--units', goodUnits, '--config', file(name, content), '--port', '0', '--data', join(dir, 'serve-data')],
       { env: { ZWGK_TOKEN: 'test-token-123456' }, timeoutMs: 20_000 },
     );
     expectOneLineError(r, [name, ...mentions]);
