@@ -29,6 +29,8 @@ export interface ProfileLine {
 
 export interface ProfileSummary {
   totalMs: number;
+  /** Sampled time not spent idle. */
+  busyMs: number;
   selfByFunction: ProfileLine[];
   selfBySource: ProfileLine[];
   /** Our own (src/, rules/) functions, time including what they call. */
@@ -43,6 +45,8 @@ export function summarizeProfile(file: string, root: string, top = 25): ProfileS
   const self = new Map<number, number>();
   p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000));
   const totalMs = [...self.values()].reduce((a, b) => a + b, 0);
+  let idleMs = 0;
+  for (const [id, ms] of self) if (byId.get(id)!.callFrame.functionName === '(idle)') idleMs += ms;
 
   const fnKey = (n: ProfileNode) => {
     const f = n.callFrame;
@@ -74,7 +78,7 @@ export function summarizeProfile(file: string, root: string, top = 25): ProfileS
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, ms]) => ({ name, ms, share: ms / totalMs }));
-  return { totalMs, selfByFunction: lines(byFn), selfBySource: lines(bySrc), inclusiveOwn: lines(inclusive) };
+  return { totalMs, busyMs: totalMs - idleMs, selfByFunction: lines(byFn), selfBySource: lines(bySrc), inclusiveOwn: lines(inclusive) };
 }
 
 /** Our files relative to the repository; dependencies by package; node internals as `node:…`. */
@@ -97,7 +101,7 @@ export function formatProfile(title: string, s: ProfileSummary, top = 15): strin
     ...rows.slice(0, top).map((r) => `| \`${r.name.replaceAll('|', '\\|')}\` | ${r.ms.toFixed(0)} | ${(r.share * 100).toFixed(1)} % |`),
   ];
   return [
-    `### CPU profile: ${title} (${(s.totalMs / 1000).toFixed(1)} s sampled)`,
+    `### CPU profile: ${title} (${(s.totalMs / 1000).toFixed(1)} s sampled, ${(s.busyMs / 1000).toFixed(1)} s busy)`,
     '',
     ...table('self time by source', s.selfBySource),
     '',

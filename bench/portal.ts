@@ -81,6 +81,14 @@ const COLUMN_NAMES = [
   '价格收费', '教育信息', '医疗卫生', '就业创业', '乡村振兴',
 ];
 
+/**
+ * Columns that hold a handful of items on real portals whatever the site's
+ * size (one list page each); the others get `pagesPerColumn` full pages.
+ */
+const SMALL_COLUMNS: Record<string, number> = { 机构职能: 2, 领导信息: 6, 信息公开指南: 1, 信息公开制度: 4 };
+/** 年度报告: the reports on 2008–2019. */
+const ANNUAL_REPORTS = 12;
+
 const DEPARTMENTS = [
   '县发展和改革委员会', '县教育体育局', '县科学技术和工业信息化局', '县公安局', '县民政局', '县司法局', '县财政局',
   '县人力资源和社会保障局', '县自然资源局', '县生态环境局', '县住房和城乡建设局', '县交通运输局', '县水利局',
@@ -160,15 +168,18 @@ export class SyntheticPortal {
         const rnd = mulberry32(u * 1000 + c + 1);
         // Most columns are fresh; about one in six has gone stale (newest item 200–500 days old).
         const ageDays = rnd() < 0.17 ? 200 + Math.floor(rnd() * 300) : Math.floor(rnd() * 60);
+        const name = COLUMN_NAMES[c]!;
+        const annual = name === '年度报告';
         cols.push({
           unit: u,
           index: c,
           code: style === 'static' ? `c${String(c + 1).padStart(2, '0')}` : `col${10000 + u * 100 + c}`,
-          name: COLUMN_NAMES[c]!,
-          base: opts.pagesPerColumn * opts.itemsPerPage,
+          name,
+          base: SMALL_COLUMNS[name] ?? (annual ? ANNUAL_REPORTS : opts.pagesPerColumn * opts.itemsPerPage),
           extra: 0,
-          newest: NEWEST - ageDays * DAY,
-          stepDays: 1 + Math.floor(rnd() * 12),
+          // Annual reports: one a year, each in January after the year it reports on.
+          newest: annual ? Date.UTC(2020, 0, 8 + (u % 20)) : NEWEST - ageDays * DAY,
+          stepDays: annual ? 365 : 1 + Math.floor(rnd() * 12),
         });
       }
       this.columns.push(cols);
@@ -278,11 +289,15 @@ export class SyntheticPortal {
     });
   }
 
-  /** Bytes of one static list page (for the report). */
+  /** Bytes of one full static list page (for the report). */
   sampleListPageBytes(): number {
     const u = this.units.findIndex((x) => x.style === 'static');
     if (u < 0) return 0;
-    return this.page(this.listPath(this.units[u]!, this.columns[u]![0]!, 0))?.body.length ?? 0;
+    return this.page(this.listPath(this.units[u]!, this.biggestColumn(u), 0))?.body.length ?? 0;
+  }
+
+  private biggestColumn(u: number): Column {
+    return this.columns[u]!.reduce((a, b) => (b.base > a.base ? b : a));
   }
 
   // ---------------------------------------------------------------- serving
@@ -560,13 +575,13 @@ ${this.chromePad}
   private computePad(): string {
     const probe = this.units.findIndex((u) => u.style === 'static');
     if (probe < 0) return '';
-    const col = this.columns[probe]![0]!;
+    const col = this.biggestColumn(probe);
     const bytes = Buffer.byteLength(this.staticList(probe, col, 0));
-    const labels = [...COLUMN_NAMES, ...TOPICS];
+    // Site-wide topics (专题), not the unit's columns: padding must not look like a second column tree.
     const budget = this.opts.targetPageBytes - bytes - 60;
     let menu = '';
     for (let i = 0; Buffer.byteLength(menu) < budget; i++) {
-      menu += `<li><a href="/m/zt/${i + 1}/index.html">${labels[i % labels.length]}${i >= labels.length ? '专题' : ''}</a></li>`;
+      menu += `<li><a href="/m/zt/${i + 1}/index.html">${TOPICS[i % TOPICS.length]}专题${i >= TOPICS.length ? `（${Math.floor(i / TOPICS.length) + 2020}）` : ''}</a></li>`;
     }
     return menu ? `<div class="m-menu" style="display:none"><ul>${menu}</ul></div>` : '';
   }
@@ -675,7 +690,7 @@ ${container}
     const item = this.items(unit, col, total - 1 - ordinal, 1)[0];
     const title = item?.title ?? `${unit.name}信息`;
     const para = `为深入贯彻落实党中央、国务院和省委、省政府决策部署，按照县委、县政府工作要求，结合我${unit.type === 'department' ? '单位' : '镇'}实际，现就有关事项通知如下。`;
-    const body = Array.from({ length: 8 }, (_, i) => `<p>${i === 0 ? para : `${'一二三四五六七八'[i]}、${TOPICS[(id + i) % TOPICS.length]}方面，要切实加强组织领导，明确责任分工，确保各项工作落到实处，取得实效。`}</p>`).join('\n');
+    const body = Array.from({ length: 8 }, (_, i) => `<p>${i === 0 ? para : `${'一二三四五六七八'[i]}、${TOPICS[(id + i) % TOPICS.length]}方面，要切实加强组织领导，明确责任分工，确保各项工作落到实处，取得实效。`}</p>`).join('\n') + this.originalLink(u, col, ordinal);
     return `${this.head(`${title} - ${SITE}`, `<meta name="ArticleTitle" content="${title}"><meta name="PubDate" content="${date} 09:30">`)}${this.position(unit, col)}
 <div class="main w1200"><div class="article"><h1>${title}</h1>
 <div class="article-info"><span>发布时间：${date} 09:30</span><span>信息来源：${unit.name}</span><span>浏览次数：<em id="hits">128</em></span></div>
@@ -683,6 +698,16 @@ ${container}
 ${body}
 <p style="text-align:right">${unit.name}</p><p style="text-align:right">${date.slice(0, 4)}年${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日</p>
 </div></div></div>${this.footer()}`;
+  }
+
+  /** A 政策解读 links to the policy it explains (a 政策文件 item of the same unit), as interpretations must. */
+  private originalLink(u: number, col: Column, ordinal: number): string {
+    const policies = this.columns[u]!.find((c) => c.name === '政策文件');
+    if (col.name !== '政策解读' || !policies) return '';
+    const unit = this.units[u]!;
+    const total = policies.base + policies.extra;
+    const it = this.items(unit, policies, (total - 1 - (ordinal % total)), 1)[0]!;
+    return `\n<p>原文链接：<a href="${this.columnBase(unit, policies)}${it.path}" target="_blank">《${it.title}》</a></p>`;
   }
 
   private asset(path: string): Buffer | null {

@@ -6,13 +6,15 @@
  * RSS are its own. Writes bench/results/<date>.json and bench/results/latest.md
  * and prints the table.
  *
- *   npm run bench                      100 units × 25 columns × 3 pages, medians of 3
+ *   npm run bench                      100 units × 25 columns × 3 pages; medians of 3 for the
+ *                                      Crawlee comparison and re-judging, one run of the heavy crawls
+ *                                      (--runs N, --heavy-runs N to change)
  *   npm run bench -- --quick           20 units × 10 columns × 3 pages, one run each
  *   npm run bench -- --only full0,nightly --runs 1 --units 50
  *   npm run bench -- --quick --profile  also CPU-profiles zwgk's crawls and prints where the time goes
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,7 +34,10 @@ interface Settings {
   columns: number;
   pages: number;
   items: number;
+  /** Runs of the light measurements (full crawl vs Crawlee, re-judge): medians of these. */
   runs: number;
+  /** Runs of the heavy ones (product crawl, nightly re-crawls, 50 ms crawl). */
+  heavyRuns: number;
   concurrency: number;
   serverConcurrency: number;
   latencyMs: number;
@@ -82,6 +87,7 @@ function settingsFromArgs(argv: string[]): Settings {
       pages: { type: 'string' },
       items: { type: 'string' },
       runs: { type: 'string' },
+      'heavy-runs': { type: 'string' },
       concurrency: { type: 'string' },
       'server-concurrency': { type: 'string' },
       latency: { type: 'string' },
@@ -106,6 +112,7 @@ function settingsFromArgs(argv: string[]): Settings {
     pages: num(values.pages, 3),
     items: num(values.items, 20),
     runs: Math.max(1, num(values.runs, quick ? 1 : 3)),
+    heavyRuns: Math.max(1, num(values['heavy-runs'], 1)),
     concurrency: Math.max(1, num(values.concurrency, 8)),
     serverConcurrency: num(values['server-concurrency'], 0),
     latencyMs: num(values.latency, 50),
@@ -134,7 +141,8 @@ function runChild<T>(spec: ChildSpec): Promise<T> {
       cwd: ROOT,
       execArgv: [
         ...(spec.tsx ? ['--import', 'tsx'] : []),
-        ...(spec.profile ? ['--cpu-prof', `--cpu-prof-dir=${spec.profile.dir}`, `--cpu-prof-name=${spec.profile.name}.cpuprofile`] : []),
+        // One directory per child: tsx's loader runs in a worker thread, which writes a profile of its own.
+        ...(spec.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(spec.profile.dir, spec.profile.name)}`] : []),
       ],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, CRAWLEE_STORAGE_DIR: join(os.tmpdir(), `crawlee-bench-${process.pid}`) },
@@ -169,14 +177,14 @@ type ZwgkMeasurement = CrawlMeasurement & { itemsByColumn: Record<string, number
 
 /** `articles: false` = lists only, the reference crawler's job; true = the product's crawl (lists + the articles rules need). */
 let profileCount = 0;
-const profiles: { label: string; file: string }[] = [];
+const profiles: { label: string; dir: string }[] = [];
 
 async function crawlWithZwgk(portal: SyntheticPortal, unitsFile: string, dataDir: string, s: Settings, articles: boolean, profileLabel = 'crawl'): Promise<ZwgkMeasurement> {
   portal.resetCounters();
   const job: ChildJob = { mode: 'crawl', unitsFile, dataDir, concurrency: s.concurrency, minIntervalMs: 0, articles };
   const profile = s.profileDir ? { dir: s.profileDir, name: `${profileLabel}-${++profileCount}` } : undefined;
   const r = await runChild<ChildResult>({ script: 'zwgk-child.ts', arg: job, tsx: true, timeoutMs: TIMEOUT, profile });
-  if (profile) profiles.push({ label: profileLabel, file: join(profile.dir, `${profile.name}.cpuprofile`) });
+  if (profile) profiles.push({ label: profileLabel, dir: join(profile.dir, profile.name) });
   const counters = portal.resetCounters();
   const { itemsByColumn, ...crawl } = r.crawl!;
   return {
@@ -305,7 +313,10 @@ async function scenarioFull0(ctx: Context, portal: SyntheticPortal, unitsFile: s
   const crRss = med(cr, (m) => m.peakRssBytes / MB);
   if (zwPps !== null) ctx.listOnlyPagesPerSec = zwPps;
   const incomplete = zw.some((m) => m.items < m.expectedItems);
-  const note = `same crawl (lists only): zwgk ${itemsNote(zw)}, ${med(zw, (m) => m.served) ?? '-'} documents; Crawlee ${itemsNote(cr)}, ${med(cr, (m) => m.served) ?? '-'} documents`;
+  const perCpu = (ms: CrawlMeasurement[]) => (ms.length ? median(ms.map((m) => m.served / m.cpuSeconds)).toFixed(0) : '-');
+  const note =
+    `same crawl (lists only): zwgk ${itemsNote(zw)}, ${med(zw, (m) => m.served) ?? '-'} documents, ${perCpu(zw)} pages per CPU second; ` +
+    `Crawlee ${itemsNote(cr)}, ${med(cr, (m) => m.served) ?? '-'} documents, ${perCpu(cr)} pages per CPU second`;
   ctx.rows.push(
     row({
       id: 'full0.pagesPerSec', label: 'full crawl, 0 ms: pages/s', value: zwPps, unit: 'pages/s',
@@ -328,8 +339,8 @@ async function scenarioFull0(ctx: Context, portal: SyntheticPortal, unitsFile: s
 async function scenarioProduct(ctx: Context, portal: SyntheticPortal, unitsFile: string): Promise<void> {
   const { s } = ctx;
   const runs: ZwgkMeasurement[] = [];
-  for (let i = 0; i < s.runs; i++) {
-    log(`product crawl 0 ms (lists + articles), run ${i + 1}/${s.runs}`);
+  for (let i = 0; i < s.heavyRuns; i++) {
+    log(`product crawl 0 ms (lists + articles), run ${i + 1}/${s.heavyRuns}`);
     const dir = fresh(ctx.work, `product-${i}`);
     runs.push(await crawlWithZwgk(portal, unitsFile, dir, s, true, 'product'));
     ctx.baseStore = dir;
@@ -365,16 +376,16 @@ async function scenarioNightly(ctx: Context, portal: SyntheticPortal, unitsFile:
   const missing = (byColumn: Record<string, number>) => Object.entries(expected).filter(([k, n]) => (byColumn[k] ?? 0) < n).length;
 
   const unchanged: (CrawlMeasurement & { missingColumns: number })[] = [];
-  for (let i = 0; i < s.runs; i++) {
-    log(`nightly re-crawl, unchanged portal, run ${i + 1}/${s.runs}`);
+  for (let i = 0; i < s.heavyRuns; i++) {
+    log(`nightly re-crawl, unchanged portal, run ${i + 1}/${s.heavyRuns}`);
     const m = await crawlWithZwgk(portal, unitsFile, ctx.baseStore, s, true, 'nightly-unchanged');
     unchanged.push({ ...m, missingColumns: missing(m.itemsByColumn) });
   }
   const changed: (CrawlMeasurement & { missingColumns: number; changedColumns: number; changedSeen: number })[] = [];
-  for (let i = 0; i < s.runs; i++) {
+  for (let i = 0; i < s.heavyRuns; i++) {
     const keys = portal.addItems(0.05, i + 1);
     const now = portal.itemCounts();
-    log(`nightly re-crawl, ${keys.length} columns (5 %) gained an item, run ${i + 1}/${s.runs}`);
+    log(`nightly re-crawl, ${keys.length} columns (5 %) gained an item, run ${i + 1}/${s.heavyRuns}`);
     const m = await crawlWithZwgk(portal, unitsFile, ctx.baseStore, s, true, 'nightly-changed');
     const seen = keys.filter((k) => (m.itemsByColumn[k] ?? 0) >= now[k]!).length;
     changed.push({ ...m, missingColumns: Object.entries(now).filter(([k, n]) => (m.itemsByColumn[k] ?? 0) < n).length, changedColumns: keys.length, changedSeen: seen });
@@ -457,8 +468,8 @@ async function scenarioLatency(ctx: Context, portal: SyntheticPortal, unitsFile:
   portal.setLatency(s.latencyMs);
   const runs: (CrawlMeasurement & { boundMs: number })[] = [];
   try {
-    for (let i = 0; i < s.runs; i++) {
-      log(`full crawl at ${s.latencyMs} ms latency, concurrency ${s.concurrency}, run ${i + 1}/${s.runs}`);
+    for (let i = 0; i < s.heavyRuns; i++) {
+      log(`full crawl at ${s.latencyMs} ms latency, concurrency ${s.concurrency}, run ${i + 1}/${s.heavyRuns}`);
       const m = await crawlWithZwgk(portal, unitsFile, fresh(ctx.work, `latency-${i}`), s, true, 'latency');
       // Every request waits the latency, robots.txt included: that is the floor at this concurrency.
       runs.push({ ...m, boundMs: (m.requests * s.latencyMs) / s.concurrency });
@@ -584,6 +595,8 @@ async function main(): Promise<void> {
   log(`portal ${portal.url}: ${s.units} units × ${s.columns} columns × ${s.pages} pages × ${s.items} items; warming page cache`);
   portal.warm();
   const pageBytes = portal.sampleListPageBytes();
+  const listPages = portal.expectedListPages();
+  const loadAtStart = os.loadavg()[0]!;
 
   const steps: [Scenario, string, () => Promise<void>][] = [
     ['full0', 'full crawl at 0 ms', () => scenarioFull0(ctx, portal, unitsFile)],
@@ -610,6 +623,7 @@ async function main(): Promise<void> {
   }
 
   const wallSeconds = (Date.now() - started.getTime()) / 1000;
+  const load = { start: loadAtStart, end: os.loadavg()[0]! };
   const date = shanghaiDate(started);
   const machine = {
     nproc: os.availableParallelism(),
@@ -621,10 +635,12 @@ async function main(): Promise<void> {
   const header = [
     `## zwgk-audit benchmark — ${date}${s.quick ? ' (quick)' : ''}`,
     '',
-    `Machine: ${machine.nproc} CPUs (${machine.cpu}), ${(machine.memoryBytes / 1024 ** 3).toFixed(1)} GB RAM, Node ${machine.node}, ${machine.platform}.`,
-    `Portal: 127.0.0.1, ${s.units} units × ${s.columns} columns × ${s.pages} list pages × ${s.items} items, list pages ${(pageBytes / 1024).toFixed(1)} KB; ` +
+    `Machine: ${machine.nproc} CPUs (${machine.cpu}), ${(machine.memoryBytes / 1024 ** 3).toFixed(1)} GB RAM, Node ${machine.node}, ${machine.platform}; ` +
+      `load average ${load.start.toFixed(1)} at the start, ${load.end.toFixed(1)} at the end${load.start > machine.nproc / 2 ? ' (**busy machine: wall-clock figures are pessimistic**)' : ''}.`,
+    `Portal: 127.0.0.1, ${s.units} units × ${s.columns} columns, ${s.pages} list pages × ${s.items} items per column ` +
+      `(except 机构职能, 领导信息, 信息公开指南, 信息公开制度 and 年度报告: a handful of items, one page), ${listPages} list pages of ${(pageBytes / 1024).toFixed(1)} KB; ` +
       `crawl concurrency ${s.concurrency} for both crawlers, server concurrency ${s.serverConcurrency || 'unlimited'}; ` +
-      `${s.runs > 1 ? `medians of ${s.runs} runs` : 'one run each'}; bench took ${wallSeconds.toFixed(0)} s.`,
+      `medians of ${s.runs} run(s) for the Crawlee comparison and re-judging, ${s.heavyRuns} run(s) of the other crawls; bench took ${wallSeconds.toFixed(0)} s.`,
   ];
   if (s.profileDir) header.push('', '**Profiled run: the CPU profiler slows zwgk down, so its timings are inflated; use a run without --profile for figures.**');
   const md = markdown(ctx.rows, header);
@@ -632,7 +648,7 @@ async function main(): Promise<void> {
   const suffix = `${s.quick ? '-quick' : ''}${s.profileDir ? '-profiled' : ''}`;
   const jsonFile = join(RESULTS, `${date}${suffix}.json`);
   const settings = { ...s, only: [...s.only] };
-  writeFileSync(jsonFile, `${JSON.stringify({ date, startedAt: started.toISOString(), wallSeconds, machine, settings, listPageBytes: pageBytes, rows: ctx.rows, raw: ctx.raw }, null, 2)}\n`);
+  writeFileSync(jsonFile, `${JSON.stringify({ date, startedAt: started.toISOString(), wallSeconds, machine, load, settings, listPageBytes: pageBytes, rows: ctx.rows, raw: ctx.raw }, null, 2)}\n`);
   const mdFile = join(RESULTS, s.profileDir ? 'profile.md' : 'latest.md');
   const profileMd = s.profileDir ? profileReport() : '';
   writeFileSync(mdFile, `${md}${profileMd ? `\n${profileMd}` : ''}`);
@@ -643,11 +659,16 @@ async function main(): Promise<void> {
 function profileReport(): string {
   const done = new Set<string>();
   const parts: string[] = [];
-  for (const { label, file } of profiles) {
+  for (const { label, dir } of profiles) {
     if (done.has(label)) continue;
     done.add(label);
     try {
-      parts.push(formatProfile(label, summarizeProfile(file, ROOT)));
+      // The main thread is the busiest of the process's profiles.
+      const busiest = readdirSync(dir)
+        .map((f) => summarizeProfile(join(dir, f), ROOT))
+        .sort((a, b) => b.busyMs - a.busyMs)[0];
+      if (!busiest) throw new Error('no profile written');
+      parts.push(formatProfile(label, busiest));
     } catch (err) {
       parts.push(`### CPU profile: ${label}\n\n(unreadable: ${(err as Error).message})\n`);
     }

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { peakRssBytes } from './proc.mjs';
 
 export interface CrawlJob {
@@ -80,9 +81,9 @@ async function crawl(job: CrawlJob): Promise<ChildResult> {
   const { openStore } = await import('../src/store/store.ts');
   const { loadScheme } = await import('../src/scheme/scheme.ts');
   const { readUnitsCsv } = await import('../src/units/units-csv.ts');
-  const { DEFAULT_SCHEME } = await import('../src/audit/pipeline.ts');
   const units = readUnitsCsv(job.unitsFile);
-  const scheme = loadScheme(DEFAULT_SCHEME);
+  // The audit pipeline's default scheme, named here so the crawl child does not load the report stack.
+  const scheme = loadScheme(fileURLToPath(new URL('../rules/schemes/yifeng-2020.yaml', import.meta.url)));
   const store = await openStore(job.dataDir);
   const m = await measure(async () => {
     try {

@@ -5,7 +5,7 @@ import { SyntheticPortal } from '../bench/portal.ts';
 describe('bench synthetic portal', () => {
   const portal = new SyntheticPortal({
     units: 3,
-    columns: 4,
+    columns: 6,
     pagesPerColumn: 3,
     itemsPerPage: 20,
     latencyMs: 0,
@@ -24,12 +24,12 @@ describe('bench synthetic portal', () => {
     const res = await get(portal.units[0]!.url);
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect(html.match(/<ul class="column-tree">[\s\S]*?<\/ul>/)![0].match(/<li/g)).toHaveLength(4);
+    expect(html.match(/<ul class="column-tree">[\s\S]*?<\/ul>/)![0].match(/<li/g)).toHaveLength(6);
   });
 
   it('serves ~20 KB static list pages chained by 下一页 until the last page', async () => {
     const unit = portal.units[0]!;
-    let url: string | null = new URL('c01/index.html', unit.url).href;
+    let url: string | null = new URL('c05/index.html', unit.url).href;
     const titles: string[] = [];
     let pages = 0;
     while (url) {
@@ -43,7 +43,8 @@ describe('bench synthetic portal', () => {
     }
     expect(pages).toBe(3);
     expect(titles).toHaveLength(60);
-    expect(portal.expectedItems((u) => u === unit)).toBe(4 * 60);
+    // 政策文件 and 规范性文件 are full columns; 机构职能, 领导信息, 信息公开指南, 信息公开制度 hold a handful of items.
+    expect(portal.expectedItems((u) => u === unit)).toBe(2 * 60 + 2 + 6 + 1 + 4);
   });
 
   it('answers conditional requests with 304 and moves the ETag when a column gains an item', async () => {
@@ -64,21 +65,21 @@ describe('bench synthetic portal', () => {
   it('feeds a 集约化 loadPageData list from its endpoint, page by page, and counts who read it', async () => {
     const unit = portal.units[2]!;
     portal.resetCounters();
-    const html = await (await fetch(new URL('col/col10201/index.html', unit.url))).text();
+    const html = await (await fetch(new URL('col/col10204/index.html', unit.url))).text();
     expect(html).toContain("loadPageData(params, 'u003')");
     expect(html).not.toMatch(/t\d{8}_\d+\.html/);
     const query = (current: number, headers: Record<string, string> = {}) =>
       fetch(new URL('/queryList', portal.url), {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-        body: new URLSearchParams({ current: String(current), pageSize: '20', 'webSiteCode[]': 'yfxzf', 'channelCode[]': 'col10201' }),
+        body: new URLSearchParams({ current: String(current), pageSize: '20', 'webSiteCode[]': 'yfxzf', 'channelCode[]': 'col10204' }),
       });
     const page2 = (await (await query(2)).json()) as { data: { total: number; results: { source: { title: string; pubDate: number; urls: string } }[] } };
     expect(page2.data.results).toHaveLength(20);
-    expect(page2.data.total).toBe(portal.itemCounts()[`${unit.id}/col10201`]);
-    expect(JSON.parse(page2.data.results[0]!.source.urls).pc).toMatch(/\/xxgk\/u003\/col\/col10201\/\d{6}\/t\d{8}_\d+\.html$/);
+    expect(page2.data.total).toBe(portal.itemCounts()[`${unit.id}/col10204`]);
+    expect(JSON.parse(page2.data.results[0]!.source.urls).pc).toMatch(/\/xxgk\/u003\/col\/col10204\/\d{6}\/t\d{8}_\d+\.html$/);
     await (await query(1, { 'x-bench-js': '1' })).arrayBuffer();
-    const c = portal.counters.byColumn.get(`${unit.id}/col10201`)!;
+    const c = portal.counters.byColumn.get(`${unit.id}/col10204`)!;
     expect([...c.endpointPages]).toEqual([1]);
     expect([...c.browserPages]).toEqual([0]);
     expect(c.requests).toBe(3);

@@ -1,0 +1,10 @@
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { SyntheticPortal } from './portal.ts';
+const p = new SyntheticPortal({ units: 20, columns: 10, pagesPerColumn: 3, itemsPerPage: 20, latencyMs: 0, serverConcurrency: 0 });
+await p.listen(); p.warm();
+const dir = mkdtempSync('/tmp/zb-');
+writeFileSync(dir + '/units.csv', p.unitsCsv());
+const child = fork('bench/_heap.ts', [dir + '/units.csv', mkdtempSync('/tmp/zb-d-')], { execArgv: ['--import', 'tsx', '--expose-gc'] });
+await new Promise((res) => child.on('exit', res));
+await p.close();
