@@ -189,6 +189,25 @@ describe('HTTP API', () => {
   });
 });
 
+describe('overview', () => {
+  it('shows why the last nightly run failed and still offers the last good report', async () => {
+    await start(false);
+    const good = svc.startFull('schedule')!;
+    await vi.waitFor(() => expect(gates).toHaveLength(1));
+    gates[0]!.resolve();
+    await svc.idle();
+    runnerImpl = async () => {
+      throw new Error('门户首页无法访问');
+    };
+    svc.startFull('schedule');
+    await svc.idle();
+    const page = await (await get('/', auth)).text();
+    expect(page).toContain('审计失败：门户首页无法访问');
+    expect(page).toContain(`/runs/${good.runId}/report.xlsx`);
+    expect(page).toMatch(/<tr data-unit="jtj">\s*<td class="num">3<\/td>/);
+  });
+});
+
 describe('reviewer decisions (overrides)', () => {
   const stale = { rule: 'column-update', code: 'stale', url: 'http://127.0.0.1:9/xxgk/jtj/tzgg/' };
   const postJson = (path: string, body: unknown, headers: Record<string, string> = auth) =>
@@ -269,7 +288,7 @@ describe('dashboard pages and files', () => {
       expect(await res.text()).not.toContain('outside the run directory');
     }
     const html = await get(`/runs/${runId}/report.html`, auth);
-    expect(html.headers.get('content-security-policy')).toMatch(/^sandbox/);
+    expect(html.headers.get('content-security-policy')).toContain("script-src 'none'");
   });
 
   it('prints the PDF once on first request and serves the cached file afterwards', async () => {

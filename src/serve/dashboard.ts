@@ -46,7 +46,10 @@ export interface OverviewRow {
 
 export interface OverviewModel {
   rows: OverviewRow[];
+  /** The last full run that finished, whether it succeeded or failed. */
   lastFull?: RunRecord;
+  /** The last successful full run: its report is the one to download. */
+  lastReport?: RunRecord;
   nextRun: Date | null;
   active: RunView[];
   schemeTitle?: string;
@@ -194,10 +197,8 @@ export function renderOverview(m: OverviewModel, ctx: PageContext): string {
     ? html`<div class="v">尚未运行</div>`
     : last.state === 'failed'
       ? html`<div class="v bad">失败</div><div class="s">${fmtInstant(last.finishedAt)}</div><div class="s bad">${last.error ?? ''}</div>`
-      : last.state === 'running'
-        ? html`<div class="v">进行中</div><div class="s">开始于 ${fmtInstant(last.startedAt)}</div>`
-        : html`<div class="v">${fmtInstant(last.finishedAt)}</div><div class="s">${last.results.length} 个单位</div>`;
-  const done = last?.state === 'done' && !last.pruned ? last : undefined;
+      : html`<div class="v">${fmtInstant(last.finishedAt)}</div><div class="s">${last.results.length} 个单位</div>`;
+  const done = m.lastReport && !m.lastReport.pruned ? m.lastReport : undefined;
   const body = html`
 <section class="cards">
   <div class="card"><div class="k">单位数</div><div class="v">${m.rows.length}</div><div class="s">已审计 ${audited.length}</div></div>

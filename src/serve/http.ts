@@ -120,8 +120,9 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
     if (!realpathSync(file).startsWith(realpathSync(root) + sep) || !statSync(file).isFile()) throw new HttpError(404, '文件不存在');
     const headers: Record<string, string> = { ...BASE_HEADERS, 'Content-Type': type, 'Content-Length': String(statSync(file).size), 'Cache-Control': 'private, max-age=300' };
     if (type.startsWith('text/html')) {
-      // Reports embed crawled text: show them in an opaque sandbox, never with the dashboard's origin.
-      headers['Content-Security-Policy'] = "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
+      // Reports embed crawled text and need no script: none may run on the dashboard's origin.
+      // (Not a CSP sandbox: its opaque origin would lose the login cookie and the evidence images.)
+      headers['Content-Security-Policy'] = "default-src 'none'; script-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
     }
     if (rel === 'report.xlsx' || rel === 'report.pdf') headers['Content-Disposition'] = `attachment; filename="zwgk-report-${run.id}${extname(rel)}"`;
     res.writeHead(200, headers);
@@ -153,7 +154,7 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
     const rows = overviewRows(service.units(), data, (id) => service.latest(id));
     page(res, 200, (ctx) =>
       renderOverview(
-        { rows, lastFull, nextRun: service.nextScheduledRun(), active: service.activeRuns(), schemeTitle: report?.schemeTitle ?? report?.scheme, asOf: report?.asOf },
+        { rows, lastFull, lastReport: lastDone, nextRun: service.nextScheduledRun(), active: service.activeRuns(), schemeTitle: report?.schemeTitle ?? report?.scheme, asOf: report?.asOf },
         ctx,
       ),
     );

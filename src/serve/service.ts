@@ -159,10 +159,18 @@ export class AuditService {
     if (n > 0) this.log(`发现 ${n} 个未完成的审计记录，已标记为失败`);
   }
 
-  /** The units file, re-read when it changes, so a new unit needs no restart. */
+  /**
+   * The units file, re-read when it changes, so a new unit needs no restart.
+   * While an edit leaves it unreadable the last good list is served; the next
+   * audit fails with the file's error, which the dashboard shows.
+   */
   units(): Unit[] {
-    const mtimeMs = statSync(this.settings.unitsFile).mtimeMs;
-    if (this.unitsCache?.mtimeMs !== mtimeMs) this.unitsCache = { mtimeMs, units: readUnitsCsv(this.settings.unitsFile) };
+    try {
+      const mtimeMs = statSync(this.settings.unitsFile).mtimeMs;
+      if (this.unitsCache?.mtimeMs !== mtimeMs) this.unitsCache = { mtimeMs, units: readUnitsCsv(this.settings.unitsFile) };
+    } catch (err) {
+      if (!this.unitsCache) throw err;
+    }
     return this.unitsCache.units;
   }
 
@@ -204,6 +212,7 @@ export class AuditService {
   async addOverride(unitId: string, input: OverrideInput): Promise<{ runId: string }> {
     const file = this.settings.overridesFile;
     if (!file) throw new ActionError(409, '未配置复核文件（配置文件 overridesFile），无法在页面上复核');
+    if (this.closing) throw new ActionError(409, '服务正在关闭，不再接受新的审计');
     if (!this.units().some((u) => u.id === unitId)) throw new UnknownUnitError(`单位编号 ${unitId} 不在单位名单中`);
     if (input.decision !== 'waived' && input.decision !== 'confirmed') throw new ActionError(400, '复核结论只能是豁免或确认');
     const reason = String(input.reason ?? '').replace(/\s+/g, ' ').trim().slice(0, 200);
@@ -354,6 +363,8 @@ export class AuditService {
     void this.execute(job).finally(() => {
       this.active = null;
       job.settle();
+      // Once history holds the run, it answers for it.
+      if (this.record(job.id)) this.jobs.delete(job.id);
       this.pump();
     });
   }
