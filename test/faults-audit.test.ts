@@ -1,7 +1,6 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuleResult } from '../rules/types.ts';
 import { DEFAULT_SCHEME, evaluationYear } from '../src/audit/pipeline.ts';
@@ -13,6 +12,7 @@ import { evaluateUnit, scoreUnits } from '../src/scoring/score.ts';
 import type { UnitSnapshot } from '../src/store/snapshot.ts';
 import { openStore } from '../src/store/store.ts';
 import { readUnitsCsv } from '../src/units/units-csv.ts';
+import { expectDataFilesParse, walkFiles } from './faults-files.ts';
 import { startFaultyPortal, type FaultyPortal } from '../fixtures/faulty/portal.ts';
 import { FAULTY_AS_OF, FAULTY_TRUTH, FAULTY_UNITS, UNREACHABLE_UNITS, type Expectation } from '../fixtures/faulty/units.ts';
 
@@ -205,22 +205,8 @@ describe('bounds', () => {
 });
 
 describe('the store after a run full of faults', () => {
-  it('every JSON and gzip file in the data directory parses', () => {
-    const files: string[] = [];
-    const walk = (d: string) => {
-      for (const name of readdirSync(d)) {
-        const p = join(d, name);
-        if (statSync(p).isDirectory()) walk(p);
-        else files.push(p);
-      }
-    };
-    walk(join(dataDir, 'data'));
-    expect(files.length).toBeGreaterThan(0);
-    for (const f of files) {
-      if (f.endsWith('.gz')) expect(() => gunzipSync(readFileSync(f)), f).not.toThrow();
-      if (f.endsWith('.json')) expect(() => JSON.parse(readFileSync(f, 'utf8')), f).not.toThrow();
-      if (f.endsWith('.json.gz')) expect(() => JSON.parse(gunzipSync(readFileSync(f)).toString('utf8')), f).not.toThrow();
-    }
-    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  it('every JSON and gzip file in the data directory parses, no temporary file is left', () => {
+    expect(expectDataFilesParse(join(dataDir, 'data'))).toBeGreaterThan(0);
+    expect(walkFiles(join(dataDir, 'data')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });

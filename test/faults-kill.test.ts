@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from './faults-cli.ts';
+import { expectDataFilesParse, walkFiles } from './faults-files.ts';
 import { startFaultyPortal, type FaultyPortal } from '../fixtures/faulty/portal.ts';
 
 /**
@@ -31,23 +31,10 @@ interface IndexSnapshotRef {
   file: string;
 }
 
-function walk(d: string, out: string[] = []): string[] {
-  if (!existsSync(d)) return out;
-  for (const name of readdirSync(d)) {
-    const p = join(d, name);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else out.push(p);
-  }
-  return out;
-}
 
 /** Every .json / .gz parses; returns the index's snapshot lists. */
 function checkDataDir(): Record<string, IndexSnapshotRef[]> {
-  for (const f of walk(dataDir)) {
-    if (f.endsWith('.json.gz')) expect(() => JSON.parse(gunzipSync(readFileSync(f)).toString('utf8')), f).not.toThrow();
-    else if (f.endsWith('.gz')) expect(() => gunzipSync(readFileSync(f)), f).not.toThrow();
-    else if (f.endsWith('.json')) expect(() => JSON.parse(readFileSync(f, 'utf8')), f).not.toThrow();
-  }
+  expectDataFilesParse(dataDir);
   const index = JSON.parse(readFileSync(join(dataDir, 'zwgk.json'), 'utf8')) as { snapshots: Record<string, IndexSnapshotRef[]> };
   for (const refs of Object.values(index.snapshots)) {
     for (const ref of refs) expect(existsSync(join(dataDir, ref.file)), `listed snapshot ${ref.file} exists`).toBe(true);
@@ -57,7 +44,7 @@ function checkDataDir(): Record<string, IndexSnapshotRef[]> {
 
 function hashes(): Map<string, string> {
   return new Map(
-    walk(dataDir)
+    walkFiles(dataDir)
       .filter((f) => f.endsWith('.gz'))
       .map((f) => [f, createHash('sha1').update(readFileSync(f)).digest('hex')]),
   );
@@ -87,7 +74,7 @@ describe('killing a crawl mid-way loses nothing', () => {
   it.each(KILL_POINTS.map((k) => [JSON.stringify(k), k] as const))('SIGKILL at %s: stored files unchanged, all parse, previous snapshots still listed', async (_name, point) => {
     const before = hashes();
     const indexBefore = checkDataDir();
-    const newSnapshots = () => walk(join(dataDir, 'snapshots')).filter((f) => f.endsWith('.json.gz') && !before.has(f)).length;
+    const newSnapshots = () => walkFiles(join(dataDir, 'snapshots')).filter((f) => f.endsWith('.json.gz') && !before.has(f)).length;
     const child = spawnCli(['crawl', '--units', unitsCsv, '--data', dataDir, '--no-browser', '--concurrency', '4']);
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const t0 = Date.now();

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +11,7 @@ import { CHROMIUM_ARGS, findChromium } from '../src/crawl/browser.ts';
 import type { AuditReport } from '../src/scoring/result.ts';
 import type { UnitSnapshot } from '../src/store/snapshot.ts';
 import { REPO_ROOT, runCli, type CliResult } from './faults-cli.ts';
+import { walkFiles } from './faults-files.ts';
 import { HOSTILE_TEXT, PWNED, startHostilePortal, type HostilePortal } from '../fixtures/hostile/portal.ts';
 
 /**
@@ -30,14 +31,6 @@ let run: CliResult;
 let report: AuditReport;
 let browser: Browser;
 
-function walk(d: string, acc: string[] = []): string[] {
-  for (const name of readdirSync(d)) {
-    const p = join(d, name);
-    if (statSync(p).isDirectory()) walk(p, acc);
-    else acc.push(p);
-  }
-  return acc;
-}
 
 beforeAll(async () => {
   portal = await startHostilePortal();
@@ -110,7 +103,7 @@ describe('crawled markup is shown as text, never run', () => {
 
 describe('nothing reaches a path outside the output', () => {
   it('every file written is under out/ or data/', () => {
-    const files = walk(root).map((f) => relative(root, f));
+    const files = walkFiles(root).map((f) => relative(root, f));
     const stray = files.filter((f) => f !== 'units.csv' && !f.startsWith(`out${sep}`) && !f.startsWith(`data${sep}`));
     expect(stray).toEqual([]);
     // The traversal column name climbs four levels from an evidence file: none of those places got a 逃逸 directory.
@@ -143,7 +136,7 @@ describe('the crawl stays on the units file host', () => {
   });
 
   it('no file:, data: or other scheme was ever read: the secret marker is nowhere', () => {
-    const texts = walk(root)
+    const texts = walkFiles(root)
       .filter((f) => /\.(json|html|gz)$/.test(f))
       .map((f) => (f.endsWith('.gz') ? gunzipSync(readFileSync(f)).toString('utf8') : readFileSync(f, 'utf8')));
     for (const t of texts) expect(t).not.toContain(portal.secret);
