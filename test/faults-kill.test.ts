@@ -19,7 +19,7 @@ const UNITS = ['hao', 'slow', 'cs'];
 /** When to kill: a fixed delay, or right after the n-th new snapshot file of the run lands (the index not yet rewritten, maybe). */
 type KillPoint = { ms: number } | { snapshots: number };
 const KILL_POINTS: KillPoint[] = [{ ms: 300 }, { ms: 1500 }, { snapshots: 1 }, { snapshots: 2 }];
-const figures = { kills: 0, snapshotsWrittenByKilledRuns: 0, resumed: 0 };
+const figures = { kills: 0, snapshotsWrittenByKilledRuns: 0, resumed: 0, tmpLeftovers: 0, runsLeftRunning: 0 };
 
 let portal: FaultyPortal;
 let root: string;
@@ -58,6 +58,11 @@ beforeAll(async () => {
   portal.writeUnitsCsv(unitsCsv, UNITS);
 });
 afterAll(async () => {
+  if (dataDir) {
+    figures.tmpLeftovers = walkFiles(dataDir).filter((f) => f.endsWith('.tmp')).length;
+    const index = JSON.parse(readFileSync(join(dataDir, 'zwgk.json'), 'utf8')) as { runs: { status: string }[] };
+    figures.runsLeftRunning = index.runs.filter((r) => r.status === 'running').length;
+  }
   console.info(`[faults-kill] figures ${JSON.stringify(figures)}`);
   await portal?.close();
   if (root) rmSync(root, { recursive: true, force: true });
