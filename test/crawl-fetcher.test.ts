@@ -250,7 +250,7 @@ describe('bodies', () => {
   it('an attachment is reachable without being downloaded', async () => {
     routes.set('/file.pdf', (_req, res) => void res.writeHead(200, { 'content-type': 'application/pdf' }).end(Buffer.alloc(200_000)));
     const f = fetcher();
-    const stats: FetchStats = { requests: 0, pages: 0, bytes: 0 };
+    const stats: FetchStats = { requests: 0, pages: 0, bytes: 0, notModified: 0 };
     const out = await f.fetch(`${base}/file.pdf`, { stats });
     expect(out.ok && [out.page.status, out.page.body.length, out.page.contentType]).toEqual([200, 0, 'application/pdf']);
     expect(stats.bytes).toBe(0);
@@ -319,7 +319,9 @@ describe('conditional requests', () => {
     await first.close();
     // A new night: a new fetcher, the same store.
     const second = fetcher({ cache: store });
-    const b = await second.fetch(`${base}/cond.html`);
+    const stats: FetchStats = { requests: 0, pages: 0, bytes: 0, notModified: 0 };
+    const b = await second.fetch(`${base}/cond.html`, { stats });
+    expect([stats.requests, stats.pages, stats.notModified, stats.bytes]).toEqual([1, 1, 1, 0]);
     expect(b.ok && b.page.fromCache).toBe(true);
     expect(b.ok && b.page.body.toString('utf8')).toContain('第一次');
     expect(seen).toEqual([undefined, '"v1"']);

@@ -78,6 +78,8 @@ export interface FetchStats {
   requests: number;
   pages: number;
   bytes: number;
+  /** Pages answered 304 and taken from the store. */
+  notModified: number;
 }
 
 export interface FetchSpec {
@@ -339,7 +341,10 @@ export class Fetcher {
   }
 
   #ok(url: string, page: StoredPage, attempts: number, fromCache: boolean, stats?: FetchStats): FetchOutcome {
-    if (stats) stats.pages++;
+    if (stats) {
+      stats.pages++;
+      if (fromCache) stats.notModified++;
+    }
     const { finalUrl, status, contentType, body } = page;
     return { ok: true, page: { url, finalUrl, status, contentType, body, fromCache, attempts } };
   }

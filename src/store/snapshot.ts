@@ -144,5 +144,6 @@ export interface UnitSnapshot {
   /** Articles fetched for the columns rules need, keyed by URL. */
   articles: Record<string, ArticleSnapshot>;
   failures: FetchFailure[];
-  stats: { requests: number; pages: number; bytes: number; browserRenders: number; durationMs: number };
+  /** `notModified`: pages the server answered 304 and the store's copy was used (absent in older snapshots). */
+  stats: { requests: number; pages: number; bytes: number; browserRenders: number; durationMs: number; notModified?: number };
 }

@@ -1,0 +1,128 @@
+import { setMaxListeners } from 'node:events';
+import PQueue from 'p-queue';
+import type { Scheme } from '../scheme/scheme.ts';
+import type { Unit, UnitSnapshot } from '../store/snapshot.ts';
+import { newCrawlId, type Store } from '../store/store.ts';
+import { renderPage, type RenderedPage } from './browser.ts';
+import { crawlUnit, type CrawlUnitOptions, type UnitProgress } from './crawl-unit.ts';
+import { Fetcher, type FetcherOptions } from './fetcher.ts';
+
+/**
+ * A crawl run over several units: one Fetcher (so the per-host politeness
+ * holds across units on the same portal), units crawled a few at a time,
+ * each snapshot saved to the store as soon as its unit is done. Used by
+ * `zwgk crawl`, the audit pipeline and the nightly service.
+ *
+ *   crawlUnits(units, { scheme, store?, concurrency?, … }) → UnitSnapshot[] (in the order of `units`)
+ *
+ * The shared browser is left running (evidence screenshots may follow); the
+ * command that started the process calls closeBrowser() at its end.
+ */
+
+export interface CrawlRunOptions {
+  scheme: Scheme;
+  /** Where snapshots, first-seen instants and page validators live; without it nothing is kept. */
+  store?: Store;
+  /** Requests in flight per host (DESIGN: --concurrency, default 2). */
+  concurrency?: number;
+  /** Units crawled at once. Default 3. */
+  unitConcurrency?: number;
+  /** Render pages with Chromium when static parsing finds nothing. Default true. */
+  browser?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: CrawlProgress) => void;
+  /** Fetcher settings (timeouts, retries, size cap, robots, spacing, User-Agent contact). */
+  fetch?: Omit<FetcherOptions, 'allowedHosts' | 'cache' | 'perHost'>;
+  /** Per-unit bounds (pages per column, articles, time per unit, context year). */
+  bounds?: Omit<CrawlUnitOptions, 'scheme' | 'crawlId' | 'signal' | 'onProgress'>;
+  /** Browser render time bound per page. Default 30 000 ms. */
+  renderTimeoutMs?: number;
+}
+
+export interface CrawlProgress {
+  event: 'unit-start' | 'unit-progress' | 'unit-done';
+  unitsDone: number;
+  unitsTotal: number;
+  /** Pages read so far in the run. */
+  pages: number;
+  /** Failures recorded so far in the run. */
+  errors: number;
+  unitId: string;
+  /** The unit's own counters. */
+  unit: UnitProgress;
+  /** With `unit-done`: the unit's status. */
+  status?: UnitSnapshot['status'];
+}
+
+export class CrawlAbortedError extends Error {
+  override name = 'CrawlAbortedError';
+  constructor() {
+    super('抓取已中止，未完成的单位没有保存快照（此前的快照保留）');
+  }
+}
+
+export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promise<UnitSnapshot[]> {
+  const store = options.store;
+  const allowedHosts = [...new Set(units.map((u) => new URL(u.url).host))];
+  const fetcher = new Fetcher({ ...options.fetch, allowedHosts, perHost: options.concurrency ?? 2, cache: store });
+  const render = options.browser === false ? undefined : makeRenderer(fetcher, allowedHosts, options.renderTimeoutMs);
+  const run = store?.beginRun(units.map((u) => u.id));
+  const crawlId = run?.id ?? newCrawlId();
+
+  const perUnit = new Map<string, UnitProgress>();
+  let unitsDone = 0;
+  const emit = (event: CrawlProgress['event'], unit: UnitProgress, status?: UnitSnapshot['status']) => {
+    perUnit.set(unit.unitId, unit);
+    let pages = 0;
+    let errors = 0;
+    for (const p of perUnit.values()) {
+      pages += p.pages;
+      errors += p.errors;
+    }
+    options.onProgress?.({ event, unitsDone, unitsTotal: units.length, pages, errors, unitId: unit.unitId, unit, ...(status ? { status } : {}) });
+  };
+
+  // Each unit and each queued render listens to the caller's signal.
+  if (options.signal) setMaxListeners(0, options.signal);
+  const queue = new PQueue({ concurrency: Math.max(1, options.unitConcurrency ?? 3) });
+  const results: UnitSnapshot[] = new Array(units.length);
+  try {
+    await Promise.all(
+      units.map((unit, i) =>
+        queue.add(async () => {
+          if (options.signal?.aborted) return;
+          emit('unit-start', { unitId: unit.id, columns: 0, columnsDone: 0, pages: 0, items: 0, errors: 0 });
+          const snap = await crawlUnit(
+            unit,
+            { ...options.bounds, scheme: options.scheme, crawlId, signal: options.signal, onProgress: (p) => emit('unit-progress', p) },
+            { fetcher, firstSeen: store, render },
+          );
+          // An aborted unit is incomplete: keep the previous snapshot instead.
+          if (options.signal?.aborted) return;
+          if (store) await store.saveSnapshot(snap);
+          results[i] = snap;
+          unitsDone++;
+          emit('unit-done', perUnit.get(unit.id)!, snap.status);
+        }),
+      ),
+    );
+    if (options.signal?.aborted) throw new CrawlAbortedError();
+    if (run) await store!.finishRun(run.id, 'done');
+    return results;
+  } catch (err) {
+    if (run) await store!.finishRun(run.id, options.signal?.aborted ? 'aborted' : 'failed').catch(() => {});
+    throw err;
+  } finally {
+    await fetcher.close();
+  }
+}
+
+/** Browser rendering under the same rules as fetching: allowed hosts, robots.txt, the host's politeness slot. */
+function makeRenderer(fetcher: Fetcher, allowedHosts: string[], timeoutMs?: number): (url: string, signal?: AbortSignal) => Promise<RenderedPage> {
+  return async (url, signal) => {
+    if (!fetcher.isAllowedHost(url)) throw new Error(`站点不在单位名单所列网站之内，未渲染：${url}`);
+    const target = new URL(url);
+    if (!(await fetcher.robotsAllow(target))) throw new Error('网站 robots.txt 不允许抓取此地址，未渲染');
+    return fetcher.queueFor(target.host).add(() => renderPage(url, { allowedHosts, userAgent: fetcher.userAgent, timeoutMs }), { signal });
+  };
+}
