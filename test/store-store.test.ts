@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +40,7 @@ describe('store', () => {
     const d = join(dir, 'same');
     const s1 = await openStore(d);
     expect(await openStore(d)).toBe(s1);
-    const run = s1.beginRun(['jtj']);
+    const run = await s1.beginRun(['jtj']);
     s1.firstSeen('jtj', 'http://p.example/a.html', '2021-01-01T00:00:00.000+08:00');
     await s1.saveSnapshot(snap('jtj', run.id));
     await s1.finishRun(run.id, 'done');
@@ -100,6 +101,31 @@ describe('store', () => {
     // A pruned page file means "not stored", so the fetcher asks afresh.
     rmSync(s.pagePath('http://p.example/a.html')!);
     expect(await s.loadPage('http://p.example/a.html')).toBeNull();
+  });
+
+  it('after a crash: a dead process’s running run becomes aborted and its temporary files go; live ones stay', async () => {
+    const d = join(dir, 'crashed');
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!;
+    mkdirSync(join(d, 'snapshots', 'jtj'), { recursive: true });
+    mkdirSync(join(d, 'pages'), { recursive: true });
+    const runs = [
+      { id: 'r-dead', startedAt: 'x', finishedAt: null, units: ['jtj'], status: 'running', pid: deadPid },
+      { id: 'r-live', startedAt: 'x', finishedAt: null, units: ['jtj'], status: 'running', pid: process.pid },
+      { id: 'r-done', startedAt: 'x', finishedAt: 'y', units: ['jtj'], status: 'done', pid: deadPid },
+    ];
+    writeFileSync(join(d, 'zwgk.json'), JSON.stringify({ version: 1, runs, firstSeen: {}, pages: {}, snapshots: {} }));
+    const deadTmp = join(d, 'snapshots', 'jtj', `r-dead.json.gz.${deadPid}.0badf00d.tmp`);
+    const deadPage = join(d, 'pages', `abc.html.gz.${deadPid}.0badf00d.tmp`);
+    const liveTmp = join(d, 'pages', `def.html.gz.${process.pid}.0badf00d.tmp`);
+    for (const f of [deadTmp, deadPage, liveTmp]) writeFileSync(f, 'half');
+    const s = await openStore(d);
+    expect(s.listRuns().map((r) => [r.id, r.status])).toEqual([
+      ['r-dead', 'aborted'],
+      ['r-live', 'running'],
+      ['r-done', 'done'],
+    ]);
+    expect([existsSync(deadTmp), existsSync(deadPage), existsSync(liveTmp)]).toEqual([false, false, true]);
+    expect(JSON.parse(readFileSync(join(d, 'zwgk.json'), 'utf8')).runs[0].status).toBe('aborted');
   });
 
   it('a damaged index file is one clear error', async () => {

@@ -66,7 +66,7 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
   const allowedHosts = [...new Set(units.map((u) => new URL(u.url).host))];
   const fetcher = new Fetcher({ ...options.fetch, allowedHosts, perHost: options.concurrency ?? 2, cache: store });
   const render = options.browser === false ? undefined : makeRenderer(fetcher, allowedHosts, options.renderTimeoutMs);
-  const run = store?.beginRun(units.map((u) => u.id));
+  const run = await store?.beginRun(units.map((u) => u.id));
   const crawlId = run?.id ?? newCrawlId();
 
   const perUnit = new Map<string, UnitProgress>();

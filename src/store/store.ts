@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Low } from 'lowdb';
@@ -28,7 +28,7 @@ import type { UnitSnapshot } from './snapshot.ts';
  *
  * API:
  *   openStore(dataDir) → Store      one shared instance per directory in a process
- *   store.beginRun(unitIds) → CrawlRun          store.finishRun(id, status)      store.listRuns()
+ *   await store.beginRun(unitIds) → CrawlRun    store.finishRun(id, status)      store.listRuns()
  *   store.firstSeen(unitId, url, seenAt) → ISO  (the stored instant, or records seenAt)
  *   store.saveSnapshot(snap)                    store.latestSnapshot(unitId, { reachable? })
  *   store.listSnapshots(unitId) → SnapshotRef[] (oldest first)   store.loadSnapshot(unitId, crawlId)
@@ -37,7 +37,8 @@ import type { UnitSnapshot } from './snapshot.ts';
  *   store.flush()
  *
  * One process should own a data directory at a time: two processes writing the
- * same zwgk.json would overwrite each other's index.
+ * same zwgk.json would overwrite each other's index. Opening a store clears up
+ * after a crashed process (runs left `running`, half-written temporary files).
  */
 
 export interface CrawlRun {
@@ -45,7 +46,10 @@ export interface CrawlRun {
   startedAt: string;
   finishedAt: string | null;
   units: string[];
+  /** `aborted`: stopped by the user, or found `running` after its process died (killed, power cut). */
   status: 'running' | 'done' | 'failed' | 'aborted';
+  /** The process that ran it, to tell a crashed run from one still going. */
+  pid?: number;
 }
 
 export interface SnapshotRef {
@@ -126,10 +130,34 @@ export class Store implements PageCache {
     return this.#db.data;
   }
 
-  beginRun(unitIds: string[], now: Date = new Date()): CrawlRun {
-    const run: CrawlRun = { id: newCrawlId(now), startedAt: nowIso(now), finishedAt: null, units: [...unitIds], status: 'running' };
+  /** Records the run at once, so that a crash leaves a trace that the next open clears up. */
+  async beginRun(unitIds: string[], now: Date = new Date()): Promise<CrawlRun> {
+    const run: CrawlRun = { id: newCrawlId(now), startedAt: nowIso(now), finishedAt: null, units: [...unitIds], status: 'running', pid: process.pid };
     this.#data.runs.push(run);
+    await this.flush();
     return run;
+  }
+
+  /**
+   * After a crash: runs left `running` by a dead process become `aborted`,
+   * and the temporary files such a process left half-written are removed.
+   */
+  async recover(): Promise<void> {
+    const dead = new Set<number>();
+    for (const run of this.#data.runs) {
+      if (run.status !== 'running' || (run.pid !== undefined && processAlive(run.pid))) continue;
+      run.status = 'aborted';
+      if (run.pid !== undefined) dead.add(run.pid);
+    }
+    if (dead.size === 0) return;
+    const dirs = [join(this.dataDir, 'pages'), ...(await subdirs(join(this.dataDir, 'snapshots')))];
+    for (const dir of dirs) {
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        const m = /\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name);
+        if (m && dead.has(Number(m[1]))) await rm(join(dir, name), { force: true });
+      }
+    }
+    await this.flush();
   }
 
   async finishRun(id: string, status: Exclude<CrawlRun['status'], 'running'>, now: Date = new Date()): Promise<void> {
@@ -258,5 +286,22 @@ async function load(dir: string): Promise<Store> {
     throw new Error(`数据文件 ${file} 已损坏，无法读取（${(err as Error).message.split('\n')[0]}）`);
   }
   db.data = { ...emptyData(), ...db.data };
-  return new Store(dir, db);
+  const store = new Store(dir, db);
+  await store.recover();
+  return store;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function subdirs(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
 }
