@@ -18,6 +18,7 @@ beforeAll(async () => {
 <img src="/pixel.png"><script src="http://127.0.0.3:9/tracker.js"></script>
 <iframe src="/frame/inner.html"></iframe></body></html>`);
     }
+    if (req.url === '/hang.html') return; // never answers
     if (req.url === '/frame/inner.html') return send('<html><body><ul><li><a href="t1.html">框架里的条目</a></li></ul></body></html>');
     res.writeHead(404).end();
   });
@@ -52,6 +53,16 @@ describe('shared browser', () => {
     expect(page.html).toContain(`href="${base}/frame/t1.html"`);
     expect(hits.get('/pixel.png')).toBeUndefined();
     expect(lastUa).toBe('zwgk-audit/0.0.0 (+政务公开测评)');
+  });
+
+  it('an aborted render stops at once and leaves no context open', async () => {
+    const stop = new AbortController();
+    const hang = renderPage(`${base}/hang.html`, { signal: stop.signal, timeoutMs: 20_000 });
+    setTimeout(() => stop.abort(), 300);
+    const t0 = Date.now();
+    await expect(hang).rejects.toThrow();
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect((await getBrowser()).contexts()).toHaveLength(0);
   });
 
   it('one browser for the process; contexts are closed after use; closeBrowser ends it', async () => {

@@ -87,6 +87,7 @@ function routes(path: string): { status: number; body: string } | null {
     return { status: 200, body: articlePage({ title: '领导分工', date: '2020-06-01', source: UNIT, body: '<p>副局长：李四，分管政务公开工作。</p>' }) };
   }
   if (path === `${col('rsxx')}index.html`) return { status: 500, body: 'error' };
+  if (path === '/xxgk/slw/index.html') return { status: 200, body: indexPage('县缓慢局', [{ name: '通知公告', href: './tzgg/index.html' }, { name: '政策文件', href: './zcwj/index.html' }]) };
   const m = /^\/xxgk\/csj\/ghjh\/index(?:_(\d+))?\.html$/.exec(path);
   if (m) {
     const n = Number(m[1] ?? 0);
@@ -100,6 +101,7 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     const path = req.url ?? '/';
     hits.set(path, (hits.get(path) ?? 0) + 1);
+    if (/^\/xxgk\/slw\/\w+\/index\.html$/.test(path)) return; // the slow unit's lists never answer
     const r = routes(path);
     if (!r) return void res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body><h1>404 Not Found</h1></body></html>');
     const etag = `"${createHash('sha1').update(r.body).digest('hex').slice(0, 12)}"`;
@@ -221,5 +223,21 @@ describe('crawlUnits on a small portal', () => {
     expect(col(second, '领导信息').items.map((i) => i.title)).toEqual(['领导分工']);
     expect(store.listSnapshots('csj').map((r) => r.crawlId)).toEqual([first.crawlId, second.crawlId]);
     expect((await store.latestSnapshot('csj'))?.crawlId).toBe(second.crawlId);
+  });
+
+  it('a unit over its time bound stops: what was not read is failed with a Chinese reason, the rest kept', async () => {
+    const unit: Unit = { id: 'slw', name: '县缓慢局', type: 'department', url: `${base}/xxgk/slw/index.html` };
+    const t0 = Date.now();
+    const [s] = (await crawlUnits([unit], { ...OPTS, scheme, fetch: { ...OPTS.fetch, timeoutMs: 10_000 }, bounds: { ...OPTS.bounds, unitTimeMs: 400 } })) as [UnitSnapshot];
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(s.status).toBe('partial');
+    expect(s.columns.map((c) => [c.key, c.status])).toEqual([
+      ['通知公告', 'failed'],
+      ['政策文件', 'failed'],
+    ]);
+    expect(s.failures.map((f) => [f.kind, f.reason])).toEqual([
+      ['timeout', '单位抓取用时达到上限（400 毫秒），已停止，其余页面未读取'],
+      ['timeout', '单位抓取用时达到上限（400 毫秒），已停止，其余页面未读取'],
+    ]);
   });
 });

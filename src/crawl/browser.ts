@@ -89,6 +89,8 @@ export interface RenderOptions {
   userAgent?: string;
   /** Requests to other hosts (`host[:port]`) are refused; absent: all allowed. */
   allowedHosts?: Iterable<string>;
+  /** Closes the page (and fails the render) when aborted. */
+  signal?: AbortSignal;
 }
 
 export interface RenderedPage {
@@ -105,29 +107,39 @@ export interface RenderedPage {
  * the resulting HTML.
  */
 export async function renderPage(url: string, opts: RenderOptions = {}): Promise<RenderedPage> {
-  const timeout = opts.timeoutMs ?? 30_000;
   const allowed = opts.allowedHosts ? new Set([...opts.allowedHosts].map((h) => h.toLowerCase())) : null;
   return withPage(
     async (page) => {
-      await page.route('**/*', (route) => {
-        const req = route.request();
-        const host = new URL(req.url()).host.toLowerCase();
-        const type = req.resourceType();
-        if ((allowed && !req.url().startsWith('data:') && !allowed.has(host)) || type === 'image' || type === 'media' || type === 'font') {
-          return route.abort();
-        }
-        return route.continue();
-      });
-      const response = await page.goto(url, { waitUntil: 'load', timeout });
-      await page.waitForLoadState('networkidle', { timeout: Math.min(timeout, 5_000) }).catch(() => {});
-      for (const frame of page.frames()) {
-        if (frame !== page.mainFrame()) await frame.waitForLoadState('load', { timeout: 5_000 }).catch(() => {});
+      opts.signal?.throwIfAborted();
+      const stop = () => void page.close().catch(() => {});
+      opts.signal?.addEventListener('abort', stop, { once: true });
+      try {
+        return await load(page, url, allowed, opts.timeoutMs ?? 30_000);
+      } finally {
+        opts.signal?.removeEventListener('abort', stop);
       }
-      await page.evaluate(INLINE_IFRAMES);
-      return { finalUrl: page.url(), status: response?.status() ?? null, html: await page.content() };
     },
     { userAgent: opts.userAgent, javaScriptEnabled: true },
   );
+}
+
+async function load(page: Page, url: string, allowed: Set<string> | null, timeout: number): Promise<RenderedPage> {
+  await page.route('**/*', (route) => {
+    const req = route.request();
+    const host = new URL(req.url()).host.toLowerCase();
+    const type = req.resourceType();
+    if ((allowed && !req.url().startsWith('data:') && !allowed.has(host)) || type === 'image' || type === 'media' || type === 'font') {
+      return route.abort();
+    }
+    return route.continue();
+  });
+  const response = await page.goto(url, { waitUntil: 'load', timeout });
+  await page.waitForLoadState('networkidle', { timeout: Math.min(timeout, 5_000) }).catch(() => {});
+  for (const frame of page.frames()) {
+    if (frame !== page.mainFrame()) await frame.waitForLoadState('load', { timeout: 5_000 }).catch(() => {});
+  }
+  await page.evaluate(INLINE_IFRAMES);
+  return { finalUrl: page.url(), status: response?.status() ?? null, html: await page.content() };
 }
 
 /**

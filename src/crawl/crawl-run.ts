@@ -123,6 +123,6 @@ function makeRenderer(fetcher: Fetcher, allowedHosts: string[], timeoutMs?: numb
     if (!fetcher.isAllowedHost(url)) throw new Error(`站点不在单位名单所列网站之内，未渲染：${url}`);
     const target = new URL(url);
     if (!(await fetcher.robotsAllow(target))) throw new Error('网站 robots.txt 不允许抓取此地址，未渲染');
-    return fetcher.queueFor(target.host).add(() => renderPage(url, { allowedHosts, userAgent: fetcher.userAgent, timeoutMs }), { signal });
+    return fetcher.queueFor(target.host).add(() => renderPage(url, { allowedHosts, userAgent: fetcher.userAgent, timeoutMs, signal }), { signal });
   };
 }

@@ -143,7 +143,7 @@ class UnitCrawl {
 
   #stopNote(): string {
     const ms = this.#o.unitTimeMs;
-    const bound = ms >= 60_000 ? `${Math.round(ms / 60_000)} 分钟` : `${Math.round(ms / 1000)} 秒`;
+    const bound = ms >= 60_000 ? `${Math.round(ms / 60_000)} 分钟` : ms >= 1000 ? `${Math.round(ms / 1000)} 秒` : `${ms} 毫秒`;
     return this.#timedOut ? `单位抓取用时达到上限（${bound}），已停止，其余页面未读取` : '抓取被中止，其余页面未读取';
   }
 
