@@ -225,6 +225,37 @@ describe('crawlUnits on a small portal', () => {
     expect((await store.latestSnapshot('csj'))?.crawlId).toBe(second.crawlId);
   });
 
+  it('a third night with nothing new reads list heads only: the rest and the articles come from the previous snapshot', async () => {
+    const store = await openStore(join(dir, 'data'));
+    const unit: Unit = { id: 'csj', name: UNIT, type: 'department', url: `${base}/xxgk/csj/index.html` };
+    const previous = (await store.latestSnapshot('csj'))!;
+    const before = new Map(hits);
+    const delta = (path: string) => (hits.get(path) ?? 0) - (before.get(path) ?? 0);
+    const [third] = (await crawlUnits([unit], { ...OPTS, scheme, store })) as [UnitSnapshot];
+    expect(delta('/xxgk/csj/index.html')).toBe(1);
+    expect(delta('/xxgk/csj/tzgg/index.html')).toBe(1);
+    expect(delta('/xxgk/csj/tzgg/index_1.html')).toBe(0);
+    const articlePaths = [...hits.keys()].filter((k) => /\/t\d{8}_\d+\.html$/.test(k));
+    expect(articlePaths.map(delta).reduce((a, b) => a + b, 0)).toBe(0);
+    const items = (s: UnitSnapshot) => s.columns.map((c) => [c.key, c.items.map((i) => [i.url, i.date, i.firstSeen])]);
+    expect(items(third)).toEqual(items(previous));
+    // Same articles; only the leader column's own page, read again as it is a list page, is stamped anew.
+    const stamps = (s: UnitSnapshot) => Object.fromEntries(Object.entries(s.articles).map(([u, a]) => [u, a.fetchedAt]));
+    const restamped = Object.keys(third.articles).filter((u) => stamps(third)[u] !== stamps(previous)[u]);
+    expect(restamped).toEqual([`${base}/xxgk/csj/ldxx/index.html`]);
+    const unstamped = (s: UnitSnapshot) => Object.values(s.articles).map(({ fetchedAt: _, ...a }) => a);
+    expect(unstamped(third)).toEqual(unstamped(previous));
+    const tzgg = col(third, '通知公告');
+    expect(tzgg.verifiedAt).toBe(col(previous, '通知公告').verifiedAt);
+    expect(tzgg.pages).toHaveLength(1);
+
+    // reuseDays 0: everything is read again.
+    const again = new Map(hits);
+    await crawlUnits([unit], { ...OPTS, scheme, store, bounds: { ...OPTS.bounds, reuseDays: 0 } });
+    expect((hits.get('/xxgk/csj/tzgg/index_1.html') ?? 0) - (again.get('/xxgk/csj/tzgg/index_1.html') ?? 0)).toBe(1);
+    expect((hits.get('/xxgk/csj/zcjd/t20201110_4.html') ?? 0) - (again.get('/xxgk/csj/zcjd/t20201110_4.html') ?? 0)).toBe(1);
+  });
+
   it('a unit over its time bound stops: what was not read is failed with a Chinese reason, the rest kept', async () => {
     const unit: Unit = { id: 'slw', name: '县缓慢局', type: 'department', url: `${base}/xxgk/slw/index.html` };
     const t0 = Date.now();

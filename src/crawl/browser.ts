@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { createRequire } from 'node:module';
+import type { Browser, BrowserContext, BrowserContextOptions, BrowserType, Page } from 'playwright-core';
 
 /**
  * The one shared headless Chromium of the process (playwright-core; the
@@ -26,6 +27,11 @@ export const CHROMIUM_ARGS = [
 
 const SYSTEM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
+/** playwright-core is loaded on first use: a crawl that renders nothing never pays for it. */
+function chromium(): BrowserType {
+  return (createRequire(import.meta.url)('playwright-core') as typeof import('playwright-core')).chromium;
+}
+
 /** ZWGK_CHROMIUM, then a Playwright-installed Chromium, then the usual system paths. */
 export function findChromium(): string {
   const fromEnv = process.env.ZWGK_CHROMIUM;
@@ -35,7 +41,7 @@ export function findChromium(): string {
   }
   let bundled: string | undefined;
   try {
-    bundled = chromium.executablePath();
+    bundled = chromium().executablePath();
   } catch {
     bundled = undefined;
   }
@@ -50,7 +56,7 @@ let launching: Promise<Browser> | null = null;
 export function getBrowser(): Promise<Browser> {
   if (!launching) {
     const p = (async () => {
-      const browser = await chromium.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
+      const browser = await chromium().launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
       browser.on('disconnected', () => {
         if (launching === p) launching = null;
       });

@@ -33,7 +33,11 @@ export interface CrawlRunOptions {
   onProgress?: (p: CrawlProgress) => void;
   /** Fetcher settings (timeouts, retries, size cap, robots, spacing, User-Agent contact). */
   fetch?: Omit<FetcherOptions, 'allowedHosts' | 'cache' | 'perHost'>;
-  /** Per-unit bounds (pages per column, articles, time per unit, context year). */
+  /**
+   * Per-unit bounds (pages per column, articles, time per unit, context year) and
+   * `reuseDays`: how long the stored snapshot's readings stand in for pages
+   * unchanged since (default 7; 0 for an on-demand audit that must see every page now).
+   */
   bounds?: Omit<CrawlUnitOptions, 'scheme' | 'crawlId' | 'signal' | 'onProgress'>;
   /** Browser render time bound per page. Default 30 000 ms. */
   renderTimeoutMs?: number;
@@ -92,10 +96,12 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
         queue.add(async () => {
           if (options.signal?.aborted) return;
           emit('unit-start', { unitId: unit.id, columns: 0, columnsDone: 0, pages: 0, items: 0, errors: 0 });
+          // The last night the portal answered: what it read may stand in for pages unchanged since (bounds.reuseDays).
+          const previous = store && options.bounds?.reuseDays !== 0 ? await store.latestSnapshot(unit.id, { reachable: true }) : null;
           const snap = await crawlUnit(
             unit,
             { ...options.bounds, scheme: options.scheme, crawlId, signal: options.signal, onProgress: (p) => emit('unit-progress', p) },
-            { fetcher, firstSeen: store, render },
+            { fetcher, firstSeen: store, render, previous },
           );
           // An aborted unit is incomplete: keep the previous snapshot instead.
           if (options.signal?.aborted) return;

@@ -49,6 +49,12 @@ export interface CrawlUnitOptions {
   contextYear?: number;
   /** Per-unit category overrides (column key → category). */
   categoryOverrides?: Record<string, string>;
+  /**
+   * How long what the previous snapshot read stays usable without asking the
+   * portal again: list pages behind an unchanged head, and articles. Default
+   * 7 days; 0 reads everything afresh (an on-demand audit after a fix).
+   */
+  reuseDays?: number;
   signal?: AbortSignal;
   onProgress?: (p: UnitProgress) => void;
   now?: () => Date;
@@ -69,6 +75,8 @@ export interface CrawlUnitDeps {
   firstSeen?: { firstSeen(unitId: string, url: string, seenAt: string): string };
   /** Renders a page with JavaScript; absent: no browser rendering. */
   render?: (url: string, signal?: AbortSignal) => Promise<RenderedPage>;
+  /** The unit's previous snapshot, for the nightly re-crawl (see `reuseDays`). */
+  previous?: UnitSnapshot | null;
 }
 
 /** Replacement characters that make a decoded page unusable (a stray one or two are tolerated). */
@@ -80,6 +88,7 @@ const DEFAULTS = {
   maxDateFillsPerColumn: 50,
   maxLinksPerArticle: 30,
   unitTimeMs: 10 * 60_000,
+  reuseDays: 7,
 };
 
 /** A page loaded for a list (fetched or rendered), or the status of a failure already recorded. */
@@ -101,6 +110,10 @@ interface ListRead {
   firstHtml?: { html: string; url: string };
   /** The column's address is a document, not a list. */
   document?: { html: string; url: string };
+  /** Items of the previous snapshot's column, when it may stand in for pages not read again. */
+  known?: Set<string>;
+  /** A page showed only known items: the rest of the list was taken from the previous snapshot. */
+  rest?: boolean;
 }
 
 export async function crawlUnit(unit: Unit, options: CrawlUnitOptions, deps: CrawlUnitDeps): Promise<UnitSnapshot> {
@@ -117,9 +130,12 @@ class UnitCrawl {
   #browserRenders = 0;
   readonly #failures: FetchFailure[] = [];
   readonly #failed = new Set<string>();
-  /** Pages fetched (or being fetched) in this unit: a URL is marked when queued. */
+  /** Pages being fetched, and pages that failed, in this unit: a URL is marked when queued. */
   readonly #pages = new Map<string, Promise<FetchOutcome>>();
   readonly #articles = new Map<string, Promise<ArticleSnapshot>>();
+  readonly #previous: UnitSnapshot | null;
+  /** What was read after this instant may be reused (ms since epoch). */
+  readonly #reuseSince: number;
   readonly #abort = new AbortController();
   readonly #signal: AbortSignal;
   #timedOut = false;
@@ -135,6 +151,18 @@ class UnitCrawl {
     // Every request in flight listens to this signal.
     setMaxListeners(0, this.#signal);
     this.#progress = { unitId: unit.id, columns: 0, columnsDone: 0, pages: 0, items: 0, errors: 0 };
+    this.#previous = this.#o.reuseDays > 0 ? (deps.previous ?? null) : null;
+    this.#reuseSince = this.#now().getTime() - this.#o.reuseDays * 86_400_000;
+  }
+
+  #recent(instant: string | undefined): boolean {
+    return instant !== undefined && Date.parse(instant) >= this.#reuseSince;
+  }
+
+  /** The previous snapshot's reading of this column, when complete, recent and of the same list. */
+  #previousColumn(key: string, url: string): ColumnSnapshot | undefined {
+    const prev = this.#previous?.columns.find((c) => c.key === key && c.url === url);
+    return prev && prev.status === 'ok' && this.#recent(prev.verifiedAt) ? prev : undefined;
   }
 
   get #stopped(): boolean {
@@ -225,11 +253,19 @@ class UnitCrawl {
     return { url: page.finalUrl, kind: 'decode', status: page.status, reason: `页面按 ${charset} 解码出现大量乱码，字符编码无法确定，未使用`, attempts: page.attempts };
   }
 
-  /** A GET within this unit, shared by everyone who asks for the same address. */
+  /**
+   * A GET within this unit, shared by everyone who asks for the same address
+   * while it is under way. A failure is remembered for the rest of the unit (no
+   * second wait on a dead page); a page read is not kept here — the fetcher's
+   * bounded memory answers a repeat — so a unit never holds all its pages at once.
+   */
   #get(url: string): Promise<FetchOutcome> {
     let p = this.#pages.get(url);
     if (!p) {
-      p = this.#deps.fetcher.fetch(url, { stats: this.#stats, signal: this.#signal }).then((r) => this.#explainStop(r));
+      p = this.#deps.fetcher.fetch(url, { stats: this.#stats, signal: this.#signal }).then((r) => {
+        if (r.ok) this.#pages.delete(url);
+        return this.#explainStop(r);
+      });
       this.#pages.set(url, p);
     }
     return p;
@@ -263,7 +299,8 @@ class UnitCrawl {
     const scheme = this.#o.scheme;
     const category = categorize(col.path, scheme, this.#o.categoryOverrides);
     const roles = columnRoles(col.path, scheme);
-    const read = await this.#readList(col.url, col.isArticle === true);
+    const prev = this.#previousColumn(col.key, col.url);
+    const read = await this.#readList(col.url, col.isArticle === true, prev);
     if (read.document) {
       // The tree links straight to one document (机构职能 and the like): that document is the column's one item.
       const doc = this.#pageAsArticle(col.key, read.document);
@@ -274,6 +311,8 @@ class UnitCrawl {
       ...it,
       firstSeen: this.#deps.firstSeen?.firstSeen(this.#unit.id, it.url, seenAt) ?? seenAt,
     }));
+    // The head of the list was as before: the rest is the previous reading (with the dates articles gave it).
+    if (read.rest && prev) items.push(...prev.items.filter((it) => !read.seen.has(it.url)));
     this.#progress.items += items.length;
     // Bounds hit while reading articles make the column partial, like bounds hit while paging.
     const bounded: string[] = [];
@@ -299,12 +338,14 @@ class UnitCrawl {
       pages: read.pages,
       ...(read.pagesAnnounced !== undefined ? { pagesAnnounced: read.pagesAnnounced } : {}),
       notes,
+      verifiedAt: read.rest && prev?.verifiedAt ? prev.verifiedAt : seenAt,
     };
   }
 
   /** Reads a column's list from its first page on, by whichever way the page offers. */
-  async #readList(url: string, maybeDocument: boolean): Promise<ListRead> {
+  async #readList(url: string, maybeDocument: boolean, prev?: ColumnSnapshot): Promise<ListRead> {
     const read: ListRead = { items: [], seen: new Set(), pages: [], notes: [], failed: false, partial: false };
+    if (prev && prev.items.length > 0) read.known = new Set(prev.items.map((it) => it.url));
     const first = await this.#loadStatic(url);
     if ('failed' in first) {
       read.pages.push({ url, status: first.status, items: 0, source: 'static' });
@@ -313,6 +354,7 @@ class UnitCrawl {
     }
     read.firstHtml = { html: first.html, url: first.finalUrl };
     const { parsed } = this.#take(read, url, first, 'static');
+    if (read.rest) return read;
     if (parsed.endpoint) {
       await this.#readEndpoint(parsed.endpoint, first.finalUrl, read);
     } else if (parsed.items.length > 0) {
@@ -337,10 +379,22 @@ class UnitCrawl {
   /** Parses one list page into the reading; `fresh` counts the items not seen before. */
   #take(read: ListRead, url: string, page: LoadedPage, source: ListSource): { parsed: ParsedList; fresh: number } {
     const parsed = parseList(page.html, page.finalUrl, { contextYear: this.#contextYear });
+    // Items a page embeds for its endpoint may be older than the endpoint's own answer: only the endpoint tells.
+    this.#took(read, parsed.items, parsed.nextPages.length > 0 && parsed.endpoint === undefined);
     const fresh = addItems(read, parsed.items);
     read.pages.push({ url, status: page.status, items: parsed.items.length, source });
     if (parsed.pagesAnnounced !== undefined) read.pagesAnnounced = parsed.pagesAnnounced;
     return { parsed, fresh };
+  }
+
+  /**
+   * A list page, with more pages after it, whose items the previous reading
+   * all had: new items appear at the head of a list, so what follows is as it
+   * was and need not be read again. (An item deleted further down stays in the
+   * snapshot until the list is read in full again, after `reuseDays`.)
+   */
+  #took(read: ListRead, items: ParsedItem[], more: boolean): void {
+    if (more && read.known && items.length > 0 && items.every((it) => read.known!.has(it.url))) read.rest = true;
   }
 
   /** Fetches a page for a list: its HTML, or the failure recorded. */
@@ -376,7 +430,7 @@ class UnitCrawl {
       }
     };
     enqueue(first.nextPages);
-    while (queue.length > 0 && this.#mayReadAnother(read)) {
+    while (queue.length > 0 && !read.rest && this.#mayReadAnother(read)) {
       const next = queue.shift()!;
       const page = await load(next);
       if ('failed' in page) {
@@ -393,13 +447,14 @@ class UnitCrawl {
 
   /** A client-rendered list with a recognised endpoint: ask it page by page. */
   async #readEndpoint(endpoint: ListEndpoint, pageUrl: string, read: ListRead): Promise<void> {
-    // The column page may embed the first pages' items (Hanweb groups, 集约化 listData): skip them.
-    const embedded = read.items.length;
+    // The column page may embed the first pages' items (Hanweb groups, 集约化 listData): skip them,
+    // unless a previous reading is to be checked against the endpoint's head.
+    const embedded = read.known ? 0 : read.items.length;
     let per = endpoint.perPage;
     if (per && embedded > 0 && embedded % per !== 0) return; // a short last page: the embedded list is complete
     let page = per && embedded > 0 ? Math.floor(embedded / per) + 1 : 1;
     const start = page;
-    while (this.#mayReadAnother(read)) {
+    while (!read.rest && this.#mayReadAnother(read)) {
       const form = { ...endpoint.params, [endpoint.pageParam]: String(page) };
       const label = `${endpoint.url}${endpoint.url.includes('?') ? '&' : '?'}${new URLSearchParams(form).toString()}`;
       const r = this.#explainStop(
@@ -427,9 +482,10 @@ class UnitCrawl {
         return;
       }
       const parsed = parseEndpointResponse(endpoint, body, pageUrl, this.#contextYear);
+      const announced = parsed.pagesAnnounced;
+      this.#took(read, parsed.items, announced === undefined || page < announced);
       const fresh = addItems(read, parsed.items);
       read.pages.push({ url: label, status: r.page.status, items: parsed.items.length, source: 'endpoint' });
-      const announced = parsed.pagesAnnounced;
       if (announced !== undefined) read.pagesAnnounced = announced;
       if (announced !== undefined ? page >= announced : parsed.items.length === 0) return;
       if (fresh === 0 && page === start && per === undefined && embedded > 0) {
@@ -516,7 +572,8 @@ class UnitCrawl {
   async #interpretation(url: string, columnKey: string): Promise<void> {
     const article = await this.#article(url, columnKey);
     if (!article.fetched) return;
-    const links = article.links.slice(0, this.#o.maxLinksPerArticle);
+    // A reused article brings its links' checks along.
+    const links = article.links.slice(0, this.#o.maxLinksPerArticle).filter((l) => !l.check);
     await Promise.all(links.map(async (link) => (link.check = await this.#checkLink(link, columnKey))));
   }
 
@@ -542,7 +599,8 @@ class UnitCrawl {
   async #article(url: string, columnKey: string, opts: { linkTarget?: boolean } = {}): Promise<ArticleSnapshot> {
     let p = this.#articles.get(url);
     if (!p) {
-      p = this.#fetchArticle(url, columnKey);
+      const old = this.#previous?.articles[url];
+      p = old?.fetched && this.#recent(old.fetchedAt) ? Promise.resolve(old) : this.#fetchArticle(url, columnKey);
       this.#articles.set(url, p);
     }
     const article = await p;
@@ -557,17 +615,17 @@ class UnitCrawl {
     const type = r.page.contentType;
     if (type && !/html|xml|text\/plain/i.test(type)) {
       // An attachment (PDF, Word…): reachable, but no article text to read.
-      return { url, finalUrl: r.page.finalUrl, column, fetched: true, ...empty };
+      return { url, finalUrl: r.page.finalUrl, column, fetched: true, ...empty, fetchedAt: nowIso(this.#now()) };
     }
     const html = this.#decode(r.page);
     if (typeof html !== 'string') return { url, finalUrl: r.page.finalUrl, column, fetched: false, failure: html, ...empty };
     const parsed = parseArticle(html, r.page.finalUrl);
-    return { url, finalUrl: r.page.finalUrl, column, fetched: true, ...parsed };
+    return { url, finalUrl: r.page.finalUrl, column, fetched: true, ...parsed, fetchedAt: nowIso(this.#now()) };
   }
 
   /** A column page that is itself content (a leader page, a document the tree links to), kept as an article. */
   #pageAsArticle(column: string, page: { html: string; url: string }): ArticleSnapshot {
-    const article: ArticleSnapshot = { url: page.url, finalUrl: page.url, column, fetched: true, ...parseArticle(page.html, page.url) };
+    const article: ArticleSnapshot = { url: page.url, finalUrl: page.url, column, fetched: true, ...parseArticle(page.html, page.url), fetchedAt: nowIso(this.#now()) };
     if (!this.#articles.has(page.url)) this.#articles.set(page.url, Promise.resolve(article));
     return article;
   }

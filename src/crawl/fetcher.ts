@@ -41,7 +41,7 @@ export interface FetcherOptions {
   linkMaxBytes?: number;
   /** Default 5. */
   maxRedirects?: number;
-  /** Bodies of pages already read kept in memory for repeated requests. Default 32 MB. */
+  /** Bodies of pages already read kept in memory for repeated requests. Default 8 MB. */
   memoBytes?: number;
   /** Requests in flight per host. Default 2. */
   perHost?: number;
@@ -100,6 +100,7 @@ export interface FetchSpec {
 export type LinkCheck = NonNullable<LinkRef['check']>;
 
 const MB = 1024 * 1024;
+const ROBOTS_TTL_MS = 24 * 3600_000;
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 /** Attachments and media: the status is read, the body is not downloaded. */
 const BINARY = /^(image|audio|video|font)\/|^application\/(pdf|msword|vnd\.|octet-stream|zip|x-zip|x-rar|x-7z|x-msdownload)/i;
@@ -145,6 +146,8 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
+/** An error page dressed as 200 is small; larger pages are not decoded twice to look for one. */
+const SOFT_404_MAX_BYTES = 16 * 1024;
 const SOFT_404 = /页面不存在|页面未找到|找不到(该|您要访问的|您所访问的)?页面|页面已(被)?删除|\b404\b|not found/i;
 
 /** A 200 answer that is really an error page: tiny, and says so. */
@@ -193,7 +196,7 @@ export class Fetcher {
       maxBytes: options.maxBytes ?? 5 * MB,
       linkMaxBytes: options.linkMaxBytes ?? 64 * 1024,
       maxRedirects: options.maxRedirects ?? 5,
-      memoBytes: options.memoBytes ?? 32 * MB,
+      memoBytes: options.memoBytes ?? 8 * MB,
       perHost: Math.max(1, options.perHost ?? 2),
       minIntervalMs: options.minIntervalMs ?? 100,
       respectRobots: options.respectRobots ?? true,
@@ -271,7 +274,8 @@ export class Fetcher {
     }
   }
 
-  async #fetch(url: string, spec: FetchSpec): Promise<FetchOutcome> {
+  /** `robots: false` for robots.txt itself: a redirect of it must not wait for the policy being loaded. */
+  async #fetch(url: string, spec: FetchSpec, robots = true): Promise<FetchOutcome> {
     const method = spec.method ?? 'GET';
     let target: URL;
     try {
@@ -286,7 +290,7 @@ export class Fetcher {
     if (method === 'GET' && spec.form) {
       for (const [k, v] of Object.entries(spec.form)) target.searchParams.set(k, v);
     }
-    if (!(await this.robotsAllow(target))) return fail(target.href, 'robots', '网站 robots.txt 不允许抓取此地址，按规定未抓取', 0);
+    if (robots && !(await this.robotsAllow(target))) return fail(target.href, 'robots', '网站 robots.txt 不允许抓取此地址，按规定未抓取', 0);
 
     const useCache = method === 'GET' && spec.cache !== false && this.#cache !== undefined;
     const validators = useCache ? this.#cache!.pageValidators(target.href) : undefined;
@@ -300,7 +304,7 @@ export class Fetcher {
       ...spec.headers,
     };
     const maxBytes = spec.maxBytes ?? this.#o.maxBytes;
-    const chain = await this.#follow(target, { method, headers: { ...headers, ...conditional }, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true });
+    const chain = await this.#follow(target, { method, headers: { ...headers, ...conditional }, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true, robots });
     if (!chain.ok) return { ok: false, failure: chain.failure };
     let { res, finalUrl, attempts } = chain;
 
@@ -308,7 +312,7 @@ export class Fetcher {
       const stored = await this.#cache!.loadPage(target.href);
       if (stored) return this.#ok(url, stored, attempts, true, spec.stats);
       // The stored copy is gone: ask again without validators.
-      const again = await this.#follow(target, { method, headers, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true });
+      const again = await this.#follow(target, { method, headers, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true, robots });
       if (!again.ok) return { ok: false, failure: { ...again.failure, attempts: again.failure.attempts + attempts } };
       ({ res, finalUrl } = again);
       attempts += again.attempts;
@@ -325,7 +329,7 @@ export class Fetcher {
       return fail(finalUrl, 'http-error', `服务器返回 HTTP ${res.status}${tried}`, attempts, res.status);
     }
     const contentType = header(res.headers, 'content-type');
-    if ((spec.detectSoft404 ?? method === 'GET') && isSoft404(decodeBody(res.body, contentType).text)) {
+    if ((spec.detectSoft404 ?? method === 'GET') && res.body.length <= SOFT_404_MAX_BYTES && isSoft404(decodeBody(res.body, contentType).text)) {
       return fail(finalUrl, 'soft-404', '页面显示“页面不存在”等错误提示（HTTP 200 的错误页）', attempts, res.status);
     }
     const page: StoredPage = {
@@ -388,7 +392,7 @@ export class Fetcher {
     if (res.status < 200 || res.status >= 300) {
       return { status: res.status, ok: false, error: `HTTP ${res.status}`, kind: 'http-error', finalUrl, ...(title ? { title } : {}) };
     }
-    if (!res.truncated && html && isSoft404(html)) {
+    if (!res.truncated && html && res.body.length <= SOFT_404_MAX_BYTES && isSoft404(html)) {
       return { status: res.status, ok: false, error: '页面显示“页面不存在”等错误提示', kind: 'soft-404', finalUrl, ...(title ? { title } : {}) };
     }
     return { status: res.status, ok: true, finalUrl, ...(title ? { title } : {}) };
@@ -567,11 +571,16 @@ export class Fetcher {
     return (await policy).isAllowed(url.pathname + url.search);
   }
 
+  /** A stored robots.txt younger than a day is used as is (RFC 9309 allows caching it for 24 hours). */
   async #loadRobots(origin: string): Promise<RobotsPolicy> {
-    // robots: false — a redirect of robots.txt must not wait for the policy being loaded here.
-    const chain = await this.#follow(new URL('/robots.txt', origin), { method: 'GET', headers: {}, maxBytes: 512 * 1024, crawl: true, robots: false });
-    if (!chain.ok || chain.res.status !== 200) return ALLOW_ALL;
-    return parseRobots(chain.res.body.toString('utf8'), 'zwgk-audit');
+    const url = new URL('/robots.txt', origin).href;
+    const stored = await this.#cache?.loadPage(url);
+    let body: Buffer | null = stored?.fetchedAt && Date.now() - Date.parse(stored.fetchedAt) < ROBOTS_TTL_MS ? stored.body : null;
+    if (!body) {
+      const r = await this.#fetch(url, { maxBytes: 512 * 1024, detectSoft404: false }, false);
+      body = r.ok && r.page.status === 200 ? r.page.body : null;
+    }
+    return body ? parseRobots(body.toString('utf8'), 'zwgk-audit') : ALLOW_ALL;
   }
 
   async close(): Promise<void> {

@@ -88,6 +88,12 @@ export interface ColumnSnapshot {
   pagesAnnounced?: number;
   /** Chinese notes such as "翻页达到上限 50 页，已停止". */
   notes: string[];
+  /**
+   * When the whole list was last read from the portal (ISO instant). A nightly
+   * crawl that finds the head of the list unchanged keeps the rest from the
+   * previous snapshot and this instant with it.
+   */
+  verifiedAt?: string;
 }
 
 export interface LinkRef {
@@ -130,6 +136,8 @@ export interface ArticleSnapshot {
   headings: string[];
   /** Links in the body (chrome excluded). */
   links: LinkRef[];
+  /** When the page was read (ISO instant); an article is reused from the previous snapshot for a while. */
+  fetchedAt?: string;
 }
 
 export interface UnitSnapshot {

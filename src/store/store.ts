@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { nowIso } from '../time/shanghai.ts';
@@ -80,6 +81,8 @@ export interface StoredPage {
   etag?: string;
   lastModified?: string;
   body: Buffer;
+  /** When it was stored (set by the store). */
+  fetchedAt?: string;
 }
 
 /** What the fetcher needs for conditional requests; the Store implements it. */
@@ -96,6 +99,10 @@ interface StoreData {
   pages: Record<string, PageRecord>;
   snapshots: Record<string, SnapshotRef[]>;
 }
+
+// zlib's thread pool, not the event loop: a crawl stores pages while it parses others.
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 
 const emptyData = (): StoreData => ({ version: 1, runs: [], firstSeen: {}, pages: {}, snapshots: {} });
 
@@ -181,7 +188,7 @@ export class Store implements PageCache {
 
   async saveSnapshot(snap: UnitSnapshot): Promise<SnapshotRef> {
     const file = join('snapshots', snap.unit.id, `${snap.crawlId}.json.gz`);
-    await writeFileAtomic(join(this.dataDir, file), gzipSync(JSON.stringify(snap)));
+    await writeFileAtomic(join(this.dataDir, file), await gzipAsync(JSON.stringify(snap)));
     const ref: SnapshotRef = { crawlId: snap.crawlId, file, startedAt: snap.startedAt, finishedAt: snap.finishedAt, status: snap.status };
     const list = (this.#data.snapshots[snap.unit.id] ??= []);
     const i = list.findIndex((r) => r.crawlId === snap.crawlId);
@@ -214,7 +221,7 @@ export class Store implements PageCache {
   async #readSnapshot(ref: SnapshotRef): Promise<UnitSnapshot> {
     const file = join(this.dataDir, ref.file);
     try {
-      return JSON.parse(gunzipSync(await readFile(file)).toString('utf8')) as UnitSnapshot;
+      return JSON.parse((await gunzipAsync(await readFile(file))).toString('utf8')) as UnitSnapshot;
     } catch (err) {
       throw new Error(`快照文件 ${file} 无法读取：${(err as Error).message.split('\n')[0]}`);
     }
@@ -236,19 +243,19 @@ export class Store implements PageCache {
     if (!rec) return null;
     let body: Buffer;
     try {
-      body = gunzipSync(await readFile(join(this.dataDir, rec.file)));
+      body = await gunzipAsync(await readFile(join(this.dataDir, rec.file)));
     } catch {
       return null; // file pruned or damaged: the caller fetches afresh
     }
-    const { status, finalUrl, contentType, etag, lastModified } = rec;
-    return { status, finalUrl, contentType, etag, lastModified, body };
+    const { status, finalUrl, contentType, etag, lastModified, fetchedAt } = rec;
+    return { status, finalUrl, contentType, etag, lastModified, body, fetchedAt };
   }
 
   async savePage(url: string, page: StoredPage): Promise<void> {
     const sha1 = createHash('sha1').update(page.body).digest('hex');
     const file = join('pages', `${sha1}.html.gz`);
     const abs = join(this.dataDir, file);
-    if (!existsSync(abs)) await writeFileAtomic(abs, gzipSync(page.body));
+    if (!existsSync(abs)) await writeFileAtomic(abs, await gzipAsync(page.body));
     const { status, finalUrl, contentType, etag, lastModified } = page;
     this.#data.pages[url] = { file, status, finalUrl, contentType, etag, lastModified, fetchedAt: nowIso() };
   }
