@@ -1,10 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { Scheme } from '../scheme/scheme.ts';
-import type { Unit, UnitSnapshot } from '../store/snapshot.ts';
+import { SNAPSHOT_SCHEMA_VERSION, type Unit, type UnitSnapshot } from '../store/snapshot.ts';
 import { newCrawlId, type Store } from '../store/store.ts';
+import { nowIso } from '../time/shanghai.ts';
 import { renderPage, type RenderedPage } from './browser.ts';
-import { crawlUnit, type CrawlUnitOptions, type UnitProgress } from './crawl-unit.ts';
+import { crawlUnit, errorLine, type CrawlUnitOptions, type UnitProgress } from './crawl-unit.ts';
 import { Fetcher, type FetcherOptions } from './fetcher.ts';
 
 /**
@@ -98,11 +99,12 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
           emit('unit-start', { unitId: unit.id, columns: 0, columnsDone: 0, pages: 0, items: 0, errors: 0 });
           // The last night the portal answered: what it read may stand in for pages unchanged since (bounds.reuseDays).
           const previous = store && options.bounds?.reuseDays !== 0 ? await store.latestSnapshot(unit.id, { reachable: true }) : null;
+          const startedAt = nowIso();
           const snap = await crawlUnit(
             unit,
             { ...options.bounds, scheme: options.scheme, crawlId, signal: options.signal, onProgress: (p) => emit('unit-progress', p) },
             { fetcher, firstSeen: store, render, previous },
-          );
+          ).catch((err: unknown) => crashedUnit(unit, crawlId, startedAt, err));
           // An aborted unit is incomplete: keep the previous snapshot instead.
           if (options.signal?.aborted) return;
           if (store) await store.saveSnapshot(snap);
@@ -121,6 +123,23 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
   } finally {
     await fetcher.close();
   }
+}
+
+/** A unit whose crawl failed in the program itself: judged as unreachable (no deductions), with the reason. */
+function crashedUnit(unit: Unit, crawlId: string, startedAt: string, err: unknown): UnitSnapshot {
+  const finishedAt = nowIso();
+  return {
+    schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+    unit,
+    crawlId,
+    startedAt,
+    finishedAt,
+    status: 'unreachable',
+    columns: [],
+    articles: {},
+    failures: [{ url: unit.url, kind: 'parse', reason: `抓取程序出错（${errorLine(err)}），本单位未能完成抓取，需人工核查`, attempts: 0 }],
+    stats: { requests: 0, pages: 0, bytes: 0, browserRenders: 0, durationMs: Date.parse(finishedAt) - Date.parse(startedAt) },
+  };
 }
 
 /** Browser rendering under the same rules as fetching: allowed hosts, robots.txt, the host's politeness slot. */

@@ -236,7 +236,7 @@ class UnitCrawl {
     this.#progress.columns = discovered.length;
     this.#report();
 
-    const columns = await Promise.all(discovered.map((c) => this.#column(c)));
+    const columns = await Promise.all(discovered.map((c) => this.#column(c).catch((err: unknown) => this.#brokenColumn(c, err))));
     const articles: Record<string, ArticleSnapshot> = {};
     for (const [url, p] of this.#articles) articles[url] = await p;
 
@@ -340,6 +340,14 @@ class UnitCrawl {
       notes,
       verifiedAt: read.rest && prev?.verifiedAt ? prev.verifiedAt : seenAt,
     };
+  }
+
+  /** A column whose pages made the program fail (a parser bug on an odd page): no conclusion, and said so. */
+  #brokenColumn(col: DiscoveredColumn & { key: string }, err: unknown): ColumnSnapshot {
+    this.#fail({ url: col.url, kind: 'parse', reason: `处理栏目页面时程序出错（${errorLine(err)}），需人工核查`, attempts: 1 });
+    this.#progress.columnsDone++;
+    const category = categorize(col.path, this.#o.scheme, this.#o.categoryOverrides);
+    return { key: col.key, name: col.name, path: col.path, url: col.url, category, status: 'failed', items: [], pages: [], notes: [] };
   }
 
   /** Reads a column's list from its first page on, by whichever way the page offers. */
@@ -619,7 +627,13 @@ class UnitCrawl {
     }
     const html = this.#decode(r.page);
     if (typeof html !== 'string') return { url, finalUrl: r.page.finalUrl, column, fetched: false, failure: html, ...empty };
-    const parsed = parseArticle(html, r.page.finalUrl);
+    let parsed: ReturnType<typeof parseArticle>;
+    try {
+      parsed = parseArticle(html, r.page.finalUrl);
+    } catch (err) {
+      const failure: FetchFailure = { url, kind: 'parse', status: r.page.status, reason: `读取文章时程序出错（${errorLine(err)}），需人工核查`, attempts: r.page.attempts };
+      return { url, finalUrl: r.page.finalUrl, column, fetched: false, failure, ...empty };
+    }
     return { url, finalUrl: r.page.finalUrl, column, fetched: true, ...parsed, fetchedAt: nowIso(this.#now()) };
   }
 
@@ -657,6 +671,10 @@ function uniqueKeys(cols: DiscoveredColumn[]): (DiscoveredColumn & { key: string
     count.set(base, n);
     return { ...c, key: n === 1 ? base : `${base}#${n}` };
   });
+}
+
+export function errorLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
