@@ -12,6 +12,7 @@
  *   npm run bench -- --quick           20 units × 10 columns × 3 pages, one run each
  *   npm run bench -- --only full0,nightly --runs 1 --units 50
  *   npm run bench -- --quick --profile  also CPU-profiles zwgk's crawls and prints where the time goes
+ *   npm run bench -- --src ../other     measures the crawler of another checkout (try a change)
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,6 +47,8 @@ interface Settings {
   only: Set<Scenario>;
   /** Directory for .cpuprofile files of zwgk's children, when profiling. */
   profileDir: string | null;
+  /** Root of the checkout whose crawler is measured (default: this one). */
+  src: string | null;
 }
 
 interface Row {
@@ -94,6 +97,7 @@ function settingsFromArgs(argv: string[]): Settings {
       'client-units': { type: 'string' },
       only: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      src: { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -120,6 +124,7 @@ function settingsFromArgs(argv: string[]): Settings {
     browserColumns: 6,
     only: new Set(only as Scenario[]),
     profileDir: values.profile ? join(RESULTS, 'profiles') : null,
+    src: values.src ? resolve(values.src) : null,
   };
 }
 
@@ -132,6 +137,8 @@ interface ChildSpec {
   timeoutMs: number;
   /** Write a .cpuprofile here, named after `profileName`. */
   profile?: { dir: string; name: string };
+  /** Checkout whose code zwgk-child.ts loads. */
+  src?: string | null;
 }
 
 /** Runs one child process and returns what it sent over IPC; the child's stderr tail explains a failure. */
@@ -145,7 +152,11 @@ function runChild<T>(spec: ChildSpec): Promise<T> {
         ...(spec.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(spec.profile.dir, spec.profile.name)}`] : []),
       ],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, CRAWLEE_STORAGE_DIR: join(os.tmpdir(), `crawlee-bench-${process.pid}`) },
+      env: {
+        ...process.env,
+        CRAWLEE_STORAGE_DIR: join(os.tmpdir(), `crawlee-bench-${process.pid}`),
+        ...(spec.src ? { ZWGK_BENCH_ROOT: spec.src } : {}),
+      },
     });
     let stderr = '';
     let result: T | undefined;
@@ -183,7 +194,7 @@ async function crawlWithZwgk(portal: SyntheticPortal, unitsFile: string, dataDir
   portal.resetCounters();
   const job: ChildJob = { mode: 'crawl', unitsFile, dataDir, concurrency: s.concurrency, minIntervalMs: 0, articles };
   const profile = s.profileDir ? { dir: s.profileDir, name: `${profileLabel}-${++profileCount}` } : undefined;
-  const r = await runChild<ChildResult>({ script: 'zwgk-child.ts', arg: job, tsx: true, timeoutMs: TIMEOUT, profile });
+  const r = await runChild<ChildResult>({ script: 'zwgk-child.ts', arg: job, tsx: true, timeoutMs: TIMEOUT, profile, src: s.src });
   if (profile) profiles.push({ label: profileLabel, dir: join(profile.dir, profile.name) });
   const counters = portal.resetCounters();
   const { itemsByColumn, ...crawl } = r.crawl!;
@@ -430,10 +441,10 @@ async function scenarioRejudge(ctx: Context, portal: SyntheticPortal, unitsFile:
   for (let i = 0; i < s.runs; i++) {
     log(`re-judge ${s.units} units from the store, run ${i + 1}/${s.runs}`);
     const job: ChildJob = { mode: 'rejudge', unitsFile, dataDir: ctx.baseStore, asOf: AS_OF };
-    runs.push(await runChild<ChildResult>({ script: 'zwgk-child.ts', arg: job, tsx: true, timeoutMs: TIMEOUT }));
+    runs.push(await runChild<ChildResult>({ script: 'zwgk-child.ts', arg: job, tsx: true, timeoutMs: TIMEOUT, src: s.src }));
   }
   log('re-judge through the CLI (end to end, html+xlsx too)');
-  const cli = await timeCli(['audit', '--units', unitsFile, '--as-of', AS_OF, '--data', ctx.baseStore, '--from-store', '--no-screenshots', '--out', fresh(ctx.work, 'cli-report')]);
+  const cli = await timeCli(s.src ?? ROOT, ['audit', '--units', unitsFile, '--as-of', AS_OF, '--data', ctx.baseStore, '--from-store', '--no-screenshots', '--out', fresh(ctx.work, 'cli-report')]);
   ctx.raw.rejudge = { runs, cli };
   const secs = median(runs.map((r) => r.wallMs)) / 1000;
   ctx.rows.push(
@@ -449,10 +460,10 @@ async function scenarioRejudge(ctx: Context, portal: SyntheticPortal, unitsFile:
   );
 }
 
-function timeCli(args: string[]): Promise<{ ok: boolean; code: number | null; wallMs: number; stderr: string }> {
+function timeCli(root: string, args: string[]): Promise<{ ok: boolean; code: number | null; wallMs: number; stderr: string }> {
   return new Promise((resolvePromise) => {
     const t0 = performance.now();
-    const child = fork(join(ROOT, 'bin', 'zwgk.js'), args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(join(root, 'bin', 'zwgk.js'), args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-2000);
@@ -643,6 +654,7 @@ async function main(): Promise<void> {
       `crawl concurrency ${s.concurrency} for both crawlers, server concurrency ${s.serverConcurrency || 'unlimited'}; ` +
       `medians of ${s.runs} run(s) for the Crawlee comparison and re-judging, ${s.heavyRuns} run(s) of the other crawls; bench took ${wallSeconds.toFixed(0)} s.`,
   ];
+  if (s.src) header.push('', `**Crawler measured: ${s.src}** (not this checkout).`);
   if (s.profileDir) header.push('', '**Profiled run: the CPU profiler slows zwgk down, so its timings are inflated; use a run without --profile for figures.**');
   const md = markdown(ctx.rows, header);
   mkdirSync(RESULTS, { recursive: true });

@@ -7,8 +7,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type * as Pipeline from '../src/audit/pipeline.ts';
+import type * as Browser from '../src/crawl/browser.ts';
+import type * as CrawlRun from '../src/crawl/crawl-run.ts';
+import type * as Scheme from '../src/scheme/scheme.ts';
+import type * as Store from '../src/store/store.ts';
+import type * as UnitsCsv from '../src/units/units-csv.ts';
 import { peakRssBytes } from './proc.mjs';
+
+/**
+ * The checkout whose code is measured: this one, or another (ZWGK_BENCH_ROOT,
+ * set by `--src`) to try a change to the crawler against the same portal.
+ */
+const ROOT = process.env.ZWGK_BENCH_ROOT ? pathToFileURL(`${process.env.ZWGK_BENCH_ROOT}/`) : new URL('../', import.meta.url);
+const load = <T>(path: string) => import(new URL(path, ROOT).href) as Promise<T>;
 
 export interface CrawlJob {
   mode: 'crawl';
@@ -76,14 +89,14 @@ function measure<T>(fn: () => Promise<T>): Promise<{ value: T; wallMs: number; c
 }
 
 async function crawl(job: CrawlJob): Promise<ChildResult> {
-  const { crawlUnits } = await import('../src/crawl/crawl-run.ts');
-  const { closeBrowser } = await import('../src/crawl/browser.ts');
-  const { openStore } = await import('../src/store/store.ts');
-  const { loadScheme } = await import('../src/scheme/scheme.ts');
-  const { readUnitsCsv } = await import('../src/units/units-csv.ts');
+  const { crawlUnits } = await load<typeof CrawlRun>('src/crawl/crawl-run.ts');
+  const { closeBrowser } = await load<typeof Browser>('src/crawl/browser.ts');
+  const { openStore } = await load<typeof Store>('src/store/store.ts');
+  const { loadScheme } = await load<typeof Scheme>('src/scheme/scheme.ts');
+  const { readUnitsCsv } = await load<typeof UnitsCsv>('src/units/units-csv.ts');
   const units = readUnitsCsv(job.unitsFile);
   // The audit pipeline's default scheme, named here so the crawl child does not load the report stack.
-  const scheme = loadScheme(fileURLToPath(new URL('../rules/schemes/yifeng-2020.yaml', import.meta.url)));
+  const scheme = loadScheme(fileURLToPath(new URL('rules/schemes/yifeng-2020.yaml', ROOT)));
   const store = await openStore(job.dataDir);
   const m = await measure(async () => {
     try {
@@ -130,7 +143,7 @@ function columnCode(url: string): string {
 }
 
 async function rejudge(job: RejudgeJob): Promise<ChildResult> {
-  const { runAudit } = await import('../src/audit/pipeline.ts');
+  const { runAudit } = await load<typeof Pipeline>('src/audit/pipeline.ts');
   const outDir = mkdtempSync(join(tmpdir(), 'zwgk-bench-report-'));
   try {
     const m = await measure(() =>
