@@ -1,21 +1,22 @@
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RuleContext, RuleResult } from '../../rules/types.ts';
-import { crawlUnits } from '../crawl/crawl-run.ts';
+import { crawlUnits, type CrawlRunOptions } from '../crawl/crawl-run.ts';
 import { captureEvidence } from '../evidence/screenshots.ts';
 import { renderHtmlReport } from '../report/html-report.ts';
+import { writeFileAtomic } from '../report/files.ts';
 import { writePdfReport } from '../report/pdf-report.ts';
 import { writeXlsxReport } from '../report/xlsx-report.ts';
-import { loadScheme, type Scheme } from '../scheme/scheme.ts';
+import { DEFAULT_SCHEME, loadScheme } from '../scheme/scheme.ts';
 import { readOverrides } from '../scoring/overrides.ts';
 import type { AuditReport, UnitResult } from '../scoring/result.ts';
 import { evaluateUnit, scoreUnits } from '../scoring/score.ts';
 import { openStore } from '../store/store.ts';
-import type { Unit, UnitSnapshot } from '../store/snapshot.ts';
+import type { UnitSnapshot } from '../store/snapshot.ts';
 import { nowIso } from '../time/shanghai.ts';
-import { readUnitsCsv } from '../units/units-csv.ts';
+import { readUnitsCsv, selectUnits } from '../units/units-csv.ts';
 
-export const DEFAULT_SCHEME = resolve(import.meta.dirname, '../../rules/schemes/yifeng-2020.yaml');
+export { DEFAULT_SCHEME } from '../scheme/scheme.ts';
 
 export interface AuditProgress {
   phase: 'crawl' | 'judge' | 'evidence' | 'report';
@@ -35,6 +36,12 @@ export interface AuditOptions {
   dataDir: string;
   outDir: string;
   concurrency?: number;
+  /** Minimum spacing between requests to one host (politeness); the fetcher's default when absent. */
+  minIntervalMs?: number;
+  /** See every page now (on-demand audits): no reuse of the previous snapshot's unchanged lists. */
+  fresh?: boolean;
+  /** Crawler settings beyond the above (timeouts, tries, bounds), for the service and tests. */
+  crawl?: Pick<CrawlRunOptions, 'fetch' | 'bounds' | 'browser' | 'unitConcurrency'>;
   fromStore?: boolean;
   schemeFile?: string;
   overridesFile?: string;
@@ -79,7 +86,11 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
       snapshots.push(snap);
     }
   } else {
+    const crawl = opts.crawl ?? {};
     snapshots = await crawlUnits(selected, {
+      ...crawl,
+      fetch: { ...crawl.fetch, ...(opts.minIntervalMs !== undefined && { minIntervalMs: opts.minIntervalMs }) },
+      bounds: { ...crawl.bounds, ...(opts.fresh && { reuseDays: 0 }) },
       store,
       scheme,
       concurrency: opts.concurrency,
@@ -127,41 +138,25 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
     weight: scheme.weight,
     units: unitResults,
   };
-  await writeReports(report, outDir, opts, scheme);
+  await writeReports(report, outDir, opts);
   progress({ phase: 'report', unitsDone: unitResults.length, unitsTotal: unitResults.length, pages: 0, errors: 0, message: outDir });
   return { report, outDir, snapshots };
 }
 
-function selectUnits(units: Unit[], only: string[] | undefined): Unit[] {
-  if (!only || only.length === 0) return units;
-  const byId = new Map(units.map((u) => [u.id, u]));
-  return only.map((id) => {
-    const unit = byId.get(id);
-    if (!unit) throw new Error(`单位编号 ${id} 不在单位名单中（可用：${[...byId.keys()].join('、')}）`);
-    return unit;
-  });
-}
-
-async function writeReports(report: AuditReport, outDir: string, opts: AuditOptions, _scheme: Scheme): Promise<void> {
+async function writeReports(report: AuditReport, outDir: string, opts: AuditOptions): Promise<void> {
   const formats = new Set(opts.formats ?? ['json', 'html', 'xlsx']);
-  // report.json is what other tools read: write it atomically.
-  writeAtomic(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  // report.json is what other tools read: never half-written.
+  await writeFileAtomic(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   const htmlFile = join(outDir, 'report.html');
-  if (formats.has('html') || formats.has('pdf')) writeAtomic(htmlFile, renderHtmlReport(report));
+  if (formats.has('html') || formats.has('pdf')) await writeFileAtomic(htmlFile, renderHtmlReport(report));
   if (formats.has('xlsx')) await writeXlsxReport(report, join(outDir, 'report.xlsx'));
   if (formats.has('pdf')) await writePdfReport(htmlFile, join(outDir, 'report.pdf'));
   if (opts.perUnitReports || (opts.only && opts.only.length > 0)) {
-    mkdirSync(join(outDir, 'units'), { recursive: true });
+    // Unit ids are checked safe ([A-Za-z0-9_-]) when the units file is read.
     for (const unit of report.units) {
-      writeAtomic(join(outDir, 'units', `${unit.id}.html`), renderHtmlReport(report, { unitId: unit.id }));
+      await writeFileAtomic(join(outDir, 'units', `${unit.id}.html`), renderHtmlReport(report, { unitId: unit.id, evidenceBase: '../' }));
     }
   }
-}
-
-function writeAtomic(file: string, content: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, file);
 }
 
 export type { UnitResult };

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { runAudit, type AuditOptions, type AuditProgress } from '../audit/pipeline.ts';
-import { closeBrowser } from '../crawl/browser.ts';
-import { formatSummaryTable } from '../report/console-summary.ts';
+import type { AuditOptions, AuditProgress } from '../audit/pipeline.ts';
 import { todayInShanghai } from '../time/shanghai.ts';
 import { collect, dataDirOption, parseAsOf, parseConcurrency, parseYear } from './options.ts';
 
@@ -17,6 +15,7 @@ interface AuditFlags {
   scheme?: string;
   overrides?: string;
   screenshots: boolean;
+  incremental?: boolean;
   pdf?: boolean;
   perUnit?: boolean;
 }
@@ -35,6 +34,7 @@ export function registerAuditCommand(program: Command): void {
     .option('--from-store', '不重新抓取，按数据目录中最新快照重新判定')
     .option('--scheme <file>', '考评方案文件（默认 rules/schemes/yifeng-2020.yaml）')
     .option('--overrides <csv>', '人工复核结论文件（unit,rule,url,decision,reason）')
+    .option('--incremental', '沿用上次快照中未变化列表的内容（夜间定时任务用；默认逐页重新核查）')
     .option('--no-screenshots', '不截取佐证截图')
     .option('--pdf', '同时输出 report.pdf')
     .option('--per-unit', '为每个单位单独输出 units/<id>.html')
@@ -48,6 +48,7 @@ export function registerAuditCommand(program: Command): void {
         dataDir: dataDirOption(flags.data),
         outDir: flags.out ?? `./reports/${asOf}`,
         concurrency: flags.concurrency,
+        fresh: !flags.incremental,
         fromStore: flags.fromStore,
         schemeFile: flags.scheme,
         overridesFile: flags.overrides,
@@ -56,6 +57,9 @@ export function registerAuditCommand(program: Command): void {
         perUnitReports: flags.perUnit,
         onProgress: printProgress,
       };
+      const { runAudit } = await import('../audit/pipeline.ts');
+      const { closeBrowser } = await import('../crawl/browser.ts');
+      const { formatSummaryTable } = await import('../report/console-summary.ts');
       try {
         const { report, outDir } = await runAudit(options);
         process.stderr.write('\n');

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { DEFAULT_SCHEME } from '../audit/pipeline.ts';
 import { closeBrowser } from '../crawl/browser.ts';
 import { crawlUnits } from '../crawl/crawl-run.ts';
-import { loadScheme } from '../scheme/scheme.ts';
+import { DEFAULT_SCHEME, loadScheme } from '../scheme/scheme.ts';
 import { openStore } from '../store/store.ts';
 import { readUnitsCsv, selectUnits } from '../units/units-csv.ts';
 import { collect, dataDirOption, parseConcurrency } from './options.ts';

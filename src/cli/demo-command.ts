@@ -1,10 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { startFixturePortal } from '../../fixtures/server.ts';
-import { runAudit } from '../audit/pipeline.ts';
-import { closeBrowser } from '../crawl/browser.ts';
-import { formatSummaryTable } from '../report/console-summary.ts';
 
 /** The sample portal's evaluation: the 2020 evaluation done in January 2021. */
 const DEMO_AS_OF = '2021-01-20';
@@ -15,6 +11,10 @@ export function registerDemoCommand(program: Command): void {
     .description('启动内置示例门户（127.0.0.1），对其全部单位进行一次完整审计并输出报告')
     .option('--out <dir>', '输出目录', './reports/demo')
     .action(async (flags: { out: string }) => {
+      const { startFixturePortal } = await import('../../fixtures/server.ts');
+      const { runAudit } = await import('../audit/pipeline.ts');
+      const { closeBrowser } = await import('../crawl/browser.ts');
+      const { formatSummaryTable } = await import('../report/console-summary.ts');
       const outDir = resolve(flags.out);
       const dataDir = join(outDir, 'data');
       // A demo starts from nothing, so every run shows the same result.

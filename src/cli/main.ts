@@ -1,26 +1,38 @@
 import { Command, CommanderError } from 'commander';
-import { registerAuditCommand } from './audit-command.ts';
-import { registerCrawlCommand } from './crawl-command.ts';
-import { registerDemoCommand } from './demo-command.ts';
-import { registerServeCommand } from './serve-command.ts';
 import { version } from './version.ts';
+
+type Register = (program: Command) => void;
+
+// Each command loads its own modules: a bad argument is answered without loading the browser, Excel and the whole pipeline.
+const commands: Record<string, () => Promise<Register>> = {
+  crawl: async () => (await import('./crawl-command.ts')).registerCrawlCommand,
+  audit: async () => (await import('./audit-command.ts')).registerAuditCommand,
+  serve: async () => (await import('./serve-command.ts')).registerServeCommand,
+  demo: async () => (await import('./demo-command.ts')).registerDemoCommand,
+};
 
 const program = new Command('zwgk')
   .description('zwgk-audit：政务公开过程测评自动化审计')
   .version(version, '-V, --version', '显示版本号')
   .helpOption('-h, --help', '显示帮助')
-  .showHelpAfterError('（使用 --help 查看用法）')
+  .configureOutput({ outputError: (str, write) => write(`错误：${commanderMessage(str)}（使用 --help 查看用法）\n`) })
   .exitOverride();
 
-registerCrawlCommand(program);
-registerAuditCommand(program);
-registerServeCommand(program);
-registerDemoCommand(program);
-
 try {
+  const asked = process.argv[2];
+  const wanted = asked && asked in commands ? [commands[asked]!] : Object.values(commands);
+  for (const load of wanted) (await load())(program);
   await program.parseAsync(process.argv);
 } catch (err) {
   process.exitCode = exitCodeFor(err);
+}
+
+/** commander's messages are English and may span lines; the office gets one line. */
+function commanderMessage(str: string): string {
+  const first = str.replace(/^error: /, '').split('\n')[0] ?? '';
+  // Our argument parsers already say in Chinese what is wrong; drop commander's English wrapper.
+  const ours = /^option '[^']+' argument '[^']*' is invalid\. (.+)$/.exec(first);
+  return ours ? ours[1]! : first;
 }
 
 /** One line, no stack trace: office IT reads this, not a developer (set ZWGK_DEBUG=1 for the stack). */

@@ -1,8 +1,7 @@
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_SCHEME } from '../audit/pipeline.ts';
 import { HistoryStore } from '../history/history-store.ts';
-import { loadScheme } from '../scheme/scheme.ts';
+import { DEFAULT_SCHEME, loadScheme } from '../scheme/scheme.ts';
 import { loadServeConfig, type ServeConfig } from '../serve/config.ts';
 import { startDashboardServer, type RunningServer } from '../serve/http.ts';
 import { realPdfWriter, realRunner } from '../serve/runner.ts';
@@ -70,6 +69,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
       dataDir,
       reportsDir: join(dataDir, 'reports'),
       concurrency: flags.concurrency ?? config.politeness.concurrency,
+      minIntervalMs: config.politeness.minIntervalMs,
       schemeFile: config.schemeFile,
       overridesFile: config.overridesFile,
       screenshots: config.screenshots,

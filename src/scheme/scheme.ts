@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { zhCN } from 'zod/locales';
@@ -199,6 +200,9 @@ export function parseScheme(raw: unknown, source: string): Scheme {
   }
   return parsed.data;
 }
+
+/** The county's 2020 scheme, the default for every command. */
+export const DEFAULT_SCHEME = resolve(import.meta.dirname, '../../rules/schemes/yifeng-2020.yaml');
 
 export function loadScheme(file: string): Scheme {
   let raw: unknown;

@@ -45,6 +45,8 @@ export const serveConfigSchema = z
       .object({
         /** Requests at once per host. */
         concurrency: int(1, 16).default(2),
+        /** Minimum spacing between two requests to one host, in milliseconds. */
+        minIntervalMs: int(0, 60_000).optional(),
       })
       .strict()
       .default({ concurrency: 2 }),

@@ -31,6 +31,8 @@ export interface ServiceSettings {
   /** Where each run's report directory goes (`<reportsDir>/<runId>`). */
   reportsDir: string;
   concurrency: number;
+  /** Minimum spacing between requests to one host, in ms (the crawler's default when absent). */
+  minIntervalMs?: number;
   schemeFile?: string;
   overridesFile?: string;
   screenshots: boolean;
@@ -388,6 +390,9 @@ export class AuditService {
         dataDir: settings.dataDir,
         outDir: job.outDir,
         concurrency: settings.concurrency,
+        minIntervalMs: settings.minIntervalMs,
+        // A unit that says "we fixed it" must be seen as it is now, not through last night's reading.
+        fresh: job.kind === 'unit' || undefined,
         schemeFile: settings.schemeFile,
         overridesFile: settings.overridesFile,
         screenshots: settings.screenshots,
