@@ -87,6 +87,26 @@ function routes(path: string): { status: number; body: string } | null {
     return { status: 200, body: articlePage({ title: '领导分工', date: '2020-06-01', source: UNIT, body: '<p>副局长：李四，分管政务公开工作。</p>' }) };
   }
   if (path === `${col('rsxx')}index.html`) return { status: 500, body: 'error' };
+  if (path === '/xxgk/mlj/index.html') {
+    return {
+      status: 200,
+      body: indexPage('县混乱局', [
+        { name: '通知公告', href: './tzgg/index.html' },
+        { name: '规范性文件', href: './gfxwj/index.html' },
+        { name: '政策解读', href: './zcjd/index.html' },
+        { name: '规划计划', href: './ghjh/index.html' },
+      ]),
+    };
+  }
+  // Dated notices as plain text, no links: nothing a parser can take as items.
+  if (path === '/xxgk/mlj/tzgg/index.html') return { status: 200, body: listPage('县混乱局', '通知公告', []).replace('<ul class="list">', '<ul class="list"><p>2020-12-01 关于冬季工作的通知</p><p>2020-11-03 关于检查的通知</p>') };
+  const scripted = [{ title: '关于印发管理办法的通知', href: "javascript:openDoc('d1')", date: '2020-12-02' }];
+  if (path === '/xxgk/mlj/gfxwj/index.html') return { status: 200, body: listPage('县混乱局', '规范性文件', scripted) };
+  if (path === '/xxgk/mlj/zcjd/index.html') return { status: 200, body: listPage('县混乱局', '政策解读', [{ ...scripted[0]!, title: '《管理办法》政策解读' }]) };
+  // Truly empty, with dates only in header and footer.
+  if (path === '/xxgk/mlj/ghjh/index.html') {
+    return { status: 200, body: listPage('县混乱局', '规划计划', []).replace('<div class="header">', '<div class="header">今天是2021年1月20日').replace('主办：', '2020-12-31 更新 主办：') };
+  }
   if (path === '/xxgk/slw/index.html') return { status: 200, body: indexPage('县缓慢局', [{ name: '通知公告', href: './tzgg/index.html' }, { name: '政策文件', href: './zcwj/index.html' }]) };
   const m = /^\/xxgk\/csj\/ghjh\/index(?:_(\d+))?\.html$/.exec(path);
   if (m) {
@@ -270,5 +290,32 @@ describe('crawlUnits on a small portal', () => {
       ['timeout', '单位抓取用时达到上限（400 毫秒），已停止，其余页面未读取'],
       ['timeout', '单位抓取用时达到上限（400 毫秒），已停止，其余页面未读取'],
     ]);
+  });
+});
+
+describe('a parser blind spot is never an empty column', () => {
+  let s: UnitSnapshot;
+  const col = (name: string) => s.columns.find((c) => c.name === name)!;
+  beforeAll(async () => {
+    const unit: Unit = { id: 'mlj', name: '县混乱局', type: 'department', url: `${base}/xxgk/mlj/index.html` };
+    [s] = (await crawlUnits([unit], { ...OPTS, scheme })) as [UnitSnapshot];
+  });
+
+  it('a list page with dated text but no recognisable items is failed with a parse failure, not empty', () => {
+    expect(col('通知公告')).toMatchObject({ status: 'failed', items: [] });
+    expect(s.failures.find((f) => f.url.endsWith('/mlj/tzgg/index.html'))).toMatchObject({ kind: 'parse', reason: '列表页有带日期的信息但未能识别出条目，未作判断' });
+  });
+
+  it('a truly empty list (dates only in header and footer) stays an empty, judged column', () => {
+    expect(col('规划计划')).toMatchObject({ status: 'ok', items: [] });
+  });
+
+  it('javascript:-only items count with their dates; their stand-in address is never requested', () => {
+    expect(col('规范性文件').items).toMatchObject([{ title: '关于印发管理办法的通知', date: '2020-12-02', scriptOnly: true, url: `${base}/xxgk/mlj/gfxwj/index.html#item-d1` }]);
+    expect(col('规范性文件').status).toBe('ok');
+    // An interpretation that cannot be opened is unread (so its rule cannot judge it), said so, and not fetched.
+    const interp = s.articles[`${base}/xxgk/mlj/zcjd/index.html#item-d1`]!;
+    expect(interp).toMatchObject({ fetched: false, failure: { kind: 'parse' } });
+    expect([...hits.keys()].filter((k) => k.startsWith('/xxgk/mlj/') && !k.endsWith('/index.html'))).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseEndpointResponse } from '../src/crawl/parse/endpoints.ts';
-import { parseList } from '../src/crawl/parse/list.ts';
+import { isScriptItemUrl } from '../src/crawl/parse/items.ts';
+import { parseList, visibleDateCount } from '../src/crawl/parse/list.ts';
 import type { ListEndpoint } from '../src/crawl/parse/types.ts';
 
 const REAL = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'realpages');
@@ -188,6 +189,47 @@ document.write("&nbsp;<a href=\\"index"+"_" + nextPage + "."+"html\\">下一页<
   it('does not take a lone 首页 in the header or breadcrumb for a pager', () => {
     const r = parseList(shell(list), PAGE);
     expect(r.nextPages).toEqual([]);
+  });
+});
+
+describe('parseList: broken markup and script-only links', () => {
+  const expected = [
+    ['关于做好冬季安全工作的通知', 'http://127.0.0.1:8000/xxgk/jtj/tzgg/t20201201_1.html', '2020-12-01'],
+    ['关于开展教师资格认定的通知', 'http://127.0.0.1:8000/xxgk/jtj/tzgg/t20201103_2.html', '2020-11-03'],
+    ['关于国庆假期安排的通知', 'http://127.0.0.1:8000/xxgk/jtj/tzgg/t20201009_3.html', '2020-10-09'],
+  ];
+  const rows = (open: (title: string, href: string, date: string) => string) => expected.map(([t, u, d]) => open(t!, u!.replace(/.*\//, './'), d!)).join('\n');
+  const titlesAndDates = (items: { title: string; url: string; date: string | null }[]) => items.map((i) => [i.title, i.url, i.date]);
+
+  it('<li> left open while a <span> is open: items are not nested into one another', () => {
+    const r = parseList(shell(`<ul class="list">\n${rows((t, h, d) => `<li><a href="${h}">${t}</a><span class="date">${d}`)}\n</ul>`), PAGE);
+    expect(titlesAndDates(r.items)).toEqual(expected);
+  });
+
+  it('an unclosed breadcrumb <div class="position"> that swallows the list does not make the list chrome', () => {
+    const r = parseList(shell(`<div class="position">当前位置：通知公告</span>\n<ul class="list">\n${rows((t, h, d) => `<li><a href="${h}">${t}</a><span>${d}</span></li>`)}\n</ul>`), PAGE);
+    expect(titlesAndDates(r.items)).toEqual(expected);
+    // A real breadcrumb (no dated links) is still chrome: its links never become items.
+    expect(r.items.map((i) => i.title)).not.toContain('县教育体育局');
+  });
+
+  it('items opened only by javascript: links are kept with a stand-in address (never fetched), dates counted', () => {
+    const r = parseList(shell(`<ul class="list">
+<li><a href="javascript:openDoc('a101')">关于做好冬季安全工作的通知</a><span>2020-12-01</span></li>
+<li><a href="#" onclick="showDetail(102);return false">关于开展教师资格认定的通知</a><span>2020-11-03</span></li>
+<li><a href="javascript:void(0)">没有日期的脚本链接</a></li>
+</ul>`), PAGE);
+    expect(r.items).toEqual([
+      { title: '关于做好冬季安全工作的通知', url: `${PAGE}#item-a101`, date: '2020-12-01', dateSource: 'list', scriptOnly: true },
+      { title: '关于开展教师资格认定的通知', url: `${PAGE}#item-102`, date: '2020-11-03', dateSource: 'list', scriptOnly: true },
+    ]);
+    expect(r.items.every((i) => isScriptItemUrl(i.url))).toBe(true);
+    expect(isScriptItemUrl('http://127.0.0.1:8000/xxgk/jtj/tzgg/t20201201_1.html')).toBe(false);
+  });
+
+  it('visibleDateCount: dates in the page body count, dates in header and footer do not', () => {
+    expect(visibleDateCount(shell('<p>暂无信息</p>'))).toBe(0);
+    expect(visibleDateCount(shell('<p>2020-12-01 关于冬季工作的通知</p><p>2020年11月3日 关于检查的通知</p>'))).toBe(2);
   });
 });
 

@@ -18,7 +18,8 @@ import type { FetchedPage, FetchOutcome, FetchStats, Fetcher, LinkCheck } from '
 import { parseArticle } from './parse/article.ts';
 import { decodeBody } from './parse/charset.ts';
 import { parseEndpointResponse } from './parse/endpoints.ts';
-import { parseList } from './parse/list.ts';
+import { isScriptItemUrl } from './parse/items.ts';
+import { parseList, visibleDateCount } from './parse/list.ts';
 import { discoverColumns } from './parse/tree.ts';
 import type { DiscoveredColumn, ListEndpoint, ParsedItem, ParsedList } from './parse/types.ts';
 
@@ -381,6 +382,11 @@ class UnitCrawl {
       }
       if (read.items.length === 0) await this.#readRendered(url, parsed.needsBrowser, read);
     }
+    // A parser blind spot must never read as an empty column.
+    if (read.items.length === 0 && !read.failed && !read.document && visibleDateCount(first.html, this.#contextYear) >= 2) {
+      this.#fail({ url, kind: 'parse', status: first.status ?? undefined, reason: '列表页有带日期的信息但未能识别出条目，未作判断', attempts: 1 });
+      read.failed = true;
+    }
     return read;
   }
 
@@ -542,7 +548,7 @@ class UnitCrawl {
 
   /** Items without a date, or with a year guessed from context, take the article's 发布日期. */
   async #fillDates(columnKey: string, items: ListItem[]): Promise<string[]> {
-    const wanting = items.filter((it) => it.date === null || it.dateSource === 'inferred');
+    const wanting = items.filter((it) => !it.scriptOnly && (it.date === null || it.dateSource === 'inferred'));
     const taken = wanting.slice(0, this.#o.maxDateFillsPerColumn);
     await Promise.all(
       taken.map(async (it) => {
@@ -618,6 +624,10 @@ class UnitCrawl {
 
   async #fetchArticle(url: string, column: string): Promise<ArticleSnapshot> {
     const empty = { title: '', published: null, written: null, source: null, docNumber: null, text: '', headings: [], links: [] };
+    if (isScriptItemUrl(url)) {
+      const failure: FetchFailure = { url, kind: 'parse', reason: '该条目只能通过页面脚本（javascript: 链接）打开，没有可读取的文章地址，需人工核查', attempts: 0 };
+      return { url, finalUrl: url, column, fetched: false, failure, ...empty };
+    }
     const r = await this.#get(url);
     if (!r.ok) return { url, finalUrl: url, column, fetched: false, failure: r.failure, ...empty };
     const type = r.page.contentType;

@@ -55,6 +55,11 @@ export interface ListItem {
   dateSource: 'list' | 'url' | 'article' | 'inferred' | null;
   /** 置顶: pinned above the chronological order. */
   pinned?: boolean;
+  /**
+   * The item opens only through a page script (`javascript:openDoc('…')`): `url` is a stand-in
+   * (the list page with `#item-…`), never fetched. It counts for freshness; its article is unread.
+   */
+  scriptOnly?: boolean;
   /** First time any crawl saw this item (ISO instant), kept across crawls by the store. */
   firstSeen: string;
 }

@@ -10,9 +10,32 @@ import type { AnyNode, Element } from 'domhandler';
 
 export type { AnyNode, Element };
 
-/** Parse once with htmlparser2 (HTML mode). Comments stay comment nodes, so they never reach text. */
+/**
+ * Parse with htmlparser2 (HTML mode, the fast path). It does not apply the
+ * HTML5 tree-building rules, so on badly nested markup (`<li>` left open
+ * while a `<span>` is) list items end up inside one another; such a tree is
+ * parsed again with parse5, which builds what a browser would. Comments stay
+ * comment nodes either way, so they never reach text.
+ */
 export function loadHtml(html: string): CheerioAPI {
-  return load(parseDocument(html, { decodeEntities: true }));
+  const doc = parseDocument(html, { decodeEntities: true });
+  return misnested(doc) ? load(html) : load(doc);
+}
+
+/** An `<li>` inside an `<li>` with no list between them, or a link inside a link: no browser builds that. */
+function misnested(root: AnyNode): boolean {
+  const walk = (n: AnyNode, inLi: boolean, inA: boolean): boolean => {
+    if (!('children' in n)) return false;
+    for (const c of n.children as AnyNode[]) {
+      if (!isElement(c) || c.type !== 'tag') continue;
+      const tag = c.name;
+      if ((tag === 'li' && inLi) || (tag === 'a' && inA)) return true;
+      const li = tag === 'li' || (inLi && tag !== 'ul' && tag !== 'ol' && tag !== 'menu');
+      if (walk(c, li, inA || tag === 'a')) return true;
+    }
+    return false;
+  };
+  return walk(root, false, false);
 }
 
 export function isElement(node: AnyNode | null | undefined): node is Element {
@@ -290,16 +313,35 @@ export const CHROME_WORD_RE =
 
 /**
  * Page chrome: header, footer, breadcrumbs, search, share bars, friendly links.
- * Judged by tag, class/id tokens, and for small blocks by tell-tale text.
+ * Judged by tag, and by class/id tokens unless the element swallowed content:
+ * an unclosed `<div class="position">` breadcrumb holds the whole list after it,
+ * so a block with dated links is not chrome whatever its name says (however
+ * short the list: breadcrumbs, share bars and link boxes never date their links).
  */
 export function isChromeElement(el: Element): boolean {
   let v = chromeCache.get(el);
   if (v === undefined) {
     const tag = el.name;
-    v = tag === 'header' || tag === 'footer' || tag === 'select' || tag === 'form' || nameTokens(el).some((t) => CHROME_TOKENS.has(t));
+    v = tag === 'header' || tag === 'footer' || tag === 'select' || tag === 'form' ||
+      (nameTokens(el).some((t) => CHROME_TOKENS.has(t)) && !swallowedContent(el));
     chromeCache.set(el, v);
   }
   return v;
+}
+
+const LOOSE_DATE_RE = /(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}/;
+
+/**
+ * Links with a date beside them in at least two different parents (list rows);
+ * one date for many links is a header's "今天是…" line.
+ */
+function swallowedContent(el: Element): boolean {
+  const rows = new Set<AnyNode>();
+  for (const a of descendants(el, (e) => e.name === 'a')) {
+    if (a.parent && !rows.has(a.parent) && LOOSE_DATE_RE.test(rawText(a.parent))) rows.add(a.parent);
+    if (rows.size >= 2) return true;
+  }
+  return false;
 }
 
 const chromeCache = new WeakMap<Element, boolean>();

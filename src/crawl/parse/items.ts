@@ -55,6 +55,31 @@ function rowOf(a: Element, root: AnyNode): Element | null {
   return a.parent && isElement(a.parent) ? a.parent : null;
 }
 
+/** The script a link runs instead of an address (`javascript:openDoc('12')`, an onclick), or null. */
+function scriptCall(a: Element): string | null {
+  const href = (a.attribs['href'] ?? '').trim();
+  if (/^javascript:/i.test(href) && !/^javascript:\s*(void\s*\(?\s*0\s*\)?|;)?\s*;?\s*$/i.test(href)) return href.slice(11);
+  const onclick = a.attribs['onclick']?.trim();
+  return onclick || null;
+}
+
+/**
+ * Stand-in address of an item that opens only through a script: the list page
+ * with `#item-` and the script's first quoted argument (the document's id,
+ * stable from night to night), or the item's position when there is none.
+ */
+function scriptItemUrl(pageUrl: string, call: string, n: number): string {
+  const arg = /\(\s*['"]?([\w.\-]{1,64})['"]?\s*[,)]/.exec(call)?.[1];
+  const u = new URL(pageUrl);
+  u.hash = `item-${arg ?? n}`;
+  return u.toString();
+}
+
+/** True for the stand-in address of a script-only item (real item addresses never keep a hash). */
+export function isScriptItemUrl(url: string): boolean {
+  return /#item-[^#]*$/.test(url);
+}
+
 /** Title text of a link: the text, or `@title` when the text is cut short or padded with labels. */
 function chooseTitle(text: string, titleAttr: string | undefined): string {
   const clean = (s: string) => normalizeSpace(s).replace(PIN_MARK_RE, '').replace(BULLET_RE, '').trim();
@@ -187,22 +212,27 @@ export function extractItems(root: AnyNode, ctx: ItemContext): ParsedItem[] {
 
   const dir = directoryOf(ctx.pageUrl);
   const candidates: Candidate[] = [];
+  let scripted = 0;
   for (const { row, anchors } of rows.values()) {
     // A list entry with a list inside is a tree node, not an item.
     if ((row.name === 'li' || row.name === 'dd') && descendants(row).some((d) => d.name === 'ul' || d.name === 'ol')) continue;
     const urls = new Set(anchors.map((a) => linkTarget(a, ctx.base)).filter((u): u is string => !!u));
-    if (urls.size === 0 || urls.size > 3) continue;
+    if (urls.size > 3) continue;
     const primary = anchors
       .map((a) => ({ a, len: Math.max(inlineText(a).length, (a.attribs['title'] ?? '').length) }))
       .sort((x, y) => y.len - x.len)[0]!.a;
-    const url = linkTarget(primary, ctx.base);
-    if (!url) continue;
+    const target = linkTarget(primary, ctx.base);
+    const script = target === null && urls.size === 0 ? scriptCall(primary) : null;
+    if (target === null && script === null) continue;
+    // An item that opens only through a script still counts for freshness; its stand-in address is never fetched.
+    const url = target ?? scriptItemUrl(ctx.pageUrl, script!, ++scripted);
     const title = chooseTitle(linkText(primary), primary.attribs['title']);
     if (!title) continue;
     const { date, source, contextual } = rowDate(row, primary, url, ctx);
     const dated = source === 'list' || source === 'inferred';
-    if (!dated && !isArticleUrl(url)) continue;
+    if (!dated && (script !== null || !isArticleUrl(url))) continue;
     const item: ParsedItem = { title, url, date, dateSource: source };
+    if (script !== null) item.scriptOnly = true;
     if (isPinned(row)) item.pinned = true;
     candidates.push({ item, row, dated, local: isUnder(url, ctx.pageUrl, dir), contextual: !!contextual });
   }

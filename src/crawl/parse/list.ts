@@ -6,7 +6,8 @@
  */
 import type { CheerioAPI } from 'cheerio';
 import type { ParsedItem, ParsedList } from './types.ts';
-import { documentBase, inChrome, loadHtml, resolveUrl, sameHost, scriptTexts } from './dom.ts';
+import { findDates } from './dates.ts';
+import { blockText, documentBase, inChrome, isChromeElement, loadHtml, resolveUrl, sameHost, scriptTexts } from './dom.ts';
 import { findEndpoint, hanwebEndpointFromUrl, hanwebItems, readHanwebDatastore } from './endpoints.ts';
 import { extractItems, itemFromRecord, type ItemContext } from './items.ts';
 import { findPagination } from './pagination.ts';
@@ -123,4 +124,14 @@ export function parseList(html: string, pageUrl: string, opts: ParseListOptions 
     iframes,
     needsBrowser,
   };
+}
+
+/**
+ * Dates in a page's visible text outside page chrome. A list page that shows
+ * two or more yet gave no items has items the parsers did not recognise.
+ */
+export function visibleDateCount(html: string, contextYear?: number): number {
+  const $ = loadHtml(html);
+  const body = $('body').get(0) ?? $.root().get(0)!;
+  return findDates(blockText(body, { skip: isChromeElement }), contextYear).length;
 }
