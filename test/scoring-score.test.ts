@@ -162,7 +162,7 @@ describe('scoring: per-finding deductions, caps and the jump', () => {
 describe('scoring: not assessed → the average of the same table', () => {
   it('a department without interpretations gets the average of assessed departments; towns are not mixed in', () => {
     const none = { 'interpretation-link': { assessed: false } };
-    const [a, b, c, t1, t2] = scoreUnits(
+    const [a, b, c, , t2] = scoreUnits(
       [
         input('a', 'department', many('interpretation-link', 'no-link', 2)),
         input('b', 'department', [finding('interpretation-link', 'no-link')]),

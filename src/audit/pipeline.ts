@@ -4,7 +4,7 @@ import type { RuleContext, RuleResult } from '../../rules/types.ts';
 import { crawlUnits, type CrawlRunOptions } from '../crawl/crawl-run.ts';
 import { captureEvidence } from '../evidence/screenshots.ts';
 import { renderHtmlReport } from '../report/html-report.ts';
-import { writeFileAtomic } from '../report/files.ts';
+import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { writePdfReport } from '../report/pdf-report.ts';
 import { writeXlsxReport } from '../report/xlsx-report.ts';
 import { DEFAULT_SCHEME, loadScheme } from '../scheme/scheme.ts';

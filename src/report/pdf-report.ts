@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { withPage } from '../crawl/browser.ts';
-import { writeFileAtomic } from './files.ts';
+import { writeFileAtomic } from '../fs/atomic-write.ts';
 
 /** Page number footer; Chromium fills the pageNumber/totalPages spans. */
 const FOOTER = `<div style="width:100%;font-size:8px;color:#7b8794;text-align:center;font-family:'WenQuanYi Zen Hei','Noto Sans CJK SC','Microsoft YaHei',sans-serif">第 <span class="pageNumber"></span> 页 / 共 <span class="totalPages"></span> 页</div>`;

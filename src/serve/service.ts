@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { existsSync, readFileSync, readdirSync, lstatSync, rmSync, statSync } from 'node:fs';
-import { writeFileAtomic } from '../report/files.ts';
+import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { join, resolve, sep } from 'node:path';
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
