@@ -43,6 +43,34 @@ describe('decodeBody', () => {
     expect(page.text).toContain('朱镕基');
   });
 
+  it('sees through a <meta> that says gb2312 over UTF-8 bytes (a copied template)', () => {
+    const html = `<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head><body>${BODY}</body></html>`;
+    const page = decodeBody(Buffer.from(html, 'utf8'), 'text/html');
+    expect([page.charset, page.charsetSource]).toEqual(['utf-8', 'detected']);
+    expect(page.text).toContain('朱镕基');
+  });
+
+  it('sees through a header that says UTF-8 over GBK bytes', () => {
+    const page = decodeBody(iconv.encode(`<html><body>${BODY.repeat(3)}</body></html>`, 'gbk'), 'text/html; charset=utf-8');
+    expect([page.charset, page.charsetSource]).toEqual(['gb18030', 'detected']);
+    expect(page.text).toContain('关于印发《棠浦镇2020年工作要点》的通知');
+  });
+
+  it('keeps the declared UTF-8 when the body was cut inside a character (the size cap)', () => {
+    const bytes = Buffer.from(`<meta charset="utf-8">${BODY}`, 'utf8');
+    // Drop `</p>` and the last two of 基's three bytes.
+    const inside = bytes.subarray(0, bytes.length - 6);
+    expect(() => new TextDecoder('utf-8', { fatal: true }).decode(inside)).toThrow();
+    const page = decodeBody(inside);
+    expect([page.charset, page.charsetSource]).toEqual(['utf-8', 'meta']);
+    expect(page.text).toContain('朱镕');
+  });
+
+  it('a BOM is believed even when the rest looks otherwise', () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('<meta charset="gbk">'), iconv.encode(BODY, 'gbk')]);
+    expect(decodeBody(bytes).charsetSource).toBe('bom');
+  });
+
   it('detects GBK without any declaration', () => {
     const page = decodeBody(iconv.encode(`<html><body>${BODY.repeat(3)}</body></html>`, 'gbk'));
     expect(page.charsetSource).toBe('detected');

@@ -1,7 +1,10 @@
 /**
  * Bytes → text for Chinese portal pages. Order: a byte-order mark (it cannot
  * lie, so it wins as in browsers), the Content-Type header, `<meta charset>` /
- * `<meta http-equiv>` in the first 2 KB, then detection. GBK and GB2312 are
+ * `<meta http-equiv>` in the first 2 KB, then detection. A declared GBK page
+ * whose bytes are valid UTF-8 (with non-ASCII), or a declared UTF-8 page whose
+ * bytes are not, is detected instead: non-ASCII Chinese text in GBK is
+ * practically never valid UTF-8. GBK and GB2312 are
  * decoded as GB18030, their superset, because pages labelled GB2312 routinely
  * contain GBK-only characters.
  */
@@ -59,9 +62,10 @@ function hasHighBytes(bytes: Uint8Array): boolean {
   return false;
 }
 
+/** Valid UTF-8; a character cut off at the end (a body stopped at the size cap) does not make it invalid. */
 function isValidUtf8(bytes: Uint8Array): boolean {
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
     return true;
   } catch {
     return false;
@@ -96,6 +100,14 @@ export function decodeBody(bytes: Uint8Array, contentTypeHeader?: string): Decod
   } else {
     charset = detect(bytes);
     source = 'detected';
+  }
+  // Templates copied between sites keep their old declaration: the bytes, checked, overrule it (a BOM cannot lie).
+  if (source === 'header' || source === 'meta') {
+    const lie = charset === 'gb18030' ? hasHighBytes(bytes) && isValidUtf8(bytes) : charset === 'utf-8' && !isValidUtf8(bytes);
+    if (lie) {
+      charset = detect(bytes);
+      source = 'detected';
+    }
   }
   return { text: decodeWith(bytes, charset), charset, charsetSource: source };
 }
