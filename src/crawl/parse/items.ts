@@ -9,7 +9,7 @@ import type { ParsedItem } from './types.ts';
 import { directoryOf, isArticleUrl, isUnder } from './addresses.ts';
 import { dateFromEpochMs, dateFromUrl, findDates, parseDateHit, standaloneDate, yearFromUrl, ymd } from './dates.ts';
 import {
-  blockText, CHROME_WORD_RE, closest, rawText, descendants, elementChildren, inChrome, inlineText, isElement, linkTarget, nameTokens,
+  blockText, CHROME_WORD_RE, closest, rawText, descendants, elementChildren, inChrome, inlineText, isElement, linkTarget,
   normalizeSpace, resolveUrl, type AnyNode, type Element,
 } from './dom.ts';
 
@@ -128,11 +128,6 @@ function tableColumns(tr: Element): { date: number; title: number } | null {
     }
   }
   return null;
-}
-
-function cellIndex(tr: Element, node: AnyNode): number {
-  const cells = elementChildren(tr).filter((c) => c.name === 'th' || c.name === 'td');
-  return cells.findIndex((c) => c === node || descendants(c).includes(node as Element));
 }
 
 interface RowDate {
