@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RuleContext, RuleResult } from '../../rules/types.ts';
-import { crawlUnits, type CrawlRunOptions } from '../crawl/crawl-run.ts';
+import { crawlUnits, type CrawlProgress, type CrawlRunOptions } from '../crawl/crawl-run.ts';
 import { captureEvidence } from '../evidence/screenshots.ts';
 import { renderHtmlReport } from '../report/html-report.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
@@ -26,6 +26,8 @@ export interface AuditProgress {
   errors: number;
   unitId?: string;
   message?: string;
+  /** The crawler's own event, during the crawl phase. */
+  crawl?: CrawlProgress;
 }
 
 export interface AuditOptions {
@@ -95,7 +97,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
       scheme,
       concurrency: opts.concurrency,
       signal: opts.signal,
-      onProgress: (p) => progress({ phase: 'crawl', ...p }),
+      onProgress: (p) => progress({ phase: 'crawl', ...p, crawl: p }),
     });
   }
 

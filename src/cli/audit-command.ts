@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import type { AuditOptions, AuditProgress } from '../audit/pipeline.ts';
+import type { AuditOptions } from '../audit/pipeline.ts';
+import { readUnitsCsv, selectUnits } from '../units/units-csv.ts';
+import { createAuditProgress } from './audit-progress.ts';
 import { todayInShanghai } from '../time/shanghai.ts';
 import { collect, dataDirOption, parseAsOf, parseConcurrency, parseYear } from './options.ts';
 
@@ -39,6 +41,9 @@ export function registerAuditCommand(program: Command): void {
     .option('--pdf', '同时输出 report.pdf')
     .option('--per-unit', '为每个单位单独输出 units/<id>.html')
     .action(async (flags: AuditFlags) => {
+      // Checked before the heavy modules load, so a bad file is answered at once.
+      const units = selectUnits(readUnitsCsv(flags.units), flags.unit);
+      const progress = createAuditProgress(units);
       const asOf = flags.asOf ?? todayInShanghai();
       const options: AuditOptions = {
         unitsFile: flags.units,
@@ -55,26 +60,19 @@ export function registerAuditCommand(program: Command): void {
         screenshots: flags.screenshots,
         formats: flags.pdf ? ['json', 'html', 'xlsx', 'pdf'] : ['json', 'html', 'xlsx'],
         perUnitReports: flags.perUnit,
-        onProgress: printProgress,
+        onProgress: progress.onProgress,
       };
       const { runAudit } = await import('../audit/pipeline.ts');
       const { closeBrowser } = await import('../crawl/browser.ts');
       const { formatSummaryTable } = await import('../report/console-summary.ts');
       try {
         const { report, outDir } = await runAudit(options);
-        process.stderr.write('\n');
+        progress.finish();
         process.stdout.write(`${formatSummaryTable(report)}\n`);
         process.stdout.write(`报告已生成：${outDir}/report.html（另有 report.json、report.xlsx、evidence/）\n`);
       } finally {
+        progress.finish();
         await closeBrowser();
       }
     });
-}
-
-const phaseNames: Record<AuditProgress['phase'], string> = { crawl: '抓取', judge: '判定', evidence: '截图', report: '报告' };
-
-function printProgress(p: AuditProgress): void {
-  const line = `[${phaseNames[p.phase]}] ${p.unitsDone}/${p.unitsTotal}${p.phase === 'crawl' ? ` 页面 ${p.pages} 错误 ${p.errors}` : ''}${p.unitId ? ` ${p.unitId}` : ''}`;
-  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}`);
-  else process.stderr.write(`${line}\n`);
 }

@@ -1,6 +1,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { readUnitsCsv } from '../units/units-csv.ts';
+import { createAuditProgress } from './audit-progress.ts';
 
 /** The sample portal's evaluation: the 2020 evaluation done in January 2021. */
 const DEMO_AS_OF = '2021-01-20';
@@ -25,18 +27,9 @@ export function registerDemoCommand(program: Command): void {
         const unitsFile = join(outDir, 'units.csv');
         portal.writeUnitsCsv(unitsFile);
         process.stderr.write(`示例门户已启动：${portal.baseUrl}\n单位名单：${unitsFile}\n测评日期：${DEMO_AS_OF}\n`);
-        const { report } = await runAudit({
-          unitsFile,
-          asOf: DEMO_AS_OF,
-          dataDir,
-          outDir,
-          perUnitReports: true,
-          onProgress: (p) => {
-            if (p.phase === 'crawl' && p.unitId) process.stderr.write(`  抓取 ${p.unitsDone}/${p.unitsTotal} ${p.unitId} 页面 ${p.pages} 错误 ${p.errors}\n`);
-            if (p.phase === 'evidence') process.stderr.write(`\r  截图 ${p.unitsDone}/${p.unitsTotal}`);
-          },
-        });
-        process.stderr.write('\n');
+        const progress = createAuditProgress(readUnitsCsv(unitsFile));
+        const { report } = await runAudit({ unitsFile, asOf: DEMO_AS_OF, dataDir, outDir, perUnitReports: true, onProgress: progress.onProgress });
+        progress.finish();
         process.stdout.write(`${formatSummaryTable(report)}\n`);
         process.stdout.write(`\n报告：${join(outDir, 'report.html')}\n表格：${join(outDir, 'report.xlsx')}\n数据：${join(outDir, 'report.json')}\n各单位报告：${join(outDir, 'units')}/\n`);
       } finally {
