@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { rng } from '../fixtures/portal/gen.ts';
 
 /**
  * A synthetic county portal for the benchmark, served on 127.0.0.1. Pages are
@@ -165,7 +166,7 @@ export class SyntheticPortal {
       this.units.push({ id, name, type: kind, url: '', style });
       const cols: Column[] = [];
       for (let c = 0; c < opts.columns; c++) {
-        const rnd = mulberry32(u * 1000 + c + 1);
+        const rnd = rng(u * 1000 + c + 1);
         // Most columns are fresh; about one in six has gone stale (newest item 200–500 days old).
         const ageDays = rnd() < 0.17 ? 200 + Math.floor(rnd() * 300) : Math.floor(rnd() * 60);
         const name = COLUMN_NAMES[c]!;
@@ -268,7 +269,7 @@ export class SyntheticPortal {
 
   /** A new item on top of a deterministic `fraction` of all columns (a night's changes); returns their keys. */
   addItems(fraction: number, seed = 1): string[] {
-    const rnd = mulberry32(0x5eed + seed);
+    const rnd = rng(0x5eed + seed);
     const all = this.columns.flat();
     const want = Math.round(all.length * fraction);
     const picked = new Set<Column>();
@@ -495,7 +496,7 @@ export class SyntheticPortal {
       const date = new Date(time).toISOString().slice(0, 10);
       const ymd = date.replaceAll('-', '');
       const id = (col.unit * 100 + col.index) * 1000 + ordinal + 100000;
-      const rnd = mulberry32(id);
+      const rnd = rng(id);
       const topic = TOPICS[Math.floor(rnd() * TOPICS.length)]!;
       const form = TITLE_FORMS[Math.floor(rnd() * TITLE_FORMS.length)]!;
       const title = col.name === '年度报告'
@@ -789,17 +790,6 @@ function townNameList(): string[] {
     }
   }
   return [...new Set(names)];
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

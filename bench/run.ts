@@ -186,10 +186,25 @@ const TIMEOUT = 15 * 60_000;
 
 type ZwgkMeasurement = CrawlMeasurement & { itemsByColumn: Record<string, number>; counters: PortalCounters };
 
-/** `articles: false` = lists only, the reference crawler's job; true = the product's crawl (lists + the articles rules need). */
 let profileCount = 0;
 const profiles: { label: string; dir: string }[] = [];
 
+/** What a child measured and what the server counted meanwhile. */
+function measurement(crawler: CrawlMeasurement['crawler'], r: { wallMs: number; cpuSeconds: number; peakRssBytes: number }, counters: PortalCounters, portal: SyntheticPortal, items: number): Omit<CrawlMeasurement, 'child'> {
+  return {
+    crawler,
+    wallMs: r.wallMs,
+    cpuSeconds: r.cpuSeconds,
+    peakRssBytes: r.peakRssBytes,
+    served: documents(counters),
+    requests: counters.total,
+    notModified: counters.notModified,
+    items,
+    expectedItems: portal.expectedItems(),
+  };
+}
+
+/** `articles: false` = lists only, the reference crawler's job; true = the product's crawl (lists + the articles rules need). */
 async function crawlWithZwgk(portal: SyntheticPortal, unitsFile: string, dataDir: string, s: Settings, articles: boolean, profileLabel = 'crawl'): Promise<ZwgkMeasurement> {
   portal.resetCounters();
   const job: ChildJob = { mode: 'crawl', unitsFile, dataDir, concurrency: s.concurrency, minIntervalMs: 0, articles };
@@ -198,20 +213,7 @@ async function crawlWithZwgk(portal: SyntheticPortal, unitsFile: string, dataDir
   if (profile) profiles.push({ label: profileLabel, dir: join(profile.dir, profile.name) });
   const counters = portal.resetCounters();
   const { itemsByColumn, ...crawl } = r.crawl!;
-  return {
-    crawler: 'zwgk',
-    wallMs: r.wallMs,
-    cpuSeconds: r.cpuSeconds,
-    peakRssBytes: r.peakRssBytes,
-    served: documents(counters),
-    requests: counters.total,
-    notModified: counters.notModified,
-    items: crawl.items,
-    expectedItems: portal.expectedItems(),
-    child: { ...r, crawl },
-    itemsByColumn,
-    counters,
-  };
+  return { ...measurement('zwgk', r, counters, portal, crawl.items), child: { ...r, crawl }, itemsByColumn, counters };
 }
 
 async function crawlWithCrawlee(portal: SyntheticPortal, s: Settings): Promise<CrawlMeasurement> {
@@ -222,19 +224,7 @@ async function crawlWithCrawlee(portal: SyntheticPortal, s: Settings): Promise<C
     tsx: false,
     timeoutMs: TIMEOUT,
   });
-  const counters = portal.resetCounters();
-  return {
-    crawler: 'crawlee',
-    wallMs: r.wallMs,
-    cpuSeconds: r.cpuSeconds,
-    peakRssBytes: r.peakRssBytes,
-    served: documents(counters),
-    requests: counters.total,
-    notModified: counters.notModified,
-    items: r.items,
-    expectedItems: portal.expectedItems(),
-    child: r,
-  };
+  return { ...measurement('crawlee', r, portal.resetCounters(), portal, r.items), child: r };
 }
 
 function documents(c: PortalCounters): number {
