@@ -207,6 +207,9 @@ describe('crawlUnits on a small portal', () => {
     expect(good.check).toMatchObject({ status: 200, ok: true });
     expect(gone.check).toMatchObject({ status: 404, ok: false, kind: 'http-error' });
     expect(first.articles[`${base}/xxgk/csj/zcwj/t20201105_5.html`]?.source).toBe('江西省某厅');
+    // A broken link is the link's check, not a crawl failure: no failure recorded, no unread article kept.
+    expect(first.failures.map((f) => f.url)).not.toContain(`${base}/xxgk/csj/zcwj/t20201105_404.html`);
+    expect(first.articles[`${base}/xxgk/csj/zcwj/t20201105_404.html`]).toBeUndefined();
   });
 
   it('fetches report-like titles of the annual-report column and the leader pages, nothing else', () => {

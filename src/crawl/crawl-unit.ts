@@ -134,6 +134,8 @@ class UnitCrawl {
   /** Pages being fetched, and pages that failed, in this unit: a URL is marked when queued. */
   readonly #pages = new Map<string, Promise<FetchOutcome>>();
   readonly #articles = new Map<string, Promise<ArticleSnapshot>>();
+  /** Articles the crawl needed for themselves (not only as a link's target). */
+  readonly #needed = new Set<string>();
   readonly #previous: UnitSnapshot | null;
   /** What was read after this instant may be reused (ms since epoch). */
   readonly #reuseSince: number;
@@ -239,7 +241,11 @@ class UnitCrawl {
 
     const columns = await Promise.all(discovered.map((c) => this.#column(c).catch((err: unknown) => this.#brokenColumn(c, err))));
     const articles: Record<string, ArticleSnapshot> = {};
-    for (const [url, p] of this.#articles) articles[url] = await p;
+    for (const [url, p] of this.#articles) {
+      const a = await p;
+      // A link target that did not answer is told by its link's check, not kept as an unread article.
+      if (a.fetched || this.#needed.has(url)) articles[url] = a;
+    }
 
     const partial = this.#failures.length > 0 || columns.some((c) => c.status !== 'ok');
     return snapshot(partial ? 'partial' : 'ok', columns, articles);
@@ -617,6 +623,7 @@ class UnitCrawl {
       p = old?.fetched && this.#recent(old.fetchedAt) ? Promise.resolve(old) : this.#fetchArticle(url, columnKey);
       this.#articles.set(url, p);
     }
+    if (!opts.linkTarget) this.#needed.add(url);
     const article = await p;
     if (article.failure && !opts.linkTarget) this.#fail(article.failure);
     return article;
