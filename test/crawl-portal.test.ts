@@ -107,6 +107,25 @@ describe('first crawl against the ground truth', () => {
     });
   });
 
+  it('the Hanweb list announcing more records than the page holds: the rest came from dataproxy', () => {
+    const col = snapOf(first, 'sfj').columns.find((c) => c.key === '通知公告')!;
+    const expected = truth.units.find((u) => u.id === 'sfj')!.columns.find((c) => c.key === '通知公告')!;
+    expect(expected.items).toBe(60);
+    expect(col.items).toHaveLength(expected.items);
+    expect(col.pages[0]).toMatchObject({ source: 'static', items: 45 });
+    expect(col.pages.filter((p) => p.source === 'endpoint' && /dataproxy\.jsp/.test(p.url)).length).toBeGreaterThan(0);
+  });
+
+  it('the planted broken interpretation link is in its check only: the unit is read completely', () => {
+    const rsj = snapOf(first, 'rsj');
+    const broken = `${portal.baseUrl}/rsj/zwgk/content.jsp?id=6999`;
+    const link = Object.values(rsj.articles).flatMap((a) => a.links).find((l) => l.url === broken);
+    expect(link?.check).toMatchObject({ ok: false, status: 404 });
+    expect(rsj.failures).toEqual([]);
+    expect(rsj.articles[broken]).toBeUndefined();
+    expect(rsj.status).toBe('ok');
+  });
+
   it('the GBK unit reads as Chinese, no replacement characters', () => {
     const tgz = snapOf(first, 'tgz');
     const titles = tgz.columns.flatMap((c) => c.items.map((i) => i.title)).join('');
