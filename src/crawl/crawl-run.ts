@@ -104,7 +104,7 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
             unit,
             { ...options.bounds, scheme: options.scheme, crawlId, signal: options.signal, onProgress: (p) => emit('unit-progress', p) },
             { fetcher, firstSeen: store, render, previous },
-          ).catch((err: unknown) => crashedUnit(unit, crawlId, startedAt, err));
+          ).then(detach, (err: unknown) => crashedUnit(unit, crawlId, startedAt, err));
           // An aborted unit is incomplete: keep the previous snapshot instead.
           if (options.signal?.aborted) return;
           if (store) await store.saveSnapshot(snap);
@@ -123,6 +123,15 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
   } finally {
     await fetcher.close();
   }
+}
+
+/**
+ * A deep copy with fresh strings. Parsed titles, dates and headings are often
+ * V8 slices of the page's HTML: kept as they are, every snapshot would hold
+ * all the HTML its crawl read, and a run's memory would grow with its units.
+ */
+function detach(snap: UnitSnapshot): UnitSnapshot {
+  return JSON.parse(JSON.stringify(snap)) as UnitSnapshot;
 }
 
 /** A unit whose crawl failed in the program itself: judged as unreachable (no deductions), with the reason. */
