@@ -648,11 +648,13 @@ async function main(): Promise<void> {
   if (s.profileDir) header.push('', '**Profiled run: the CPU profiler slows zwgk down, so its timings are inflated; use a run without --profile for figures.**');
   const md = markdown(ctx.rows, header);
   mkdirSync(RESULTS, { recursive: true });
-  const suffix = `${s.quick ? '-quick' : ''}${s.profileDir ? '-profiled' : ''}`;
+  // Only a default full run is "the" result (<date>.json, latest.md); others get their own names.
+  const custom = s.only.size < SCENARIOS.length || s.src !== null || process.argv.slice(2).some((a) => /^--(units|columns|pages|items|runs|heavy-runs|concurrency|server-concurrency|latency|client-units)\b/.test(a));
+  const suffix = `${s.quick ? '-quick' : ''}${custom ? '-custom' : ''}${s.profileDir ? '-profiled' : ''}`;
   const jsonFile = join(RESULTS, `${date}${suffix}.json`);
   const settings = { ...s, only: [...s.only] };
   writeFileSync(jsonFile, `${JSON.stringify({ date, startedAt: started.toISOString(), wallSeconds, machine, load, settings, listPageBytes: pageBytes, rows: ctx.rows, raw: ctx.raw }, null, 2)}\n`);
-  const mdFile = join(RESULTS, s.profileDir ? 'profile.md' : 'latest.md');
+  const mdFile = join(RESULTS, `latest${suffix}.md`);
   const profileMd = s.profileDir ? profileReport() : '';
   writeFileSync(mdFile, `${md}${profileMd ? `\n${profileMd}` : ''}`);
   process.stdout.write(`\n${md}${profileMd ? `\n${profileMd}` : ''}\nSaved ${relative(jsonFile)} and ${relative(mdFile)}\n`);
