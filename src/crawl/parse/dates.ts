@@ -37,23 +37,26 @@ const BRACKET_MD = /[[【(（]\s*(\d{1,2})\s*([-/.]|月)\s*(\d{1,2})\s*日?\s*[\
 // A whole string that is only a month-day: 12-01, 12/1, 12月1日, [12-01].
 const WHOLE_MD = /^[[【(（]?\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?\s*[\]】)）]?$/;
 
+function overlaps(hits: DateHit[], i: number, len: number): boolean {
+  return hits.some((h) => i < h.index + h.length && h.index < i + len);
+}
+
 /** Every date in a text, in order. Month-days only when bracketed, and only with a context year. */
 export function findDates(text: string, contextYear?: number): DateHit[] {
   const s = foldWidth(text);
   const hits: DateHit[] = [];
-  const taken = (i: number, len: number) => hits.some((h) => i < h.index + h.length && h.index < i + len);
   for (const m of s.matchAll(CJK_FULL)) {
     const d = ymd(+m[1]!, +m[2]!, +m[3]!);
     if (d) hits.push({ date: d, kind: 'full', index: m.index, length: m[0].length });
   }
   for (const m of s.matchAll(ASCII_FULL)) {
-    if (taken(m.index, m[0].length)) continue;
+    if (overlaps(hits, m.index, m[0].length)) continue;
     const d = ymd(+m[1]!, +m[3]!, +m[4]!);
     if (d) hits.push({ date: d, kind: 'full', index: m.index, length: m[0].length });
   }
   if (contextYear !== undefined) {
     for (const m of s.matchAll(BRACKET_MD)) {
-      if (taken(m.index, m[0].length)) continue;
+      if (overlaps(hits, m.index, m[0].length)) continue;
       const d = ymd(contextYear, +m[1]!, +m[3]!);
       if (d) hits.push({ date: d, kind: 'month-day', index: m.index, length: m[0].length });
     }

@@ -23,19 +23,16 @@ export function loadHtml(html: string): CheerioAPI {
 }
 
 /** An `<li>` inside an `<li>` with no list between them, or a link inside a link: no browser builds that. */
-function misnested(root: AnyNode): boolean {
-  const walk = (n: AnyNode, inLi: boolean, inA: boolean): boolean => {
-    if (!('children' in n)) return false;
-    for (const c of n.children as AnyNode[]) {
-      if (!isElement(c) || c.type !== 'tag') continue;
-      const tag = c.name;
-      if ((tag === 'li' && inLi) || (tag === 'a' && inA)) return true;
-      const li = tag === 'li' || (inLi && tag !== 'ul' && tag !== 'ol' && tag !== 'menu');
-      if (walk(c, li, inA || tag === 'a')) return true;
-    }
-    return false;
-  };
-  return walk(root, false, false);
+function misnested(n: AnyNode, inLi = false, inA = false): boolean {
+  if (!('children' in n)) return false;
+  for (const c of n.children as AnyNode[]) {
+    if (!isElement(c) || c.type !== 'tag') continue;
+    const tag = c.name;
+    if ((tag === 'li' && inLi) || (tag === 'a' && inA)) return true;
+    const li = tag === 'li' || (inLi && tag !== 'ul' && tag !== 'ol' && tag !== 'menu');
+    if (misnested(c, li, inA || tag === 'a')) return true;
+  }
+  return false;
 }
 
 export function isElement(node: AnyNode | null | undefined): node is Element {
@@ -99,53 +96,66 @@ export interface TextOptions {
  * Every line is whitespace-normalised; empty lines are dropped.
  */
 export function blockText(root: AnyNode | AnyNode[], opts: TextOptions = {}): string {
-  const out: string[] = [];
-  let len = 0;
-  let cellDepth = 0;
-  const push = (s: string) => {
-    out.push(s);
-    len += s.length;
-  };
-  const pendingLinks: Array<{ el: Element; start: number; end: number }> = [];
-  const walk = (node: AnyNode) => {
-    if (node.type === 'root') {
-      for (const child of node.children) walk(child);
-      return;
-    }
-    if (node.type === 'text') {
-      // Newlines in source text are plain whitespace; only blocks and <br> break lines.
-      push(node.data.replace(/[\r\n]+/g, ' '));
-      return;
-    }
-    if (!isElement(node)) return;
-    const tag = node.name;
-    if (INVISIBLE.has(tag) || (opts.skip && opts.skip(node))) return;
-    if (tag === 'br') {
-      push(cellDepth > 0 ? ' ' : '\n');
-      return;
-    }
-    // Layout cells (old table-built pages) hold whole articles: they read like blocks, not like data cells.
-    const isCell = (tag === 'td' || tag === 'th') && !isLayoutCell(node);
-    const block = BLOCK.has(tag) || tag === 'td' || tag === 'th';
-    if (isCell) push(CELL_START);
-    else if (block && cellDepth === 0) push('\n');
-    if (isCell) cellDepth++;
-    const start = len;
-    for (const child of node.children) walk(child);
-    if (tag === 'a' && opts.onLink) pendingLinks.push({ el: node, start, end: len });
-    if (isCell) {
-      cellDepth--;
-      push(CELL_END);
-    } else if (block && cellDepth === 0) push('\n');
-  };
-  for (const n of Array.isArray(root) ? root : [root]) walk(n);
-  const raw = out.join('');
+  const st: TextState = { out: [], len: 0, cellDepth: 0, opts, links: [] };
+  if (Array.isArray(root)) for (const n of root) walkText(st, n);
+  else walkText(st, root);
+  const raw = st.out.join('');
   const text = finishText(raw);
   if (opts.onLink) {
     const map = offsetMap(raw, text);
-    for (const l of pendingLinks) opts.onLink(l.el, map[l.start] ?? text.length, map[l.end] ?? text.length);
+    for (const l of st.links) opts.onLink(l.el, map[l.start] ?? text.length, map[l.end] ?? text.length);
   }
   return text;
+}
+
+// Module-level walkers with explicit state, not closures: tsx (esbuild keepNames) wraps every
+// named inner function in a `__name` call, paid each time the outer function runs.
+interface TextState {
+  out: string[];
+  len: number;
+  cellDepth: number;
+  opts: TextOptions;
+  links: Array<{ el: Element; start: number; end: number }>;
+}
+
+function pushText(st: TextState, s: string): void {
+  st.out.push(s);
+  st.len += s.length;
+}
+
+const NEWLINES_RE = /[\r\n]+/g;
+
+function walkText(st: TextState, node: AnyNode): void {
+  if (node.type === 'root') {
+    for (const child of node.children) walkText(st, child);
+    return;
+  }
+  if (node.type === 'text') {
+    // Newlines in source text are plain whitespace; only blocks and <br> break lines.
+    pushText(st, node.data.replace(NEWLINES_RE, ' '));
+    return;
+  }
+  if (!isElement(node)) return;
+  const tag = node.name;
+  const skip = st.opts.skip;
+  if (INVISIBLE.has(tag) || (skip && skip(node))) return;
+  if (tag === 'br') {
+    pushText(st, st.cellDepth > 0 ? ' ' : '\n');
+    return;
+  }
+  // Layout cells (old table-built pages) hold whole articles: they read like blocks, not like data cells.
+  const isCell = (tag === 'td' || tag === 'th') && !isLayoutCell(node);
+  const block = BLOCK.has(tag) || tag === 'td' || tag === 'th';
+  if (isCell) pushText(st, CELL_START);
+  else if (block && st.cellDepth === 0) pushText(st, '\n');
+  if (isCell) st.cellDepth++;
+  const start = st.len;
+  for (const child of node.children) walkText(st, child);
+  if (tag === 'a' && st.opts.onLink) st.links.push({ el: node, start, end: st.len });
+  if (isCell) {
+    st.cellDepth--;
+    pushText(st, CELL_END);
+  } else if (block && st.cellDepth === 0) pushText(st, '\n');
 }
 
 /**
@@ -176,6 +186,7 @@ const CELL_END = '\u0002';
 const CELL_RE = /\u0001([^\u0001\u0002]*)\u0002/g;
 
 function finishText(raw: string): string {
+  if (!raw.includes(CELL_START)) return raw.split('\n').map(normalizeSpace).filter((line) => line.length > 0).join('\n');
   return raw
     .split('\n')
     .map((line) => {
@@ -209,14 +220,14 @@ function offsetMap(raw: string, text: string): number[] {
 
 /** Concatenated text nodes of a subtree (visible tags only), unnormalised: the cheap form for short snippets. */
 export function rawText(root: AnyNode): string {
-  let out = '';
-  const walk = (n: AnyNode) => {
-    if (n.type === 'text') out += n.data;
-    else if (isElement(n) && !INVISIBLE.has(n.name)) for (const c of n.children) walk(c);
-    else if (n.type === 'root') for (const c of n.children) walk(c);
-  };
-  walk(root);
-  return out;
+  const out: string[] = [];
+  collectRaw(out, root);
+  return out.join('');
+}
+
+function collectRaw(out: string[], n: AnyNode): void {
+  if (n.type === 'text') out.push(n.data);
+  else if ((isElement(n) && !INVISIBLE.has(n.name)) || n.type === 'root') for (const c of (n as Element).children) collectRaw(out, c);
 }
 
 /** Plain text of a subtree on one line (inline use: link text, labels, names). */
@@ -323,7 +334,7 @@ export function isChromeElement(el: Element): boolean {
   if (v === undefined) {
     const tag = el.name;
     v = tag === 'header' || tag === 'footer' || tag === 'select' || tag === 'form' ||
-      (nameTokens(el).some((t) => CHROME_TOKENS.has(t)) && !swallowedContent(el));
+      ((el.attribs['class'] !== undefined || el.attribs['id'] !== undefined) && nameTokens(el).some((t) => CHROME_TOKENS.has(t)) && !swallowedContent(el));
     chromeCache.set(el, v);
   }
   return v;
@@ -375,16 +386,17 @@ export function elementChildren(el: AnyNode): Element[] {
 /** Depth-first list of descendant elements (excluding the root). */
 export function descendants(root: AnyNode, pred?: (e: Element) => boolean): Element[] {
   const out: Element[] = [];
-  const walk = (n: AnyNode) => {
-    if (!('children' in n)) return;
-    for (const c of n.children as AnyNode[]) {
-      if (!isElement(c)) continue;
-      if (!pred || pred(c)) out.push(c);
-      walk(c);
-    }
-  };
-  walk(root);
+  collectElements(out, root, pred);
   return out;
+}
+
+function collectElements(out: Element[], n: AnyNode, pred: ((e: Element) => boolean) | undefined): void {
+  if (!('children' in n)) return;
+  for (const c of n.children as AnyNode[]) {
+    if (!isElement(c)) continue;
+    if (!pred || pred(c)) out.push(c);
+    collectElements(out, c, pred);
+  }
 }
 
 export function isAncestor(a: AnyNode, b: AnyNode): boolean {
@@ -398,14 +410,16 @@ export function isAncestor(a: AnyNode, b: AnyNode): boolean {
 
 /** Raw text of `<script>` elements (only those in the DOM: scripts inside HTML comments are not). */
 export function scriptTexts($: CheerioAPI, typePred: (type: string) => boolean = isJsType): string[] {
-  const out: string[] = [];
-  $('script').each((_, el) => {
-    const type = (el.attribs['type'] ?? '').toLowerCase();
-    if (!typePred(type)) return;
-    out.push($(el).text());
-  });
-  return out;
+  let scripts = scriptCache.get($);
+  if (!scripts) {
+    scripts = $('script').get().map((el) => ({ type: (el.attribs['type'] ?? '').toLowerCase(), text: $(el).text() }));
+    scriptCache.set($, scripts);
+  }
+  return scripts.filter((s) => typePred(s.type)).map((s) => s.text);
 }
+
+// Several parsers read one page's scripts: select and collect them once per document.
+const scriptCache = new WeakMap<CheerioAPI, Array<{ type: string; text: string }>>();
 
 function isJsType(type: string): boolean {
   return type === '' || /javascript|ecmascript|module|babel|jsx/.test(type);

@@ -81,10 +81,13 @@ export function isScriptItemUrl(url: string): boolean {
 }
 
 /** Title text of a link: the text, or `@title` when the text is cut short or padded with labels. */
+function cleanTitle(s: string): string {
+  return normalizeSpace(s).replace(PIN_MARK_RE, '').replace(BULLET_RE, '').trim();
+}
+
 function chooseTitle(text: string, titleAttr: string | undefined): string {
-  const clean = (s: string) => normalizeSpace(s).replace(PIN_MARK_RE, '').replace(BULLET_RE, '').trim();
-  const t = clean(text);
-  const ti = clean(titleAttr ?? '');
+  const t = cleanTitle(text);
+  const ti = cleanTitle(titleAttr ?? '');
   if (ti.length < 2 || /^(点击|查看|详细|详情)/.test(ti)) return t;
   if (!t) return ti;
   const bare = t.replace(/(\.{2,}|…+|。。。)$/, '').trim();
@@ -137,16 +140,18 @@ interface RowDate {
   contextual?: boolean;
 }
 
+function hitDate(hit: { date: string; kind: 'full' | 'month-day' } | null, urlYear: number | null | undefined): RowDate | null {
+  return hit ? { date: hit.date, source: hit.kind === 'full' ? 'list' : 'inferred', contextual: hit.kind !== 'full' && urlYear === null } : null;
+}
+
 function rowDate(row: Element, primary: Element, url: string, ctx: ItemContext): RowDate {
   const urlYear = yearFromUrl(url);
   const year = urlYear ?? ctx.contextYear;
-  const fromHit = (hit: { date: string; kind: 'full' | 'month-day' } | null): RowDate | null =>
-    hit ? { date: hit.date, source: hit.kind === 'full' ? 'list' : 'inferred', contextual: hit.kind !== 'full' && urlYear === null } : null;
   if (row.name === 'tr') {
     const cols = tableColumns(row);
     if (cols && cols.date >= 0) {
       const cell = elementChildren(row).filter((c) => c.name === 'th' || c.name === 'td')[cols.date];
-      const hit = cell ? fromHit(parseDateHit(inlineText(cell), year === undefined ? {} : { contextYear: year })) : null;
+      const hit = cell ? hitDate(parseDateHit(inlineText(cell), year === undefined ? {} : { contextYear: year }), urlYear) : null;
       if (hit) return hit;
     }
   }
@@ -157,13 +162,13 @@ function rowDate(row: Element, primary: Element, url: string, ctx: ItemContext):
   }
   for (const el of descendants(row)) {
     if (holdsLink.has(el)) continue;
-    const hit = fromHit(standaloneDate(rawText(el), year));
+    const hit = hitDate(standaloneDate(rawText(el), year), urlYear);
     if (hit) return hit;
   }
   // Loose text beside the link.
   const outside = blockText(row, { skip: (e) => e === primary });
   const hit = findDates(outside, year)[0];
-  if (hit) return fromHit(hit)!;
+  if (hit) return hitDate(hit, urlYear)!;
   const fromUrl = dateFromUrl(url);
   if (fromUrl) return { date: fromUrl, source: 'url' };
   return { date: null, source: null };
@@ -171,7 +176,7 @@ function rowDate(row: Element, primary: Element, url: string, ctx: ItemContext):
 
 /** Title of the row's link without a date element nested inside it. */
 function linkText(a: Element): string {
-  const text = blockText(a, { skip: (e) => standaloneDate(inlineText(e)) !== null && e !== a }).replace(/\n/g, ' ');
+  const text = blockText(a, { skip: (e) => e !== a && standaloneDate(inlineText(e)) !== null }).replace(/\n/g, ' ');
   return text;
 }
 
