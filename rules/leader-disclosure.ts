@@ -33,7 +33,16 @@ interface Patterns {
   persons: RegExp[];
 }
 
+// Built once per scheme settings object: rebuilding them per text dominated re-judging a county.
+const compiled = new WeakMap<Settings, Patterns>();
+
 function patterns(s: Settings): Patterns {
+  let p = compiled.get(s);
+  if (!p) compiled.set(s, (p = compilePatterns(s)));
+  return p;
+}
+
+function compilePatterns(s: Settings): Patterns {
   const alt = (words: readonly string[]) => words.map(escapeRegex).join('|');
   const verbs = alt(s.dutyVerbs);
   const matters = alt(s.matters);
@@ -55,6 +64,8 @@ function patterns(s: Settings): Patterns {
     ],
   };
 }
+
+const GROUP_HEAD = new RegExp(`组\\s*长\\s*[:：]?\\s*(${NAME})`, 'u');
 
 const isName = (candidate: string) => !NOT_IN_NAME.test(candidate.replace(/\s/gu, ''));
 
@@ -93,7 +104,7 @@ export function findLeaderMention(raw: string, s: Settings): LeaderMention | nul
   const p = patterns(s);
 
   if (p.group.test(text)) {
-    const m = new RegExp(`组\\s*长\\s*[:：]?\\s*(${NAME})`, 'u').exec(text);
+    const m = GROUP_HEAD.exec(text);
     if (m && isName(m[1]!)) return { phrase: m[0], how: 'group' };
   }
   for (const m of text.matchAll(p.duty)) {
