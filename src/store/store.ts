@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { constants, gunzip, gzip } from 'node:zlib';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
@@ -22,7 +22,7 @@ import type { UnitSnapshot } from './snapshot.ts';
  * (ETag / Last-Modified) and the stored raw page; per unit the list of complete
  * snapshots. Mutations are in memory and reach disk on `flush()` (called by
  * `saveSnapshot` and `finishRun`), so a crawl writes the index once per unit,
- * not once per item.
+ * not once per item (and, after a snapshot, at most every few seconds).
  *
  * Atomicity: snapshot and page files are written to a temporary name and
  * renamed; a snapshot is listed in the index only after its file is complete,
@@ -103,6 +103,16 @@ interface StoreData {
 
 // zlib's thread pool, not the event loop: a crawl stores pages while it parses others.
 const gzipAsync = promisify(gzip);
+/** Raw pages are stored on every fetch: the fastest level costs a fraction of the default's CPU for slightly bigger files. */
+const PAGE_GZIP = { level: constants.Z_BEST_SPEED };
+/**
+ * The index holds every item's first-seen instant, so it grows with the run:
+ * rewriting it after every unit would make a run's cost grow with the square
+ * of its units. After a snapshot it is written at most this often (and always
+ * when the run finishes). A crash may leave the last few seconds' snapshot
+ * files unlisted: the previous snapshots stay the latest, as for an unfinished unit.
+ */
+const SNAPSHOT_FLUSH_MS = 5_000;
 const gunzipAsync = promisify(gunzip);
 
 const emptyData = (): StoreData => ({ version: 1, runs: [], firstSeen: {}, pages: {}, snapshots: {} });
@@ -117,6 +127,7 @@ export function newCrawlId(now: Date = new Date()): string {
 export class Store implements PageCache {
   readonly dataDir: string;
   readonly #db: Low<StoreData>;
+  #flushedAt = 0;
 
   constructor(dataDir: string, db: Low<StoreData>) {
     this.dataDir = dataDir;
@@ -184,7 +195,7 @@ export class Store implements PageCache {
     const i = list.findIndex((r) => r.crawlId === snap.crawlId);
     if (i >= 0) list[i] = ref;
     else list.push(ref);
-    await this.flush();
+    if (Date.now() - this.#flushedAt >= SNAPSHOT_FLUSH_MS) await this.flush();
     return ref;
   }
 
@@ -245,12 +256,13 @@ export class Store implements PageCache {
     const sha1 = createHash('sha1').update(page.body).digest('hex');
     const file = join('pages', `${sha1}.html.gz`);
     const abs = join(this.dataDir, file);
-    if (!existsSync(abs)) await writeFileAtomic(abs, await gzipAsync(page.body));
+    if (!existsSync(abs)) await writeFileAtomic(abs, await gzipAsync(page.body, PAGE_GZIP));
     const { status, finalUrl, contentType, etag, lastModified } = page;
     this.#data.pages[url] = { file, status, finalUrl, contentType, etag, lastModified, fetchedAt: nowIso() };
   }
 
   async flush(): Promise<void> {
+    this.#flushedAt = Date.now();
     await this.#db.write();
   }
 }
