@@ -8,6 +8,7 @@
  * decoded as GB18030, their superset, because pages labelled GB2312 routinely
  * contain GBK-only characters.
  */
+import { isUtf8 } from 'node:buffer';
 import chardet from 'chardet';
 import iconv from 'iconv-lite';
 import type { DecodedPage } from './types.ts';
@@ -64,6 +65,8 @@ function hasHighBytes(bytes: Uint8Array): boolean {
 
 /** Valid UTF-8; a character cut off at the end (a body stopped at the size cap) does not make it invalid. */
 function isValidUtf8(bytes: Uint8Array): boolean {
+  // Native check first (no string built); only a body that fails it is looked at for a cut-off last character.
+  if (isUtf8(bytes)) return true;
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
     return true;
