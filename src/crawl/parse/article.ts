@@ -14,7 +14,7 @@ import type { LinkRef } from '../../store/snapshot.ts';
 import type { ParsedArticle } from './types.ts';
 import { parseDateHit } from './dates.ts';
 import {
-  blockText, CHROME_WORD_RE, compactCjk, descendants, documentBase, elementChildren, inChrome, inlineText, isBlockTag, isElement,
+  blockText, CHROME_WORD_RE, compactCjk, descendants, documentBase, elementChildren, findFirst, inChrome, inlineText, isBlockTag, isElement,
   isChromeElement, isInvisibleTag, linkTarget, loadHtml, metaMap, normalizeSpace, type AnyNode, type Element,
 } from './dom.ts';
 
@@ -214,7 +214,8 @@ function titleFromTitleTag(t: string): string {
 function findTitle($: CheerioAPI, meta: Map<string, string>, labelled: string | null): string {
   const articleTitle = meta.get('articletitle');
   if (articleTitle) return compactCjk(articleTitle);
-  const pageTitle = normalizeSpace($('title').first().text());
+  const titleEl = findFirst($.root()[0]!, (e) => e.name === 'title');
+  const pageTitle = normalizeSpace(titleEl ? $(titleEl).text() : '');
   const squash = (s: string) => s.replace(/\s+/g, '');
   const candidates: string[] = [];
   $('h1, h2, h3, [class*="title"], [class*="Title"], [id*="title"]').each((_, el) => {

@@ -262,7 +262,7 @@ export function linkTarget(a: Element, base: string): string | null {
 
 /** The document's base for relative links: `<base href>` resolved against the page URL. */
 export function documentBase($: CheerioAPI, pageUrl: string): string {
-  const href = $('base[href]').first().attr('href');
+  const href = findFirst($.root()[0]!, (e) => e.name === 'base' && e.attribs['href'] !== undefined)?.attribs['href'];
   if (href) {
     try {
       return new URL(href.trim(), pageUrl).toString();
@@ -399,6 +399,31 @@ function collectElements(out: Element[], n: AnyNode, pred: ((e: Element) => bool
   }
 }
 
+/** The first descendant element (document order) that matches, or null. */
+export function findFirst(root: AnyNode, pred: (e: Element) => boolean): Element | null {
+  if (!('children' in root)) return null;
+  for (const c of root.children as AnyNode[]) {
+    if (!isElement(c)) continue;
+    if (pred(c)) return c;
+    const found = findFirst(c, pred);
+    if (found) return found;
+  }
+  return null;
+}
+
+// A tag-name walk instead of a CSS selector: cheerio compiles a selector on every call,
+// and these run several times on every page.
+/** Elements with this tag name, in document order (`$('tag')` without the selector engine). */
+export function tagged($: CheerioAPI, tag: string): Element[] {
+  return descendants($.root()[0]!, (e) => e.name === tag);
+}
+
+/** The page's `<body>`, or the document root when there is none. */
+export function bodyOf($: CheerioAPI): AnyNode {
+  const root = $.root()[0]!;
+  return findFirst(root, (e) => e.name === 'body') ?? root;
+}
+
 export function isAncestor(a: AnyNode, b: AnyNode): boolean {
   let cur: AnyNode | null = b.parent;
   while (cur) {
@@ -412,7 +437,7 @@ export function isAncestor(a: AnyNode, b: AnyNode): boolean {
 export function scriptTexts($: CheerioAPI, typePred: (type: string) => boolean = isJsType): string[] {
   let scripts = scriptCache.get($);
   if (!scripts) {
-    scripts = $('script').get().map((el) => ({ type: (el.attribs['type'] ?? '').toLowerCase(), text: $(el).text() }));
+    scripts = tagged($, 'script').map((el) => ({ type: (el.attribs['type'] ?? '').toLowerCase(), text: $(el).text() }));
     scriptCache.set($, scripts);
   }
   return scripts.filter((s) => typePred(s.type)).map((s) => s.text);
@@ -428,7 +453,7 @@ function isJsType(type: string): boolean {
 /** Meta tags by lower-cased name/property/http-equiv → content (first non-empty wins). */
 export function metaMap($: CheerioAPI): Map<string, string> {
   const out = new Map<string, string>();
-  for (const el of $('meta').get()) {
+  for (const el of tagged($, 'meta')) {
     const key = (el.attribs['name'] ?? el.attribs['property'] ?? el.attribs['http-equiv'] ?? '').toLowerCase();
     const c = el.attribs['content']?.trim();
     if (key && c && !out.has(key)) out.set(key, c);

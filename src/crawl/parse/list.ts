@@ -7,7 +7,7 @@
 import type { CheerioAPI } from 'cheerio';
 import type { ParsedItem, ParsedList } from './types.ts';
 import { findDates } from './dates.ts';
-import { blockText, documentBase, inChrome, isChromeElement, loadHtml, resolveUrl, sameHost, scriptTexts } from './dom.ts';
+import { blockText, bodyOf, documentBase, inChrome, isChromeElement, loadHtml, resolveUrl, sameHost, scriptTexts } from './dom.ts';
 import { findEndpoint, hanwebEndpointFromUrl, hanwebItems, readHanwebDatastore } from './endpoints.ts';
 import { extractItems, itemFromRecord, type ItemContext } from './items.ts';
 import { findPagination } from './pagination.ts';
@@ -110,7 +110,7 @@ export function parseList(html: string, pageUrl: string, opts: ParseListOptions 
   const $ = loadHtml(html);
   const base = documentBase($, pageUrl);
   const ctx: ItemContext = { base, ...ctxBase };
-  const body = $('body').get(0) ?? $.root().get(0)!;
+  const body = bodyOf($);
   const items = mergeItems(extractItems(body, ctx), embeddedRecordItems($, ctx), inlineJsonItems($, ctx));
   const pager = findPagination($, pageUrl, base);
   const endpoint = findEndpoint($, pageUrl, base);
@@ -132,6 +132,6 @@ export function parseList(html: string, pageUrl: string, opts: ParseListOptions 
  */
 export function visibleDateCount(html: string, contextYear?: number): number {
   const $ = loadHtml(html);
-  const body = $('body').get(0) ?? $.root().get(0)!;
+  const body = bodyOf($);
   return findDates(blockText(body, { skip: isChromeElement }), contextYear).length;
 }

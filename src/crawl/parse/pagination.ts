@@ -12,7 +12,7 @@
 import type { CheerioAPI } from 'cheerio';
 import {
   blockText, closest, descendants, inChrome, inlineText, isAncestor, linkTarget, nameTokens, resolveUrl, sameDocument,
-  sameHost, scriptTexts,
+  sameHost, scriptTexts, tagged,
   type Element,
 } from './dom.ts';
 import { findAssignment, findCalls, joinStringConcats, parseJsLiteral, stripJsComments } from './script.ts';
@@ -188,11 +188,11 @@ export function findPagination($: CheerioAPI, pageUrl: string, base: string): Pa
   // Pager links: numbers and pager words inside a pager container, or pager words that come in
   // company (a lone 首页 in the site header is not a pager); a lone 下一页 is trusted.
   const candidates: Array<{ a: Element; role: Role; text: string; container: Element | null }> = [];
-  $('a').each((_, a) => {
+  for (const a of tagged($, 'a')) {
     const text = inlineText(a);
     const role = classifyLink(a, text);
     if (role && !inChrome(a)) candidates.push({ a, role, text, container: closest(a, isPagerContainer) });
-  });
+  }
   const links: PagerLink[] = [];
   const pagerRoots = new Set<Element>();
   for (const c of candidates) {

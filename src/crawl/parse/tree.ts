@@ -18,7 +18,7 @@ import type { CheerioAPI } from 'cheerio';
 import type { DiscoveredColumn } from './types.ts';
 import { directoryOf, isArticleUrl, isUnder } from './addresses.ts';
 import {
-  CHROME_WORD_RE, compactCjk, descendants, documentBase, elementChildren, inChrome, inlineText, isElement, isInvisibleTag,
+  bodyOf, CHROME_WORD_RE, compactCjk, descendants, documentBase, elementChildren, inChrome, inlineText, isElement, isInvisibleTag,
   linkTarget, loadHtml, nameTokens, resolveUrl, sameDocument, sameHost, scriptTexts, type AnyNode, type Element,
 } from './dom.ts';
 import { stripTags, urlFromUrls } from './items.ts';
@@ -157,7 +157,7 @@ interface Scored {
 /** Every element holding two or more links, with its tree score. */
 function scoreContainers($: CheerioAPI, base: string, pageUrl: string): Scored[] {
   const dir = directoryOf(pageUrl);
-  const body = $('body').get(0) ?? $.root().get(0)!;
+  const body = bodyOf($);
   const perElement = new Map<Element, Map<string, LinkScore>>();
   let n = 0;
   for (const a of descendants(body, (e) => e.name === 'a')) {
