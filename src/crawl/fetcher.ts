@@ -148,10 +148,13 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
 
 /** An error page dressed as 200 is small; larger pages are not decoded twice to look for one. */
 const SOFT_404_MAX_BYTES = 16 * 1024;
+/** Something every SOFT_404 phrase contains: a page without any is not stripped of its tags to look. */
+const SOFT_404_HINT = /页面|找不到|404|not/i;
 const SOFT_404 = /页面不存在|页面未找到|找不到(该|您要访问的|您所访问的)?页面|页面已(被)?删除|\b404\b|not found/i;
 
 /** A 200 answer that is really an error page: tiny, and says so. */
 export function isSoft404(text: string): boolean {
+  if (!SOFT_404_HINT.test(text)) return false;
   const visible = text
     .replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ')
     .replace(/<[^>]+>/g, ' ')
