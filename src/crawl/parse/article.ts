@@ -141,6 +141,8 @@ type Found = Partial<Record<Field, string>>;
 function labelledFields(text: string): Found {
   const found: Found = {};
   for (const raw of text.split('\n')) {
+    // Every label ends in a colon: most lines of a body have none.
+    if (!raw.includes('：') && !raw.includes(':')) continue;
     // Labels spelt with spaces (`索 引 号：`, `发 布 日 期：`) are closed up; other spaces stay, they separate fields.
     const line = normalizeSpace(raw).replace(SPACED_LABEL_RE, (_, lead: string, label: string) => lead + label.replace(/\s+/g, ''));
     const marks: Array<{ at: number; end: number; field: Field | null }> = [];
