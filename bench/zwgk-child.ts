@@ -8,12 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type * as Pipeline from '../src/audit/pipeline.ts';
-import type * as Browser from '../src/crawl/browser.ts';
+import type * as Pipeline from '../src/audit/run-audit.ts';
+import type * as Browser from '../src/browser/chromium.ts';
 import type * as CrawlRun from '../src/crawl/crawl-run.ts';
-import type * as Scheme from '../src/scheme/scheme.ts';
+import type * as Scheme from '../src/config/scheme.ts';
 import type * as Store from '../src/store/store.ts';
-import type * as UnitsCsv from '../src/units/units-csv.ts';
+import type * as UnitsCsv from '../src/config/units.ts';
 import { peakRssBytes } from './proc.mjs';
 
 /**
@@ -90,10 +90,10 @@ function measure<T>(fn: () => Promise<T>): Promise<{ value: T; wallMs: number; c
 
 async function crawl(job: CrawlJob): Promise<ChildResult> {
   const { crawlUnits } = await load<typeof CrawlRun>('src/crawl/crawl-run.ts');
-  const { closeBrowser } = await load<typeof Browser>('src/crawl/browser.ts');
+  const { closeBrowser } = await load<typeof Browser>('src/browser/chromium.ts');
   const { openStore } = await load<typeof Store>('src/store/store.ts');
-  const { loadScheme } = await load<typeof Scheme>('src/scheme/scheme.ts');
-  const { readUnitsCsv } = await load<typeof UnitsCsv>('src/units/units-csv.ts');
+  const { loadScheme } = await load<typeof Scheme>('src/config/scheme.ts');
+  const { readUnitsCsv } = await load<typeof UnitsCsv>('src/config/units.ts');
   const units = readUnitsCsv(job.unitsFile);
   // The audit pipeline's default scheme, named here so the crawl child does not load the report stack.
   const scheme = loadScheme(fileURLToPath(new URL('rules/schemes/yifeng-2020.yaml', ROOT)));
@@ -143,7 +143,7 @@ function columnCode(url: string): string {
 }
 
 async function rejudge(job: RejudgeJob): Promise<ChildResult> {
-  const { runAudit } = await load<typeof Pipeline>('src/audit/pipeline.ts');
+  const { runAudit } = await load<typeof Pipeline>('src/audit/run-audit.ts');
   const outDir = mkdtempSync(join(tmpdir(), 'zwgk-bench-report-'));
   try {
     const m = await measure(() =>

@@ -1,7 +1,7 @@
-import { columnRoles } from '../src/scheme/classify.ts';
-import type { SchemeSettings } from '../src/scheme/scheme.ts';
-import type { ArticleSnapshot, ListItem } from '../src/store/snapshot.ts';
-import { daysBetween } from '../src/time/shanghai.ts';
+import { columnRoles } from '../src/judge/column-facts.ts';
+import type { SchemeSettings } from '../src/config/scheme.ts';
+import type { ArticleSnapshot, ListItem } from '../src/model/snapshot.ts';
+import { daysBetween } from '../src/lib/time.ts';
 import { columnCategory } from './column-update.ts';
 import { boilerplateShingles, compareReports } from './similarity.ts';
 import { compact } from './text.ts';

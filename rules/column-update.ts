@@ -1,6 +1,6 @@
-import { categorize } from '../src/scheme/classify.ts';
-import type { ListItem } from '../src/store/snapshot.ts';
-import { daysBetween } from '../src/time/shanghai.ts';
+import { categorize } from '../src/judge/column-facts.ts';
+import type { ListItem } from '../src/model/snapshot.ts';
+import { daysBetween } from '../src/lib/time.ts';
 import { yearOf } from './text.ts';
 import type { ColumnSnapshot, Inconclusive, RawFinding, RuleContext, RuleMeta, RuleResult, UnitSnapshot } from './types.ts';
 

@@ -1,6 +1,6 @@
-import { columnRoles } from '../src/scheme/classify.ts';
-import type { SchemeSettings } from '../src/scheme/scheme.ts';
-import type { ArticleSnapshot, LinkRef } from '../src/store/snapshot.ts';
+import { columnRoles } from '../src/judge/column-facts.ts';
+import type { SchemeSettings } from '../src/config/scheme.ts';
+import type { ArticleSnapshot, LinkRef } from '../src/model/snapshot.ts';
 import { clip, compact, escapeRegex, hostOf, yearOf } from './text.ts';
 import type { Inconclusive, RawFinding, RuleContext, RuleMeta, RuleResult, UnitSnapshot } from './types.ts';
 

@@ -1,5 +1,5 @@
-import { columnRoles } from '../src/scheme/classify.ts';
-import type { SchemeSettings } from '../src/scheme/scheme.ts';
+import { columnRoles } from '../src/judge/column-facts.ts';
+import type { SchemeSettings } from '../src/config/scheme.ts';
 import { escapeRegex, normalizeText } from './text.ts';
 import type { Inconclusive, RawFinding, RuleContext, RuleMeta, RuleResult, UnitSnapshot } from './types.ts';
 

@@ -1,5 +1,5 @@
-import type { ColumnSnapshot, UnitSnapshot, UnitType } from '../src/store/snapshot.ts';
-import type { Scheme } from '../src/scheme/scheme.ts';
+import type { ColumnSnapshot, UnitSnapshot, UnitType } from '../src/model/snapshot.ts';
+import type { Scheme } from '../src/config/scheme.ts';
 
 /** Everything a rule may know besides the snapshot. No clock, network or disk. */
 export interface RuleContext {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { AuditOptions } from '../audit/pipeline.ts';
-import { readUnitsCsv, selectUnits } from '../units/units-csv.ts';
+import type { AuditOptions } from '../audit/run-audit.ts';
+import { readUnitsCsv, selectUnits } from '../config/units.ts';
 import { createAuditProgress } from './audit-progress.ts';
-import { todayInShanghai } from '../time/shanghai.ts';
+import { todayInShanghai } from '../lib/time.ts';
 import { collect, dataDirOption, parseAsOf, parseConcurrency, parseYear } from './options.ts';
 
 interface AuditFlags {
@@ -62,8 +62,8 @@ export function registerAuditCommand(program: Command): void {
         perUnitReports: flags.perUnit,
         onProgress: progress.onProgress,
       };
-      const { runAudit } = await import('../audit/pipeline.ts');
-      const { closeBrowser } = await import('../crawl/browser.ts');
+      const { runAudit } = await import('../audit/run-audit.ts');
+      const { closeBrowser } = await import('../browser/chromium.ts');
       const { formatSummaryTable } = await import('../report/console-summary.ts');
       try {
         const { report, outDir } = await runAudit(options);

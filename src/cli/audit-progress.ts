@@ -1,5 +1,5 @@
-import type { AuditProgress } from '../audit/pipeline.ts';
-import type { Unit } from '../store/snapshot.ts';
+import type { AuditProgress } from '../audit/run-audit.ts';
+import type { Unit } from '../model/snapshot.ts';
 import { createCrawlProgress } from './progress.ts';
 
 /** Audit progress on stderr: the crawl as `zwgk crawl` shows it, then the screenshot count. */

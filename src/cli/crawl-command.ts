@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { closeBrowser } from '../crawl/browser.ts';
+import { closeBrowser } from '../browser/chromium.ts';
 import { crawlUnits } from '../crawl/crawl-run.ts';
-import { DEFAULT_SCHEME, loadScheme } from '../scheme/scheme.ts';
+import { DEFAULT_SCHEME, loadScheme } from '../config/scheme.ts';
 import { openStore } from '../store/store.ts';
-import { readUnitsCsv, selectUnits } from '../units/units-csv.ts';
+import { readUnitsCsv, selectUnits } from '../config/units.ts';
 import { collect, dataDirOption, parseConcurrency } from './options.ts';
 import { createCrawlProgress, formatCrawlSummary } from './progress.ts';
 

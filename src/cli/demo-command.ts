@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { readUnitsCsv } from '../units/units-csv.ts';
+import { readUnitsCsv } from '../config/units.ts';
 import { createAuditProgress } from './audit-progress.ts';
 
 /** The sample portal's evaluation: the 2020 evaluation done in January 2021. */
@@ -14,8 +14,8 @@ export function registerDemoCommand(program: Command): void {
     .option('--out <dir>', '输出目录', './reports/demo')
     .action(async (flags: { out: string }) => {
       const { startFixturePortal } = await import('../../fixtures/server.ts');
-      const { runAudit } = await import('../audit/pipeline.ts');
-      const { closeBrowser } = await import('../crawl/browser.ts');
+      const { runAudit } = await import('../audit/run-audit.ts');
+      const { closeBrowser } = await import('../browser/chromium.ts');
       const { formatSummaryTable } = await import('../report/console-summary.ts');
       const outDir = resolve(flags.out);
       const dataDir = join(outDir, 'data');

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { isCalendarDate } from '../time/shanghai.ts';
+import { isCalendarDate } from '../lib/time.ts';
 
 /** Options shared by audit, crawl and serve (DESIGN.md contract). */
 export function dataDirOption(value: string | undefined): string {

@@ -1,7 +1,7 @@
 import type { CrawlProgress } from '../crawl/crawl-run.ts';
 import { UNIT_STATUS_LABEL, label } from '../report/format.ts';
 import { displayWidth } from '../report/console-summary.ts';
-import type { Unit, UnitSnapshot } from '../store/snapshot.ts';
+import type { Unit, UnitSnapshot } from '../model/snapshot.ts';
 
 /**
  * Crawl progress on stderr: on a terminal one line rewritten in place (units

@@ -1,14 +1,14 @@
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { HistoryStore } from '../history/history-store.ts';
-import { DEFAULT_SCHEME, loadScheme } from '../scheme/scheme.ts';
-import { loadServeConfig, type ServeConfig } from '../serve/config.ts';
+import { DEFAULT_SCHEME, loadScheme } from '../config/scheme.ts';
+import { loadServeConfig, type ServeConfig } from '../config/serve-config.ts';
 import { startDashboardServer, type RunningServer } from '../serve/http.ts';
 import { realPdfWriter, realRunner } from '../serve/runner.ts';
 import { cronScheduler } from '../serve/scheduler.ts';
 import { AuditService, type AuditRunner } from '../serve/service.ts';
-import { nowIso } from '../time/shanghai.ts';
-import { readUnitsCsv } from '../units/units-csv.ts';
+import { nowIso } from '../lib/time.ts';
+import { readUnitsCsv } from '../config/units.ts';
 import { parseConcurrency } from './options.ts';
 
 interface ServeFlags {

@@ -1,10 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
-import type { Scheme } from '../scheme/scheme.ts';
-import { SNAPSHOT_SCHEMA_VERSION, type Unit, type UnitSnapshot } from '../store/snapshot.ts';
+import type { Scheme } from '../config/scheme.ts';
+import { SNAPSHOT_SCHEMA_VERSION, type Unit, type UnitSnapshot } from '../model/snapshot.ts';
 import { newCrawlId, type Store } from '../store/store.ts';
-import { nowIso } from '../time/shanghai.ts';
-import { renderPage, type RenderedPage } from './browser.ts';
+import { nowIso } from '../lib/time.ts';
+import { renderPage, type RenderedPage } from '../browser/render.ts';
 import { crawlUnit, errorLine, type CrawlUnitOptions, type UnitProgress } from './crawl-unit.ts';
 import { Fetcher, type FetcherOptions } from './fetcher.ts';
 

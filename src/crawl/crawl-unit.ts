@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
-import { categorize, columnRoles } from '../scheme/classify.ts';
-import type { ColumnRole, Scheme } from '../scheme/scheme.ts';
+import { categorize, columnRoles } from '../judge/column-facts.ts';
+import type { ColumnRole, Scheme } from '../config/scheme.ts';
 import {
   SNAPSHOT_SCHEMA_VERSION,
   type ArticleSnapshot,
@@ -11,9 +11,9 @@ import {
   type ListSource,
   type Unit,
   type UnitSnapshot,
-} from '../store/snapshot.ts';
-import { nowIso, todayInShanghai } from '../time/shanghai.ts';
-import type { RenderedPage } from './browser.ts';
+} from '../model/snapshot.ts';
+import { nowIso, todayInShanghai } from '../lib/time.ts';
+import type { RenderedPage } from '../browser/render.ts';
 import type { FetchedPage, FetchOutcome, FetchStats, Fetcher, LinkCheck } from './fetcher.ts';
 import { parseArticle } from './parse/article.ts';
 import { decodeBody } from './parse/charset.ts';

@@ -1,4 +1,4 @@
-import type { UnitResult } from '../scoring/result.ts';
+import type { UnitResult } from '../model/result.ts';
 
 /**
  * What `zwgk serve` remembers across runs (data/history.json). Item first-seen

@@ -1,5 +1,5 @@
-import type { AuditReport, Finding, UnitResult } from '../scoring/result.ts';
-import type { UnitSnapshot } from '../store/snapshot.ts';
+import type { AuditReport, Finding, UnitResult } from '../model/result.ts';
+import type { UnitSnapshot } from '../model/snapshot.ts';
 import type { ColumnSummary, FindingRecord, HistoryData, RunRecord, RunUnitSummary, UnitState } from './model.ts';
 import { computeWarnings, type CategoryRules, type WarningSettings } from './warnings.ts';
 

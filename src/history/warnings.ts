@@ -1,6 +1,6 @@
-import type { Scheme } from '../scheme/scheme.ts';
-import type { ColumnSnapshot, UnitSnapshot } from '../store/snapshot.ts';
-import { daysBetween, todayInShanghai } from '../time/shanghai.ts';
+import type { Scheme } from '../config/scheme.ts';
+import type { ColumnSnapshot, UnitSnapshot } from '../model/snapshot.ts';
+import { daysBetween, todayInShanghai } from '../lib/time.ts';
 import type { BackdatedItem, HistoryData, StaleWarning, UnitWarnings } from './model.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { AuditReport } from '../scoring/result.ts';
+import type { AuditReport } from '../model/result.ts';
 import { UNIT_STATUS_LABEL, UNIT_TYPE_LABEL, fmtNum, isWaived, label, rankedUnits, schemeTitle, unitDeducted } from './format.ts';
 
 /**

@@ -1,7 +1,7 @@
-import { TZDate } from '@date-fns/tz';
-import { format } from 'date-fns';
-import type { AuditReport, Finding, UnitResult } from '../scoring/result.ts';
-import { TIME_ZONE } from '../time/shanghai.ts';
+import type { AuditReport, Finding, UnitResult } from '../model/result.ts';
+import { fmtInstant } from '../lib/time.ts';
+
+export { fmtInstant };
 
 /**
  * Chinese labels and display helpers shared by the HTML, xlsx and console
@@ -108,14 +108,6 @@ export function codeLabel(f: Pick<Finding, 'rule' | 'code'>): string {
 export function fmtNum(n: number): string {
   if (!Number.isFinite(n)) return '—';
   return String(Math.round(n * 100) / 100);
-}
-
-/** An ISO instant as `YYYY-MM-DD HH:mm` in Asia/Shanghai; anything unparsable as it is. */
-export function fmtInstant(iso: string | undefined): string {
-  if (!iso) return '';
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return iso;
-  return format(new TZDate(t, TIME_ZONE), 'yyyy-MM-dd HH:mm');
 }
 
 export function isWaived(f: Finding): boolean {

@@ -1,4 +1,4 @@
-import type { AuditReport, Finding, InconclusiveCheck, UnitResult } from '../scoring/result.ts';
+import type { AuditReport, Finding, InconclusiveCheck, UnitResult } from '../model/result.ts';
 import {
   CATEGORY_LABEL,
   COLUMN_STATUS_LABEL,

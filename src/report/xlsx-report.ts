@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
-import type { AuditReport } from '../scoring/result.ts';
-import { writeFileAtomic } from '../fs/atomic-write.ts';
+import type { AuditReport } from '../model/result.ts';
+import { writeFileAtomic } from '../lib/atomic-write.ts';
 import {
   CATEGORY_LABEL,
   COLUMN_STATUS_LABEL,

@@ -1,12 +1,12 @@
 import { allRules, ruleById } from '../../rules/index.ts';
 import type { RawFinding, RuleResult } from '../../rules/types.ts';
-import type { Scheme, SchemeIndicator } from '../scheme/scheme.ts';
-import type { Unit, UnitSnapshot } from '../store/snapshot.ts';
-import { summarizeColumns } from './evaluate.ts';
-import type { Override } from './overrides.ts';
-import type { Finding, InconclusiveCheck, IndicatorScore, UnitResult } from './result.ts';
+import type { Scheme, SchemeIndicator } from '../config/scheme.ts';
+import type { Unit, UnitSnapshot } from '../model/snapshot.ts';
+import { summarizeColumns } from '../judge/run-rules.ts';
+import type { Override } from '../config/overrides.ts';
+import type { Finding, InconclusiveCheck, IndicatorScore, UnitResult } from '../model/result.ts';
 
-export { evaluateUnit, summarizeColumns } from './evaluate.ts';
+export { evaluateUnit, summarizeColumns } from '../judge/run-rules.ts';
 
 type Results = Map<string, RuleResult> | Record<string, RuleResult>;
 

@@ -14,8 +14,8 @@ import {
   safeEvidencePath,
   safeHref,
 } from '../report/format.ts';
-import type { Finding, UnitResult } from '../scoring/result.ts';
-import type { Unit } from '../store/snapshot.ts';
+import type { Finding, UnitResult } from '../model/result.ts';
+import type { Unit } from '../model/snapshot.ts';
 import { html, type Markup } from '../report/markup.ts';
 import type { LatestResult, RunView } from './service.ts';
 import { scoreChart, sparkline, type ChartPoint } from './svg.ts';

@@ -1,4 +1,4 @@
-import type { AuditOptions, AuditOutcome } from '../audit/pipeline.ts';
+import type { AuditOptions, AuditOutcome } from '../audit/run-audit.ts';
 
 /**
  * The real audit pipeline and PDF printer for `zwgk serve`, sharing the
@@ -15,16 +15,16 @@ async function withBrowserUse<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } finally {
     if (--users === 0) {
-      const { closeBrowser } = await import('../crawl/browser.ts');
+      const { closeBrowser } = await import('../browser/chromium.ts');
       await closeBrowser();
     }
   }
 }
 
 export function realRunner(opts: AuditOptions): Promise<AuditOutcome> {
-  return withBrowserUse(async () => (await import('../audit/pipeline.ts')).runAudit(opts));
+  return withBrowserUse(async () => (await import('../audit/run-audit.ts')).runAudit(opts));
 }
 
 export function realPdfWriter(htmlFile: string, pdfFile: string): Promise<void> {
-  return withBrowserUse(async () => (await import('../report/pdf-report.ts')).writePdfReport(htmlFile, pdfFile));
+  return withBrowserUse(async () => (await import('../browser/pdf.ts')).writePdfReport(htmlFile, pdfFile));
 }

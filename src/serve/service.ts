@@ -1,19 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { existsSync, readFileSync, readdirSync, lstatSync, rmSync, statSync } from 'node:fs';
-import { writeFileAtomic } from '../fs/atomic-write.ts';
+import { writeFileAtomic } from '../lib/atomic-write.ts';
 import { join, resolve, sep } from 'node:path';
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
-import type { AuditOptions, AuditOutcome, AuditProgress } from '../audit/pipeline.ts';
+import type { AuditOptions, AuditOutcome, AuditProgress } from '../audit/run-audit.ts';
 import type { HistoryStore } from '../history/history-store.ts';
 import type { RunKind, RunRecord, RunTrigger, RunStateName } from '../history/model.ts';
 import { beginRun, completeRun, failRun, interruptRunning, trimRuns } from '../history/record.ts';
 import type { CategoryRules, WarningSettings } from '../history/warnings.ts';
-import type { AuditReport, UnitResult } from '../scoring/result.ts';
-import type { Unit } from '../store/snapshot.ts';
-import { nowIso, TIME_ZONE, todayInShanghai } from '../time/shanghai.ts';
-import { readUnitsCsv } from '../units/units-csv.ts';
+import type { AuditReport, UnitResult } from '../model/result.ts';
+import type { Unit } from '../model/snapshot.ts';
+import { nowIso, TIME_ZONE, todayInShanghai } from '../lib/time.ts';
+import { readUnitsCsv } from '../config/units.ts';
 import type { Scheduler } from './scheduler.ts';
 
 /**

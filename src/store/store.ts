@@ -6,9 +6,9 @@ import { promisify } from 'node:util';
 import { constants, gunzip, gzip } from 'node:zlib';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
-import { writeFileAtomic } from '../fs/atomic-write.ts';
-import { nowIso } from '../time/shanghai.ts';
-import type { UnitSnapshot } from './snapshot.ts';
+import { writeFileAtomic } from '../lib/atomic-write.ts';
+import { nowIso } from '../lib/time.ts';
+import type { UnitSnapshot } from '../model/snapshot.ts';
 
 /**
  * The store: what crawls leave behind, under one data directory.

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RuleContext } from '../../rules/types.ts';
-import { loadScheme, type Scheme } from '../../src/scheme/scheme.ts';
-import type { ArticleSnapshot, ColumnSnapshot, LinkRef, ListItem, Unit, UnitSnapshot } from '../../src/store/snapshot.ts';
+import { loadScheme, type Scheme } from '../../src/config/scheme.ts';
+import type { ArticleSnapshot, ColumnSnapshot, LinkRef, ListItem, Unit, UnitSnapshot } from '../../src/model/snapshot.ts';
 
 /** Hand-made snapshots for rule and scoring tests: only what a test states differs from a clean unit. */
 

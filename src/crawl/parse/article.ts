@@ -10,7 +10,7 @@
  * or HTML comments (a commented-out 成文日期 does not exist).
  */
 import type { CheerioAPI } from 'cheerio';
-import type { LinkRef } from '../../store/snapshot.ts';
+import type { LinkRef } from '../../model/snapshot.ts';
 import type { ParsedArticle } from './types.ts';
 import { parseDateHit } from './dates.ts';
 import {

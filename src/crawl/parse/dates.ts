@@ -6,7 +6,7 @@
  */
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
-import { TIME_ZONE } from '../../time/shanghai.ts';
+import { TIME_ZONE } from '../../lib/time.ts';
 import { foldWidth } from './dom.ts';
 
 export interface DateHit {

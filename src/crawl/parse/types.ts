@@ -1,4 +1,4 @@
-import type { ListItem, ArticleSnapshot, LinkRef } from '../../store/snapshot.ts';
+import type { ListItem, ArticleSnapshot, LinkRef } from '../../model/snapshot.ts';
 
 /**
  * The interface between the pure parsers (src/crawl/parse/*, no I/O) and the

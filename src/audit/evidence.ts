@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
+import PQueue from 'p-queue';
+import { reasonOf, screenshot } from '../browser/screenshot.ts';
+import type { Finding, UnitResult } from '../model/result.ts';
+
+/**
+ * Evidence screenshots (佐证截图): for each finding, the page it is about,
+ * scrolled to and outlining the text it concerns (the finding's
+ * `evidence.highlight`: the newest item's title, the link text…), saved under
+ * `<outDir>/evidence/<unit>/`. Sets `evidence.screenshot` (relative to
+ * outDir) or, when the page cannot be shown, `evidence.screenshotError`.
+ */
+
+export interface EvidenceOptions {
+  /** Whole budget for one page, from navigation to the saved file. Default 15 000 ms. */
+  timeoutMs?: number;
+  /** Pages open at once. Default 2. */
+  concurrency?: number;
+  signal?: AbortSignal;
+  /** Called after each distinct page is done (captured or failed). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+interface Shot {
+  url: string;
+  highlight: string;
+  /** Relative to outDir, with forward slashes. */
+  file: string;
+  findings: Finding[];
+}
+
+export function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 10);
+}
+
+/**
+ * A file-name segment made only of [A-Za-z0-9_-]; when anything had to be
+ * replaced, a hash of the original keeps distinct ids distinct.
+ */
+export function safeSegment(text: string): string {
+  const cleaned = text.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40);
+  return cleaned === text && cleaned !== '' ? cleaned : `${cleaned}-${shortHash(text).slice(0, 6)}`;
+}
+
+function isHttp(url: string): boolean {
+  try {
+    const { protocol } = new URL(url);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function highlightOf(f: Finding): string {
+  return typeof f.evidence.highlight === 'string' ? f.evidence.highlight : '';
+}
+
+export async function captureEvidence(units: UnitResult[], outDir: string, opts: EvidenceOptions = {}): Promise<void> {
+  const timeoutMs = opts.timeoutMs ?? 15_000;
+  const evidenceRoot = resolve(outDir, 'evidence');
+  const shots = new Map<string, Shot>();
+  for (const unit of units) {
+    const unitDir = safeSegment(unit.id);
+    for (const f of unit.findings) {
+      if (f.review?.decision === 'waived') continue;
+      if (!isHttp(f.url)) {
+        fail([f], '问题地址不是 http/https 网址，未截图');
+        continue;
+      }
+      const highlight = highlightOf(f);
+      const key = JSON.stringify([unit.id, f.url, highlight]);
+      const existing = shots.get(key);
+      if (existing) {
+        existing.findings.push(f);
+        continue;
+      }
+      const name = `${safeSegment(f.rule)}-${safeSegment(f.code)}-${shortHash(`${f.url}\n${f.column ?? ''}\n${highlight}`)}.png`;
+      shots.set(key, { url: f.url, highlight, file: `evidence/${unitDir}/${name}`, findings: [f] });
+    }
+  }
+
+  const total = shots.size;
+  let done = 0;
+  const queue = new PQueue({ concurrency: opts.concurrency ?? 2 });
+  const abort = () => queue.clear();
+  opts.signal?.addEventListener('abort', abort, { once: true });
+  try {
+    for (const shot of shots.values()) {
+      void queue.add(async () => {
+        if (opts.signal?.aborted) return;
+        const target = resolve(outDir, shot.file);
+        try {
+          // Names are built from sanitised segments; this only guards the invariant.
+          if (!target.startsWith(evidenceRoot + sep)) throw new Error(`截图路径越界：${shot.file}`);
+          const png = await screenshot(shot.url, shot.highlight, timeoutMs, opts.signal);
+          await mkdir(resolve(target, '..'), { recursive: true });
+          await writeFile(target, png);
+          for (const f of shot.findings) {
+            f.evidence.screenshot = shot.file;
+            delete f.evidence.screenshotError;
+          }
+        } catch (err) {
+          fail(shot.findings, reasonOf(err, timeoutMs));
+        }
+        done++;
+        opts.onProgress?.(done, total);
+      });
+    }
+    await queue.onIdle();
+  } finally {
+    opts.signal?.removeEventListener('abort', abort);
+  }
+  opts.signal?.throwIfAborted();
+}
+
+function fail(findings: Finding[], reason: string): void {
+  for (const f of findings) {
+    delete f.evidence.screenshot;
+    f.evidence.screenshotError = reason;
+  }
+}

@@ -1,0 +1,91 @@
+import type { UnitType } from './snapshot.ts';
+
+/**
+ * The scored result: exactly what report.json holds (schemaVersion 1 of the
+ * contract in DESIGN.md, extended only with new fields). Reports render this;
+ * they never re-derive a score.
+ */
+export interface Evidence {
+  /** Relative to the report directory, e.g. `evidence/jtj/column-update-1a2b3c.png`. */
+  screenshot?: string;
+  /** Why there is no screenshot, when there is none. */
+  screenshotError?: string;
+  [observed: string]: unknown;
+}
+
+export interface Finding {
+  rule: string;
+  code: string;
+  indicator: string;
+  /** Points this finding costs after caps (0 when absorbed by a cap or waived). */
+  deduction: number;
+  message: string;
+  url: string;
+  column?: string;
+  evidence: Evidence;
+  /** Set when a reviewer override waived (豁免) or confirmed (确认) it. */
+  review?: { decision: 'waived' | 'confirmed'; reason: string };
+  /**
+   * When the finding counts against more than one indicator (a missing annual
+   * report costs 发布 and 编制质量): the part each indicator took. `deduction` is their sum.
+   */
+  charges?: { key: string; indicator: string; deduction: number }[];
+  /** Chinese, how the deduction came about when it is not simply per finding (the >3 jump, a cap). */
+  deductionNote?: string;
+}
+
+export interface InconclusiveCheck {
+  rule: string;
+  url: string;
+  reason: string;
+  column?: string;
+  /** Finding codes whose check could not be made; absent = every code of the rule. */
+  codes?: string[];
+}
+
+export interface IndicatorScore {
+  key: string;
+  name: string;
+  points: number;
+  deducted: number;
+  /** false → 不参与考核 (deducted is the average of assessed units of the same table) or unit unreachable (deducted 0); `state` says which. */
+  assessed: boolean;
+  /**
+   * assessed: judged from findings; not-assessed: no such matter (average);
+   * inconclusive: checks could not be made and nothing was found (0, left out of averages);
+   * unreachable: the unit's index could not be read (0, left out of averages).
+   */
+  state?: 'assessed' | 'not-assessed' | 'inconclusive' | 'unreachable';
+}
+
+export interface UnitResult {
+  id: string;
+  name: string;
+  type: UnitType;
+  status: 'ok' | 'partial' | 'unreachable';
+  score: number;
+  weighted: number;
+  findings: Finding[];
+  inconclusive: InconclusiveCheck[];
+  /** Extensions beyond the contract's minimum. */
+  indicators: IndicatorScore[];
+  /** Ranking by score over all units (ties share a rank); unreachable units come last, sharing one rank. */
+  rank?: number;
+  /** Which table of the scheme scored the unit (部门 / 乡镇和林（垦殖）场). */
+  table?: string;
+  url: string;
+  crawledAt?: string;
+  /** Newest item date per column, for the office's overview. */
+  columns?: { key: string; url: string; category: string; newest: string | null; items: number; status: string }[];
+}
+
+export interface AuditReport {
+  schemaVersion: 1;
+  scheme: string;
+  schemeTitle?: string;
+  year: number;
+  asOf: string;
+  generatedAt: string;
+  weight: number;
+  units: UnitResult[];
+}

@@ -1,0 +1,176 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeBrowser, withPage } from '../../src/browser/chromium.ts';
+import { captureEvidence, safeSegment } from '../../src/audit/evidence.ts';
+import type { UnitResult } from '../../src/model/result.ts';
+import { finding } from '../helpers/report-factory.ts';
+
+const TARGET = '关于开展2020年爱国卫生月活动的通知';
+
+/** A column list page: the target row is far below the first screen. */
+function listPage(): string {
+  const rows = Array.from({ length: 60 }, (_, i) => {
+    const title = i === 45 ? TARGET : `县卫健委第${i + 1}号工作信息公示`;
+    return `<li><a href="/a/${i}.html">${title}</a><span>2020-05-${String((i % 28) + 1).padStart(2, '0')}</span></li>`;
+  }).join('\n');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>通知公告</title>
+<style>body{font:16px sans-serif;margin:20px} li{padding:6px 0;border-bottom:1px dashed #ccc;list-style:none}</style></head>
+<body><h1>通知公告</h1><ul class="list">${rows}</ul></body></html>`;
+}
+
+let server: Server;
+let base: string;
+let closedPortUrl: string;
+const hits = new Map<string, number>();
+let dir: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    hits.set(req.url!, (hits.get(req.url!) ?? 0) + 1);
+    if (req.url === '/list.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(listPage());
+    } else if (req.url === '/frame.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<!doctype html><meta charset="utf-8"><h1>黄岗山垦殖场</h1><div style="height:1500px"></div><iframe src="/list.html" style="width:100%;height:500px"></iframe>');
+    } else if (req.url === '/hang.html') {
+      // Never answers: the per-page time bound must end it.
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // A port that was open a moment ago and is now closed: connection refused.
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  closedPortUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/index.html`;
+  await new Promise<void>((r) => probe.close(() => r()));
+  dir = mkdtempSync(join(tmpdir(), 'zwgk-evidence-'));
+});
+
+afterAll(async () => {
+  await closeBrowser();
+  server?.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function unit(id: string, findings: UnitResult['findings']): UnitResult {
+  return { id, name: '测试单位', type: 'department', status: 'ok', score: 99, weighted: 29.7, url: `${base}/`, findings, inconclusive: [], indicators: [] };
+}
+
+/** Pixels of the PNG, from row `fromRow` down, that the predicate (JS source over r,g,b) accepts — counted by the browser itself. */
+async function countPixels(png: Buffer, predicate: string, fromRow = 0): Promise<number> {
+  return withPage(async (page) => {
+    await page.setContent(`<img id="i" src="data:image/png;base64,${png.toString('base64')}">`);
+    return page.evaluate(`(() => {
+      const img = document.getElementById('i');
+      const c = document.createElement('canvas');
+      c.width = img.naturalWidth; c.height = img.naturalHeight;
+      const ctx = c.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      const d = ctx.getImageData(0, ${fromRow}, c.width, c.height - ${fromRow}).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) { const r = d[i], g = d[i + 1], b = d[i + 2]; if (${predicate}) n++; }
+      return n;
+    })()`) as Promise<number>;
+  });
+}
+
+const RED = 'r > 200 && g < 40 && b < 40';
+const redPixels = (png: Buffer) => countPixels(png, RED);
+
+describe('captureEvidence', () => {
+  it('screenshots the page with the finding row scrolled into view and outlined, once per page', async () => {
+    const url = `${base}/list.html`;
+    const first = finding({ rule: 'column-update', code: 'stale', deduction: 1, url, column: '通知公告', evidence: { highlight: TARGET } });
+    const second = finding({ rule: 'column-update', code: 'stale', deduction: 0, url, column: '通知公告', evidence: { highlight: TARGET } });
+    const plain = finding({ rule: 'leader-disclosure', code: 'not-named', deduction: 1, url, evidence: {} });
+    const progress: [number, number][] = [];
+    await captureEvidence([unit('wjw', [first, second, plain])], dir, { onProgress: (d, t) => progress.push([d, t]) });
+
+    expect(first.evidence.screenshot).toMatch(/^evidence\/wjw\/column-update-stale-[0-9a-f]{10}\.png$/);
+    expect(second.evidence.screenshot).toBe(first.evidence.screenshot);
+    expect(plain.evidence.screenshot).toMatch(/^evidence\/wjw\/leader-disclosure-not-named-[0-9a-f]{10}\.png$/);
+    expect(plain.evidence.screenshot).not.toBe(first.evidence.screenshot);
+    expect(hits.get('/list.html')).toBe(2);
+    expect(progress).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
+
+    const png = readFileSync(join(dir, first.evidence.screenshot!));
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(png.readUInt32BE(16)).toBe(1280);
+    expect(png.readUInt32BE(20)).toBe(900);
+    // The target row sits below the first screen: red only shows if it was scrolled to and outlined.
+    expect(await redPixels(png)).toBeGreaterThan(500);
+    const plainPng = readFileSync(join(dir, plain.evidence.screenshot!));
+    expect(await redPixels(plainPng)).toBe(0);
+    // The caption strip (address and time) along the bottom edge.
+    expect(await countPixels(plainPng, 'r < 90 && g < 90 && b < 90', 884)).toBeGreaterThan(1280 * 16 * 0.6);
+  });
+
+  it('finds and outlines the row inside a same-origin iframe further down the page', async () => {
+    const f = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: `${base}/frame.html`, evidence: { highlight: TARGET } });
+    await captureEvidence([unit('hgs', [f])], dir);
+    expect(await redPixels(readFileSync(join(dir, f.evidence.screenshot!)))).toBeGreaterThan(300);
+  });
+
+  it('keeps files inside evidence/ for a hostile unit id', async () => {
+    const f = finding({ rule: '../x', code: 'a/b', deduction: 1, url: `${base}/list.html`, evidence: {} });
+    await captureEvidence([unit('../../evil unit/..', [f])], dir);
+    const shot = f.evidence.screenshot!;
+    expect(shot).toBeDefined();
+    const segments = shot.split('/');
+    expect(segments[0]).toBe('evidence');
+    expect(segments).toHaveLength(3);
+    for (const s of segments) expect(s).toMatch(/^[A-Za-z0-9_.-]+$/);
+    expect(segments.some((s) => /^\.+$/.test(s))).toBe(false);
+    const abs = resolve(dir, shot);
+    expect(relative(join(dir, 'evidence'), abs).startsWith('..')).toBe(false);
+    expect(existsSync(abs)).toBe(true);
+    expect(readdirSync(join(dir, 'evidence'))).toContain(segments[1]);
+    // Distinct ids never share a directory even when they sanitise alike.
+    expect(safeSegment('a/b')).not.toBe(safeSegment('a_b'));
+    expect(safeSegment('jtj')).toBe('jtj');
+  });
+
+  it('records a Chinese reason instead of a screenshot when the page cannot be shown', async () => {
+    const refused = finding({ rule: 'column-update', code: 'empty', deduction: 1, url: closedPortUrl, evidence: {} });
+    const hanging = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: `${base}/hang.html`, evidence: { highlight: 'x' } });
+    const script = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: 'javascript:alert(1)', evidence: {} });
+    const started = Date.now();
+    await captureEvidence([unit('hgs', [refused, hanging, script])], dir, { timeoutMs: 2_000 });
+    expect(Date.now() - started).toBeLessThan(8_000);
+    for (const f of [refused, hanging, script]) {
+      expect(f.evidence.screenshot).toBeUndefined();
+      expect(f.evidence.screenshotError).toMatch(/[\u4e00-\u9fff]/);
+    }
+    expect(refused.evidence.screenshotError).toContain('连接被拒绝');
+    expect(hanging.evidence.screenshotError).toMatch(/超时|未能完成/);
+    expect(script.evidence.screenshotError).toContain('http');
+  });
+
+  it('stops when the signal is aborted', async () => {
+    const f = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: `${base}/list.html`, evidence: {} });
+    const controller = new AbortController();
+    controller.abort(new Error('用户取消'));
+    await expect(captureEvidence([unit('tgz', [f])], dir, { signal: controller.signal })).rejects.toThrow('用户取消');
+    expect(f.evidence).toEqual({});
+  });
+
+  it('skips waived findings', async () => {
+    const waived = finding({ rule: 'column-update', code: 'stale', deduction: 0, url: `${base}/list.html`, evidence: {}, review: { decision: 'waived', reason: '撤并' } });
+    const before = hits.get('/list.html') ?? 0;
+    await captureEvidence([unit('rsj', [waived])], dir);
+    expect(waived.evidence.screenshot).toBeUndefined();
+    expect(hits.get('/list.html') ?? 0).toBe(before);
+  });
+});

@@ -1,0 +1,106 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { categorize, columnRoles } from '../../src/judge/column-facts.ts';
+import { loadScheme, parseScheme } from '../../src/config/scheme.ts';
+import { SCHEME_FILE, scheme } from '../helpers/snapshot-factory.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'zwgk-scheme-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The real scheme as a plain object, changed by `edit`, then validated. */
+function broken(edit: (raw: any) => void): () => unknown {
+  const raw = parseYaml(readFileSync(SCHEME_FILE, 'utf8'));
+  edit(raw);
+  return () => parseScheme(raw, 'test.yaml');
+}
+
+describe('the yifeng-2020 scheme', () => {
+  it('loads, with both tables, weight 0.30 and the five indicators of the seed', () => {
+    const s = scheme();
+    expect(s).toMatchObject({ id: 'yifeng-2020', base: 100, weight: 0.3 });
+    expect(s.tables).toEqual({ department: '部门', town: '乡镇和林（垦殖）场', farm: '乡镇和林（垦殖）场' });
+    const points = (type: 'department' | 'town' | 'farm') => Object.fromEntries(s.indicators.map((i) => [i.key, i.points[type]]));
+    expect(points('department')).toEqual({
+      'column-update': 10,
+      'annual-report-publish': 2,
+      'annual-report-content': 2,
+      'annual-report-not-copied': 2,
+      'interpretation-link': 2,
+      'leader-disclosure': 1,
+    });
+    expect(points('town')).toEqual({ ...points('department'), 'annual-report-not-copied': 4, 'leader-disclosure': 2 });
+    expect(points('farm')).toEqual(points('town'));
+    expect(s.indicators.find((i) => i.key === 'column-update')!.jump).toEqual({ moreThan: 3, deduct: 10 });
+  });
+
+  it('every finding code of every rule is scored by some indicator', async () => {
+    const { allRules } = await import('../../rules/index.ts');
+    const s = scheme();
+    for (const rule of allRules) {
+      for (const code of Object.keys(rule.meta.codes)) {
+        expect(s.indicators.some((i) => i.rule === rule.meta.id && i.codes.includes(code)), `${rule.meta.id}/${code}`).toBe(true);
+      }
+    }
+  });
+
+  it('records the 雷同 calibration next to the threshold', () => {
+    const c = scheme().settings['annual-report'].copied;
+    expect(c).toMatchObject({ method: 'containment', shingle: 4, threshold: 0.7 });
+    expect(c.calibration!.join('\n')).toContain('0.491');
+  });
+});
+
+describe('scheme validation: clear Chinese messages naming the field', () => {
+  it('a misspelt key is named with its full path', () => {
+    expect(broken((r) => (r.settings['annual-report'].deadlin = r.settings['annual-report'].deadline))).toThrow(
+      '考评方案文件 test.yaml 字段 settings.annual-report.deadlin 有误：未知字段（是否拼写错误？）',
+    );
+    expect(broken((r) => (r.indicators[0].point = 1))).toThrow('字段 indicators.0.point 有误');
+  });
+
+  it('wrong types, bad dates and bad regular expressions are named', () => {
+    expect(broken((r) => (r.weight = '30%'))).toThrow(/字段 weight 有误：无效输入：期望 数字/);
+    expect(broken((r) => (r.settings['annual-report'].deadline.town = '1月31日'))).toThrow(/字段 settings.annual-report.deadline.town 有误：应为 MM-DD/);
+    expect(broken((r) => (r.settings['interpretation-link'].higherSources = ['省('])) ).toThrow(
+      /字段 settings.interpretation-link.higherSources.0 有误：不是有效的正则表达式/,
+    );
+    expect(broken((r) => delete r.settings['leader-disclosure'].titles)).toThrow(/字段 settings.leader-disclosure.titles 有误/);
+  });
+
+  it('cross-field mistakes are named', () => {
+    expect(broken((r) => (r.defaultCategory = 'ordinary'))).toThrow('字段 defaultCategory 有误：未定义的栏目类别 ordinary');
+    expect(broken((r) => delete r.categories.regular.staleAfterDays)).toThrow('字段 categories.regular.staleAfterDays 有误：judge 为 age 时必须给出 staleAfterDays');
+    expect(broken((r) => (r.indicators[1].perFinding = { missing: 'all' }))).toThrow('字段 indicators.1.perFinding 有误：缺少扣分代码 late 的每项扣分');
+    expect(broken((r) => (r.indicators[1].key = 'column-update'))).toThrow('字段 indicators.1.key 有误：指标 key 重复：column-update');
+  });
+
+  it('an unreadable or malformed file says so', () => {
+    expect(() => loadScheme(join(dir, 'none.yaml'))).toThrow(/考评方案文件 .*none\.yaml 无法读取/);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'id: [unclosed\n');
+    expect(() => loadScheme(bad)).toThrow(/考评方案文件 .*bad\.yaml 无法读取/);
+  });
+});
+
+describe('column categories and roles from the scheme', () => {
+  it('categorize: last path segment first, then parents; overrides win', () => {
+    const s = scheme();
+    expect(categorize(['政务公开', '通知公告'], s)).toBe('regular');
+    expect(categorize(['财政预决算', '2020年'], s)).toBe('annual');
+    expect(categorize(['机构职能'], s)).toBe('static');
+    expect(categorize(['工作动态'], s)).toBe('news');
+    expect(categorize(['其他'], s)).toBe('regular');
+    expect(categorize(['法规文件', '规范性文件'], s, { '法规文件/规范性文件': 'static' })).toBe('static');
+  });
+
+  it('roles: which columns the rules read', () => {
+    const s = scheme();
+    expect(columnRoles(['政府信息公开年报'], s)).toEqual(['annual-report']);
+    expect(columnRoles(['法规文件', '政策解读'], s)).toEqual(['interpretation']);
+    expect(columnRoles(['领导信息'], s)).toEqual(['leader']);
+    expect(columnRoles(['通知公告'], s)).toEqual([]);
+  });
+});

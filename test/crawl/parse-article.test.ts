@@ -1,0 +1,225 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseArticle } from '../../src/crawl/parse/article.ts';
+
+const REAL = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'realpages');
+const hasReal = existsSync(REAL);
+if (!hasReal) console.warn(`[parse-article] ${REAL} is absent: real-page checks are skipped`);
+const real = (path: string) => readFileSync(join(REAL, path), 'utf8');
+
+const URL_ = 'http://127.0.0.1:8000/xxgk/wjw/zcjd/202012/t20201203_55.html';
+const page = (head: string, body: string) => `<html><head>${head}</head><body>
+<div class="header"><a href="/">网站首页</a><span>今天是2021年1月20日</span></div>
+<div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/xxgk/wjw/">县卫生健康委员会</a> &gt; 政策解读</div>
+${body}
+<div class="footer"><a href="/wzdt/">网站地图</a><p>主办单位：宜丰县人民政府办公室 技术支持：某公司</p></div></body></html>`;
+
+describe('parseArticle: metadata', () => {
+  it('reads title, 发布日期, 成文日期, 信息来源 and 文号 from the visible header', () => {
+    const a = parseArticle(page('<title>关于印发《宜丰县卫生健康工作要点》的通知_政策文件_宜丰县人民政府</title>', `
+<div class="art-title"><h1>关于印发《宜丰县卫生健康工作要点》的通知</h1></div>
+<div class="art-info"><span>发布日期：2020-12-03</span> <span>成文日期：2020年11月30日</span> <span>信息来源：县卫生健康委员会</span> <span>浏览次数：<script>document.write(12)</script></span></div>
+<div class="doc">文号：宜卫发〔2020〕12号</div>
+<div class="TRS_Editor"><p>各乡镇卫生院：</p><p>现将《宜丰县卫生健康工作要点》印发给你们，请认真贯彻执行。</p></div>`), URL_);
+    expect(a).toMatchObject({
+      title: '关于印发《宜丰县卫生健康工作要点》的通知',
+      published: '2020-12-03',
+      written: '2020-11-30',
+      source: '县卫生健康委员会',
+      docNumber: '宜卫发〔2020〕12号',
+    });
+    expect(a.text).toBe('各乡镇卫生院：\n现将《宜丰县卫生健康工作要点》印发给你们，请认真贯彻执行。');
+  });
+
+  it('prefers what the page shows over <meta>, and never reads page-generation stamps', () => {
+    const a = parseArticle(page(`<meta name="PubDate" content="2019-01-01 09:00"><meta name="Maketime" content="2021-01-15 10:00:00">
+<meta name="HtmlGenerateTime" content="2021-01-16 11:00:00"><meta name="others" content="页面生成时间 2021-01-17 12:00:00"><meta name="ContentSource" content="县政府办">
+<title>x</title>`, `<div class="info">发布时间：2020-12-03 10:30 来源：县卫生健康委员会</div><div id="zoom"><p>正文内容。正文内容。正文内容。</p></div>`), URL_);
+    expect(a.published).toBe('2020-12-03');
+    expect(a.source).toBe('县卫生健康委员会');
+    const onlyStamps = parseArticle(page('<meta name="Maketime" content="2021-01-15 10:00:00"><meta name="HtmlGenerateTime" content="2021-01-16 11:00:00">', '<div id="zoom"><p>没有任何日期标注的正文内容。没有日期。</p></div>'), URL_);
+    expect(onlyStamps.published).toBeNull();
+  });
+
+  it('does not take other labels that end in 时间/日期 (办理时间, 会议时间) for the publication date', () => {
+    const a = parseArticle(page('', `<div class="TRS_Editor"><p>会议时间：2020年12月1日上午9时</p><p>办理时间：2020-12-02</p><p>会议地点：县政府三楼会议室。</p></div>`), URL_);
+    expect(a.published).toBeNull();
+    const b = parseArticle(page('', `<div class="info">时间：2020-12-03 10:30</div><div class="TRS_Editor"><p>会议时间：2020年12月1日上午9时，会议内容如下。</p></div>`), URL_);
+    expect(b.published).toBe('2020-12-03');
+  });
+
+  it('falls back to <meta> PubDate / firstpublishedtime and ContentSource', () => {
+    const a = parseArticle(page('<meta name="firstpublishedtime" content="2007-08-20-23:59:59"><meta name="ContentSource" content="县司法局">', '<div id="UCAP-CONTENT"><p>决议正文。决议正文。决议正文。</p></div>'), URL_);
+    expect([a.published, a.source]).toEqual(['2007-08-20', '县司法局']);
+  });
+
+  it('ignores dates and sources in HTML comments and alt attributes', () => {
+    const a = parseArticle(page('', `<div class="top">
+<!--<p><strong>成文日期</strong>：2020年08月02日</p>-->
+<p><strong>发布日期</strong>：2020年08月05日</p>
+<span alt="时间：2017-11-08 20:26"><i>来源：</i>山西日报</span></div>
+<div class="TRS_Editor"><p>正文第一段，内容足够长以便识别为正文。</p></div>`), URL_);
+    expect(a.written).toBeNull();
+    expect(a.published).toBe('2020-08-05');
+    expect(a.source).toBe('山西日报');
+  });
+
+  it('reads labels with spaces inside (索 引 号, 发 布 日 期) and glued labels', () => {
+    const a = parseArticle(page('', `<ul class="index_box"><li>索&ensp;引&ensp;号：<font>PZ00108-0300-2022-00064</font></li>
+<li>发&ensp;布&ensp;日&ensp;期：2022-10-10</li><li>发文字号：<font>无</font></li></ul>
+<div class="info">信息来源：县财政局发布时间：2022-10-11</div>
+<div class="article_content"><p>解读正文，解读正文，解读正文。</p></div>`), URL_);
+    expect(a.published).toBe('2022-10-10');
+    expect(a.source).toBe('县财政局');
+    expect(a.docNumber).toBeNull();
+  });
+
+  it('takes a 文号 standing alone at the top of the body when no label gives one', () => {
+    const a = parseArticle(page('', `<div class="TRS_Editor"><p style="text-align:center">宜府发〔2020〕12号</p><p>各乡镇人民政府，县直各单位：现将有关事项通知如下。</p></div>`), URL_);
+    expect(a.docNumber).toBe('宜府发〔2020〕12号');
+  });
+
+  it('strips the site suffix from <title> and does not take a logo <h1> for the title', () => {
+    const a = parseArticle(page('<title>山西品牌丝路行（南美站）正式启动 - 山西省人民政府门户网站</title>', `<div class="logo"><h1><a href="/">山西省人民政府网站</a></h1></div>
+<div class="detail"><h2>山西品牌丝路行（南美站）正式启动</h2><div class="TRS_Editor"><p>正文正文正文正文正文正文正文。</p></div></div>`), URL_);
+    expect(a.title).toBe('山西品牌丝路行（南美站）正式启动');
+    const b = parseArticle('<html><head><title>全国人大常委会决议__2007年第23号国务院公报_中国政府网</title></head><body><div id="UCAP-CONTENT"><p>正文正文正文正文正文。</p></div></body></html>', URL_);
+    expect(b.title).toBe('全国人大常委会决议');
+  });
+});
+
+describe('parseArticle: body text, headings, links', () => {
+  it('flattens tables cell by cell, joins words split across <p>/<span> inside a cell, handles &nbsp;', () => {
+    const a = parseArticle(page('', `<div class="TRS_Editor"><p>一、总体情况</p><p>本年度工作稳步推进。</p>
+<table><tr><td colspan="3">第二十条第（一）项</td></tr>
+<tr><td><p>法律</p><p>服<span>务</span>\n &nbsp; &nbsp;</p><p><span>机构</span></p></td><td>&nbsp;</td><td>62</td></tr>
+<tr><td>行政规范性文件</td><td>33</td><td>440</td></tr></table>
+<p>二、主动公开政府信息情况</p><p>（一）主动公开方面。全年主动公开信息。</p></div>`), URL_);
+    expect(a.text).toBe(
+      '一、总体情况\n本年度工作稳步推进。\n第二十条第（一）项\n法律服务机构 62\n行政规范性文件 33 440\n二、主动公开政府信息情况\n（一）主动公开方面。全年主动公开信息。',
+    );
+    expect(a.headings).toEqual(['一、总体情况', '第二十条第（一）项', '二、主动公开政府信息情况', '（一）主动公开方面']);
+  });
+
+  it('keeps body links with their context and leaves out chrome links', () => {
+    const a = parseArticle(page('', `<div class="TRS_Editor"><p>为便于理解《宜丰县卫生健康工作要点》，现解读如下。</p>
+<p>原文链接：<a href="/xxgk/wjw/zcwj/202012/t20201201_50.html">关于印发《宜丰县卫生健康工作要点》的通知</a></p>
+<p><a href="javascript:window.print()">打印</a> <a href="#">返回顶部</a></p></div>
+<div class="share"><a href="http://service.weibo.com/share">微博</a></div>`), URL_);
+    expect(a.links.map((l) => [l.url, l.text])).toEqual([
+      ['http://127.0.0.1:8000/xxgk/wjw/zcwj/202012/t20201201_50.html', '关于印发《宜丰县卫生健康工作要点》的通知'],
+    ]);
+    // Up to 30 characters either side of the link text, across paragraph breaks.
+    const { context, text } = a.links[0]!;
+    expect(context).toContain(`现解读如下。 原文链接：${text}`);
+    expect(context.length).toBeLessThanOrEqual(text.length + 62);
+  });
+
+  it('also keeps a 相关文件 link placed after the body', () => {
+    const a = parseArticle(page('', `<div class="article"><div id="zoom"><p>政策解读正文，政策解读正文，政策解读正文。</p></div>
+<div class="xgwj">相关文件：<a href="/xxgk/wjw/zcwj/202012/t20201201_51.html">县卫健委关于某事项的通知</a></div></div>`), URL_);
+    expect(a.links.map((l) => l.url)).toEqual(['http://127.0.0.1:8000/xxgk/wjw/zcwj/202012/t20201201_51.html']);
+    expect(a.links[0]!.context).toContain('相关文件：');
+  });
+
+  it('reads the body of an old table-built page as lines, not as one table cell', () => {
+    const a = parseArticle(page('', `<table width="1000"><tr><td width="200"><a href="/a/">栏目一</a></td><td width="780">
+<table class="article"><tr><td class="atitle">棠浦镇关于开展秋冬季秸秆禁烧工作的通知</td></tr>
+<tr><td class="ainfo">发布时间：2020年09月18日　来源：棠浦镇人民政府</td></tr>
+<tr><td class="docno">文号：棠府发〔2020〕21号</td></tr>
+<tr><td class="acontent"><p>各村（居）民委员会，镇直各单位：</p><p>现将秋冬季秸秆禁烧工作有关事项通知如下，请认真贯彻落实，确保不发生焚烧秸秆现象，切实保护大气环境质量和群众身体健康。</p><p>棠浦镇人民政府</p></td></tr>
+</table></td></tr></table>`), URL_);
+    expect(a.published).toBe('2020-09-18');
+    expect(a.source).toBe('棠浦镇人民政府');
+    expect(a.docNumber).toBe('棠府发〔2020〕21号');
+    expect(a.text).toContain('各村（居）民委员会，镇直各单位：\n现将秋冬季秸秆禁烧工作');
+  });
+});
+
+describe.skipIf(!hasReal)('parseArticle on real pages', () => {
+  it('Handan detail: 发布日期 2020-08-02; 成文日期 is commented out; 文号 无 is none', () => {
+    const a = parseArticle(real('article/handan-xxgk-trs-detail-jyj.html'), 'http://hdzfxxgk.hd.gov.cn/gszbm/auto23716/202008/t20200802_1352104.html');
+    expect(a).toMatchObject({
+      title: '邯郸市教育局关于印发《全市教育系统安全专项整治三年行动实施方案》的通知',
+      published: '2020-08-02',
+      written: null,
+      source: '邯郸市教育局',
+      docNumber: null,
+    });
+    expect(a.links.some((l) => /走进邯郸|网站首页|网站声明/.test(l.text))).toBe(false);
+  });
+
+  it('zj-fgw Hanweb: 发布日期 2016-11-22, not Maketime 2019-03-22; source 省发改委; body between ZJEG_RSS markers', () => {
+    const a = parseArticle(real('article/zj-fgw-hanweb-deqing-investment.html'), 'http://fgw.zj.gov.cn/art/2016/11/22/art_1621004_30332664.html');
+    expect(a).toMatchObject({ title: '1-10月德清县固定资产投资结构趋稳趋优', published: '2016-11-22', written: null, source: '省发改委', docNumber: null });
+    expect(a.text.startsWith('1-10月，全县固定资产投资完成246.79亿元')).toBe(true);
+    expect(a.text.endsWith('（德清县发改局）')).toBe(true);
+  });
+
+  it('Shanxi TRS: visible 2019-09-18 and 山西日报, not the alt attributes 2017-11-08 / 省政府办公厅', () => {
+    const a = parseArticle(real('article/shanxi-gov-trs-news.html'), 'http://www.shanxi.gov.cn/yw/sxyw/201909/t20190918_693227.shtml');
+    expect(a).toMatchObject({ title: '山西品牌丝路行（南美站）正式启动', published: '2019-09-18', source: '山西日报' });
+    expect(a.text).toContain('山西品牌丝路行首次登陆巴西');
+    expect(a.text).not.toMatch(/字体|放大|分享/);
+  });
+
+  it('gov.cn gazette: firstpublishedtime 2007-08-20 (odd format), not 页面生成时间 2023-10-23; body in #UCAP-CONTENT', () => {
+    const a = parseArticle(real('article/govcn-trs-gazette-2007.html'), 'https://www.gov.cn/gongbao/content/2007/content_711039.htm');
+    expect(a.published).toBe('2007-08-20');
+    expect(a.written).toBeNull();
+    expect(a.title).toBe('全国人民代表大会常务委员会关于批准财政部发行特别国债购买外汇及调整2007年末国债余额限额的决议');
+    expect(a.text).toContain('批准发行15500亿元特别国债购买外汇');
+  });
+
+  it('Pingtan 2024 annual report: 2025-03-10, the tables’ text in the body, the six section headings', () => {
+    const a = parseArticle(real('annual-report/pingtan-trs-jiyue-2024-zfxxgknb.html'), 'https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202503/t20250310_97791.htm');
+    expect(a).toMatchObject({ title: '平潭综合实验区2024年度政府信息公开工作年度报告', published: '2025-03-10', source: '平潭综合实验区管委会办公室' });
+    expect(a.text).toContain('法律服务机构');
+    expect(a.text).toContain('一、本年新收政府信息公开申请数量 217 1 0 0 0 0 218');
+    expect(a.text).toContain('行政规范性文件 62 33 440');
+    const sections = a.headings.filter((h) => /^[一二三四五六]、/.test(h));
+    expect(sections).toEqual([
+      '一、总体情况',
+      '二、主动公开政府信息情况',
+      '三、收到和处理政府信息公开申请情况',
+      '四、政府信息公开行政复议、行政诉讼情况',
+      '五、存在的主要问题及改进情况',
+      '六、其他需要报告的事项',
+    ]);
+    expect(a.headings).toContain('（一）主动公开方面');
+  });
+
+  it('Pingtan interpretation excerpt: 成文/发布日期 from the metadata box, the bare link to the original', () => {
+    const a = parseArticle(real('interpretation/pingtan-czj-zcjd-2022-77012-excerpt.html'), 'https://www.pingtan.gov.cn/zwgk/zfxxgk/dfbmptlj/ptzhsyqbm/ptzhsyqczj/fdzdgknr/6csxgzcjjd/202210/t20221010_77012.htm');
+    expect(a).toMatchObject({ published: '2022-10-10', written: '2022-10-09', source: '平潭综合实验区财政金融局', docNumber: null });
+    expect(a.title).toBe('平潭综合实验区财政金融局关于《平潭综合实验区区（县）对片区（乡镇）财政财务管理办法》的政策解读');
+    expect(a.links.map((l) => l.url)).toEqual(['https://www.pingtan.gov.cn/site/main/info/gov_ml_show.jsp?documentid=26436']);
+    expect(a.links[0]!.text).toContain('财政财务管理办法》的通知');
+  });
+
+  it('Shanghai 2019 report body fragment: title, 发布日期 in the body, headings incl. the one after <br />', () => {
+    const a = parseArticle(real('annual-report/shanghai-szfbgt-2019-body.html'), 'https://www.shanghai.gov.cn/nw2319/nw2404/nw48480/index.html');
+    expect(a.title).toBe('2019年上海市人民政府办公厅政府信息公开工作年度报告');
+    expect(a.published).toBe('2020-01-31');
+    expect(a.headings.filter((h) => /^[一二三四五六]、/.test(h))).toEqual([
+      '一、总体情况',
+      '二、主动公开政府信息情况',
+      '三、收到和处理政府信息公开申请情况',
+      '四、政府信息公开行政复议、行政诉讼情况',
+      '五、政府信息公开工作存在的主要问题及改进情况',
+      '六、其他需要报告的事项',
+    ]);
+    expect(a.text).toContain('<长江三角洲区域一体化发展规划纲要>');
+  });
+
+  it.each([
+    ['interpretation/pingtan-czj-zcjd-2022-77012.txt', { written: '2022-10-09', published: '2022-10-10', docNumber: null }],
+    ['leader/pingtan-czj-zwgk-ldxz-2016-61740.txt', { written: '2016-07-25', published: '2016-07-27', docNumber: '岚财金〔2016〕133号' }],
+  ])('labelled fields in the archiver’s flattened text of %s', (file, want) => {
+    const body = real(file).split('\n').slice(9).join('\n');
+    const escaped = body.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+    expect(parseArticle(`<div id="zoom">${escaped}</div>`, 'https://www.pingtan.gov.cn/x.htm')).toMatchObject(want);
+  });
+});

@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { neutralise, writeXlsxReport } from '../../src/report/xlsx-report.ts';
+import type { AuditReport } from '../../src/model/result.ts';
+import { HOSTILE, hostileUnit, makeReport } from '../helpers/report-factory.ts';
+
+let dir: string;
+let report: AuditReport;
+let wb: ExcelJS.Workbook;
+
+/** Rows below the header as arrays of cell values (index 0 = column A). */
+function rows(ws: ExcelJS.Worksheet): ExcelJS.CellValue[][] {
+  const out: ExcelJS.CellValue[][] = [];
+  ws.eachRow((row, n) => {
+    if (n > 1) out.push((row.values as ExcelJS.CellValue[]).slice(1));
+  });
+  return out;
+}
+
+function headers(ws: ExcelJS.Worksheet): string[] {
+  return (ws.getRow(1).values as string[]).slice(1);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'zwgk-xlsx-'));
+  report = makeReport();
+  report.units.push(hostileUnit());
+  const file = join(dir, 'out', 'report.xlsx');
+  await writeXlsxReport(report, file);
+  wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(file);
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('writeXlsxReport', () => {
+  it('汇总 holds the same numbers as the report, as numbers, in rank order', () => {
+    const ws = wb.getWorksheet('汇总')!;
+    expect(headers(ws)).toEqual(['排名', '单位编号', '单位', '类型', '状态', '过程测评得分', '扣分合计', '折算得分', '问题数', '无法判定数']);
+    const data = rows(ws);
+    const expected = [...report.units].sort((a, b) => a.rank! - b.rank!);
+    expect(data).toHaveLength(expected.length);
+    data.forEach((row, i) => {
+      const u = expected[i]!;
+      expect(row[0]).toBe(u.rank);
+      expect(row[2]).toBe(u.name);
+      expect(row[5]).toBe(u.score);
+      expect(row[6]).toBeCloseTo(u.indicators.reduce((s, x) => s + x.deducted, 0), 10);
+      expect(row[7]).toBe(u.weighted);
+      expect(row[8]).toBe(u.findings.filter((f) => f.review?.decision !== 'waived').length);
+      expect(row[9]).toBe(u.inconclusive.length);
+    });
+  });
+
+  it('扣分明细 has one row per finding with deductions, hyperlinks and review', () => {
+    const ws = wb.getWorksheet('扣分明细')!;
+    expect(headers(ws)).toEqual(['单位', '指标', '规则', '问题类型', '扣分', '问题描述', '栏目', '链接', '截图', '复核结论']);
+    const data = rows(ws);
+    const all = report.units.flatMap((u) => u.findings);
+    expect(data).toHaveLength(all.length);
+    expect(data.reduce((s, r) => s + (r[4] as number), 0)).toBe(all.reduce((s, f) => s + f.deduction, 0));
+
+    const wjwStale = report.units.find((u) => u.id === 'wjw')!.findings[0]!;
+    const row = data.find((r) => r[0] === '县卫生健康委员会' && r[3] === '栏目未及时更新')!;
+    expect(row[4]).toBe(wjwStale.deduction);
+    expect(row[5]).toContain(wjwStale.message);
+    expect(row[5]).toContain('最新信息标题：关于开展爱国卫生月活动的通知');
+    expect(row[7]).toMatchObject({ hyperlink: new URL(wjwStale.url).href });
+    expect(row[8]).toEqual({ text: wjwStale.evidence.screenshot, hyperlink: wjwStale.evidence.screenshot });
+    expect(data.some((r) => String(r[9]).startsWith('已豁免：'))).toBe(true);
+    expect(data.some((r) => String(r[8]).startsWith('未截图：'))).toBe(true);
+  });
+
+  it('无法判定 and 栏目概况 sheets list what the report holds', () => {
+    const inc = rows(wb.getWorksheet('无法判定')!);
+    expect(inc).toHaveLength(report.units.reduce((s, u) => s + u.inconclusive.length, 0));
+    expect(inc.some((r) => String(r[3]).includes('请求超时'))).toBe(true);
+    const cols = rows(wb.getWorksheet('栏目概况')!);
+    expect(cols).toHaveLength(report.units.reduce((s, u) => s + (u.columns?.length ?? 0), 0));
+    expect(cols.find((r) => r[1] === '政策文件')![3]).toBe('2020-12-28');
+    expect(typeof cols[0]![4]).toBe('number');
+  });
+
+  it('has no formula cell, neutralises formula-like text and links only http(s)/evidence', () => {
+    let cells = 0;
+    wb.eachSheet((ws) =>
+      ws.eachRow((row) =>
+        row.eachCell((cell) => {
+          cells++;
+          expect(cell.type).not.toBe(ExcelJS.ValueType.Formula);
+          expect(cell.formula).toBeFalsy();
+          const v = cell.value;
+          const shown = typeof v === 'string' ? v : v && typeof v === 'object' && 'text' in v ? String(v.text) : '';
+          expect(shown).not.toMatch(/^[=+\-@\t\r]/);
+          if (v && typeof v === 'object' && 'hyperlink' in v) expect(v.hyperlink).toMatch(/^(https?:|evidence\/)/);
+        }),
+      ),
+    );
+    expect(cells).toBeGreaterThan(50);
+    const detail = rows(wb.getWorksheet('扣分明细')!);
+    const hostile = detail.find((r) => String(r[5]).includes('HYPERLINK'))!;
+    expect(hostile[5]).toMatch(/^'=HYPERLINK/);
+    expect(hostile[6]).toBe("'+SUM(1,2)");
+    const js = detail.find((r) => r[7] === HOSTILE.jsUrl);
+    expect(js, 'javascript: address kept as plain text').toBeDefined();
+    // A traversal "screenshot" path is neither linked nor shown.
+    expect(JSON.stringify(detail.find((r) => String(r[5]).includes(HOSTILE.title))![8] ?? null)).not.toContain('passwd');
+    expect(rows(wb.getWorksheet('无法判定')!).some((r) => String(r[3]).startsWith("'\t=cmd"))).toBe(true);
+  });
+
+  it('is set up for reading and printing: bold frozen header, A4 landscape, fit to width, repeated header', () => {
+    for (const name of ['汇总', '扣分明细', '无法判定', '栏目概况']) {
+      const ws = wb.getWorksheet(name)!;
+      expect(ws.getRow(1).getCell(1).font?.bold).toBe(true);
+      expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+      expect(ws.pageSetup.orientation).toBe('landscape');
+      expect(ws.pageSetup.paperSize).toBe(9);
+      expect(ws.pageSetup.fitToPage).toBe(true);
+      expect(ws.pageSetup.fitToWidth).toBe(1);
+      expect(ws.pageSetup.printTitlesRow).toBe('1:1');
+      expect(ws.getColumn(2).width).toBeGreaterThan(8);
+      expect(ws.getRow(2).getCell(1).alignment?.wrapText).toBe(true);
+    }
+  });
+
+  it('omits 栏目概况 when no unit carries columns', async () => {
+    const r = makeReport();
+    for (const u of r.units) delete u.columns;
+    const file = join(dir, 'nocols.xlsx');
+    await writeXlsxReport(r, file);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(file);
+    expect(book.getWorksheet('栏目概况')).toBeUndefined();
+    expect(book.getWorksheet('汇总')).toBeDefined();
+  });
+
+  it('neutralise prefixes only dangerous leading characters', () => {
+    expect(neutralise('=1+1')).toBe("'=1+1");
+    expect(neutralise('-5')).toBe("'-5");
+    expect(neutralise('\r=x')).toBe("'\r=x");
+    expect(neutralise('政策文件 = 1')).toBe('政策文件 = 1');
+  });
+});

@@ -1,0 +1,65 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditOptions } from '../../src/audit/run-audit.ts';
+import { startServe } from '../../src/cli/serve-command.ts';
+import { UNITS, unitResult, unitsCsv, writeOutcome } from '../helpers/serve-fakes.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'zwgk-serve-cmd-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('startServe', () => {
+  it('needs a units file and a token (or publicRead)', async () => {
+    const units = write('units.csv', unitsCsv());
+    await expect(startServe({ data: join(dir, 'data') }, { env: {} })).rejects.toThrow('未指定单位名单');
+    await expect(startServe({ units, data: join(dir, 'data') }, { env: {} })).rejects.toThrow('未配置访问令牌');
+    await expect(startServe({ units, data: join(dir, 'data') }, { env: { ZWGK_TOKEN: 'short' } })).rejects.toThrow('ZWGK_TOKEN 太短');
+  });
+
+  it('starts from a config file with flags winning, serves the API and stops cleanly', async () => {
+    write('units.csv', unitsCsv());
+    const config = write('serve.yaml', 'unitsFile: units.csv\ntoken: config-token-123\nport: 1\nretention:\n  runs: 5\n');
+    const calls: AuditOptions[] = [];
+    const logged: string[] = [];
+    const runner = async (opts: AuditOptions) => {
+      calls.push(opts);
+      return writeOutcome(opts, [unitResult(UNITS[1]!, [])]);
+    };
+    const handle = await startServe({ config, port: 0, host: '127.0.0.1', data: join(dir, 'data') }, { env: { ZWGK_TOKEN: 'env-token-4567' }, runner, log: (l) => logged.push(l) });
+    try {
+      expect(handle.service.nextScheduledRun()).toBeInstanceOf(Date);
+      const refused = await fetch(`${handle.url}/api/units/wjw/audit`, { method: 'POST', headers: { Authorization: 'Bearer config-token-123' } });
+      expect(refused.status).toBe(401);
+      const ok = await fetch(`${handle.url}/api/units/wjw/audit`, { method: 'POST', headers: { Authorization: 'Bearer env-token-4567' } });
+      expect(ok.status).toBe(202);
+      await handle.service.idle();
+      expect(calls[0]).toMatchObject({ only: ['wjw'], dataDir: join(dir, 'data'), unitsFile: join(dir, 'units.csv'), concurrency: 2 });
+      expect(existsSync(join(dir, 'data', 'history.json'))).toBe(true);
+      expect(logged[0]).toBe(`zwgk serve 已启动：${handle.url}（数据目录 ${join(dir, 'data')}）`);
+    } finally {
+      await handle.stop();
+    }
+  });
+});
+
+describe('zwgk serve (command line)', () => {
+  it('exits non-zero with one Chinese line on a bad config', () => {
+    const file = write('serve.yaml', 'schedule: "every night"\n');
+    const r = spawnSync(process.execPath, [join(root, 'bin/zwgk.js'), 'serve', '--config', file, '--units', 'x.csv'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim()).toBe(`错误：配置文件 ${file} 字段 schedule：不是有效的 cron 表达式（例如 "0 2 * * *" 表示每天 02:00）`);
+  });
+});
