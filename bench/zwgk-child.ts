@@ -7,13 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type * as Pipeline from '../src/audit/run-audit.ts';
 import type * as Browser from '../src/browser/chromium.ts';
 import type * as CrawlRun from '../src/crawl/crawl-run.ts';
-import type * as Scheme from '../src/config/scheme.ts';
+import type * as Inputs from '../src/config/inputs.ts';
+import type * as Plan from '../src/judge/gather-plan.ts';
 import type * as Store from '../src/store/store.ts';
-import type * as UnitsCsv from '../src/config/units.ts';
 import { peakRssBytes } from './proc.mjs';
 
 /**
@@ -92,17 +92,15 @@ async function crawl(job: CrawlJob): Promise<ChildResult> {
   const { crawlUnits } = await load<typeof CrawlRun>('src/crawl/crawl-run.ts');
   const { closeBrowser } = await load<typeof Browser>('src/browser/chromium.ts');
   const { openStore } = await load<typeof Store>('src/store/store.ts');
-  const { loadScheme } = await load<typeof Scheme>('src/config/scheme.ts');
-  const { readUnitsCsv } = await load<typeof UnitsCsv>('src/config/units.ts');
-  const units = readUnitsCsv(job.unitsFile);
-  // The audit pipeline's default scheme, named here so the crawl child does not load the report stack.
-  const scheme = loadScheme(fileURLToPath(new URL('rules/schemes/yifeng-2020.yaml', ROOT)));
+  const { loadAuditInputs } = await load<typeof Inputs>('src/config/inputs.ts');
+  const { planGather } = await load<typeof Plan>('src/judge/gather-plan.ts');
+  const { selected: units, scheme } = loadAuditInputs({ unitsFile: job.unitsFile });
   const store = await openStore(job.dataDir);
   const m = await measure(async () => {
     try {
       return await crawlUnits(units, {
         store,
-        scheme,
+        plan: planGather(scheme),
         concurrency: job.concurrency,
         fetch: { minIntervalMs: job.minIntervalMs },
         bounds: job.articles ? {} : { maxArticlesPerColumn: 0, maxDateFillsPerColumn: 0 },
@@ -143,11 +141,11 @@ function columnCode(url: string): string {
 }
 
 async function rejudge(job: RejudgeJob): Promise<ChildResult> {
-  const { runAudit } = await load<typeof Pipeline>('src/audit/run-audit.ts');
+  const { runAuditRequest } = await load<typeof Pipeline>('src/audit/run-audit.ts');
   const outDir = mkdtempSync(join(tmpdir(), 'zwgk-bench-report-'));
   try {
     const m = await measure(() =>
-      runAudit({ unitsFile: job.unitsFile, asOf: job.asOf, dataDir: job.dataDir, outDir, fromStore: true, screenshots: false, formats: ['json'] }),
+      runAuditRequest({ unitsFile: job.unitsFile, asOf: job.asOf, dataDir: job.dataDir, outDir, fromStore: true, screenshots: false, formats: ['json'] }),
     );
     return { wallMs: m.wallMs, cpuSeconds: m.cpuSeconds, peakRssBytes: peakRssBytes(), judged: m.value.report.units.length };
   } finally {

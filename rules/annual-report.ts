@@ -1,28 +1,100 @@
-import { columnRoles } from '../src/judge/column-facts.ts';
-import type { SchemeSettings } from '../src/config/scheme.ts';
-import type { ArticleSnapshot, ListItem } from '../src/model/snapshot.ts';
+import { z } from 'zod';
 import { daysBetween } from '../src/lib/time.ts';
-import { columnCategory } from './column-update.ts';
-import { boilerplateShingles, compareReports } from './similarity.ts';
-import { compact } from './text.ts';
-import type { ColumnSnapshot, Inconclusive, RawFinding, RuleContext, RuleMeta, RuleResult, UnitSnapshot } from './types.ts';
+import { columnMatches, defineRule, type ColumnFacts, type ColumnSnapshot, type Inconclusive, type ListItem, type RawFinding, type RuleInput } from './api.ts';
+import type { ArticleSnapshot } from '../src/model/snapshot.ts';
+import { REPORT_TEMPLATE_TEXT } from './lib/report-template.ts';
+import { monthDay, regexString, columnKeywords } from './lib/settings.ts';
+import { boilerplateShingles, compareReports } from './lib/similarity.ts';
+import { compact } from './lib/text.ts';
 
-export const meta: RuleMeta = {
-  id: 'annual-report',
-  indicator: '年度报告发布 / 年度报告编制质量',
-  title: '政府信息公开工作年度报告',
-  description:
-    '测评年度的上一年度年报须在规定期限（1月31日）前发布在本单位栏目中，包括《条例》第五十条规定的内容，且不与再上一年的年报雷同。',
-  codes: {
-    missing: '未发布上一年度年报',
-    late: '年报逾期发布',
-    incomplete: '年报缺少《条例》第五十条规定的内容',
-    copied: '年报与往年雷同',
+const settings = z
+  .object({
+    /** Where the unit publishes its reports; absent such a column, every judged column is searched. */
+    columns: columnKeywords(['年度报告', '年报']),
+    /** Deadline (MM-DD of the evaluation year) per unit type (条例第四十九条: 1月31日). */
+    deadline: z.object({ department: monthDay, town: monthDay, farm: monthDay }).strict().default({ department: '01-31', town: '01-31', farm: '01-31' }),
+    /** A title is a report when it names one of these kinds… */
+    titleKinds: z.array(z.string()).min(1).default(['年度报告', '工作报告', '年报']),
+    /** …and, when it says 工作报告, one of these subjects (so 法治政府建设工作报告 is not taken). */
+    titleSubjects: z.array(z.string()).min(1).default(['信息公开', '政务公开']),
+    /**
+     * 条例第五十条 parts (and 2008 第三十二条); a part is present when every regex of `allOf` matches the
+     * report's compacted text or headings. The old formats' wording (2011–2018) counts too.
+     */
+    requiredParts: z
+      .array(z.object({ key: z.string(), label: z.string(), allOf: z.array(regexString).min(1) }).strict())
+      .min(1)
+      .default([
+        { key: 'active', label: '主动公开政府信息情况', allOf: ['主动公开(政府)?信息(的)?(情况|数量|主要类别|主要形式)|第二十条第\\(一\\)项'] },
+        {
+          key: 'requests',
+          label: '收到和处理政府信息公开申请情况',
+          allOf: ['收到和处理政府信息公开申请|依申请公开[^。]{0,20}情况|依申请公开[^。]{0,6}办理|政府信息公开申请(的)?(情况|办理)|本年新收政府信息公开申请'],
+        },
+        // These two need a heading (四、…行政复议、行政诉讼情况) or the statistics table: a passing
+        // "未发生…行政复议和行政诉讼" in the prose is not the part.
+        {
+          key: 'review',
+          label: '政府信息公开行政复议、行政诉讼情况',
+          allOf: ['[一二三四五六七八九十][、.)][^。]{0,20}行政复议[^。]{0,12}行政诉讼|行政复议数.{0,20}行政诉讼数|结果维持结果纠正其他结果尚未审结'],
+        },
+        { key: 'problems', label: '存在的主要问题及改进情况', allOf: ['[一二三四五六七八九十][、.)][^。]{0,20}(问题|不足)[^。]{0,12}(改进|整改|措施)'] },
+      ]),
+    /** Sentences that only list the report's parts (本报告包括…六个部分) and must not count as the parts. */
+    ignoreSentences: z.array(regexString).default(['(本(年度)?报告|全文)(由|包括|主要包括|共分为?|分为|共有)[^。]*。?']),
+    /** A body shorter than this (characters, no whitespace) is not the report's text (PDF or image only): content checks are inconclusive. */
+    minTextChars: z.number().int().nonnegative().default(150),
+    copied: z
+      .object({
+        method: z.enum(['jaccard', 'containment']).default('containment'),
+        shingle: z.number().int().min(2).max(10).default(4),
+        threshold: z.number().gt(0).max(1).default(0.7),
+        /** Fewer distinct shingles than this (after the template text) → too short to compare: inconclusive. */
+        minShingles: z.number().int().nonnegative().default(60),
+        /** Fixed text of the national templates, ignored when comparing. */
+        boilerplate: z.array(z.string()).default(REPORT_TEMPLATE_TEXT),
+        /** How the threshold was chosen (a record kept beside it). */
+        calibration: z.array(z.string()).optional(),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+type Settings = z.output<typeof settings>;
+
+export default defineRule({
+  meta: {
+    id: 'annual-report',
+    indicator: '年度报告发布 / 年度报告编制质量',
+    title: '政府信息公开工作年度报告',
+    description:
+      '测评年度的上一年度年报须在规定期限（1月31日）前发布在本单位栏目中，包括《条例》第五十条规定的内容，且不与再上一年的年报雷同。',
+    codes: {
+      missing: '未发布上一年度年报',
+      late: '年报逾期发布',
+      incomplete: '年报缺少《条例》第五十条规定的内容',
+      copied: '年报与往年雷同',
+    },
+    settings,
+    // Report items are those whose title names the column's kind (年度报告/年报); a column without such titles is read whole.
+    needs: (s) => [{ kind: 'articles', columns: s.columns, titles: s.columns, fallbackToAll: true }],
+    observed: {
+      reportYear: '年报年度',
+      deadline: '发布期限',
+      searchedColumns: '已查找栏目',
+      title: '标题',
+      published: '发布日期',
+      daysLate: '逾期天数',
+      missingParts: '缺少内容',
+      previousTitle: '上年年报标题',
+      previousUrl: '上年年报网址',
+      similarity: '相似度',
+      threshold: '雷同阈值',
+    },
   },
-  artifacts: ['columns', 'annual-report-articles'],
-};
-
-type Settings = SchemeSettings['annual-report'];
+  run,
+});
 
 /** The year an annual disclosure report is about, from its title; null when the title is not such a report. */
 export function reportYearOfTitle(title: string, s: Pick<Settings, 'titleKinds' | 'titleSubjects'>): number | null {
@@ -60,12 +132,9 @@ interface Search {
   home: ColumnSnapshot | undefined;
 }
 
-function findReports(snapshot: UnitSnapshot, ctx: RuleContext, year: number): Search {
-  const s = ctx.scheme.settings['annual-report'];
-  const roleColumns = snapshot.columns.filter((c) => columnRoles(c.path, ctx.scheme).includes('annual-report'));
-  const searched = roleColumns.length
-    ? roleColumns
-    : snapshot.columns.filter((c) => ctx.scheme.categories[columnCategory(c, ctx)]?.judge !== 'skip');
+function findReports({ snapshot, columns }: RuleInput, s: Settings, year: number): Search {
+  const roleColumns = columns.filter((f) => columnMatches(f.column.path, s.columns)).map((f) => f.column);
+  const searched = roleColumns.length ? roleColumns : columns.filter((f: ColumnFacts) => f.judged).map((f) => f.column);
   const seen = new Set<string>();
   const found: Candidate[] = [];
   for (const column of searched) {
@@ -87,24 +156,25 @@ function readable(c: Candidate, s: Settings): string | null {
   return compact(c.article.text).length >= s.minTextChars ? c.article.text : null;
 }
 
-export function run(snapshot: UnitSnapshot, ctx: RuleContext): RuleResult {
-  const s = ctx.scheme.settings['annual-report'];
+function run(input: RuleInput, ctx: { year: number; settings: Settings }) {
+  const { snapshot } = input;
+  const s = ctx.settings;
   const findings: RawFinding[] = [];
   const inconclusive: Inconclusive[] = [];
   const unassessed: string[] = [];
   const reportYear = ctx.year - 1;
   const deadline = `${ctx.year}-${s.deadline[snapshot.unit.type]}`;
 
-  const current = findReports(snapshot, ctx, reportYear);
+  const current = findReports(input, s, reportYear);
   const report = current.found[0];
   if (!report) {
     const where = current.home;
     const url = where?.url ?? snapshot.unit.url;
     if (!current.searched.length || current.searched.some((c) => c.status !== 'ok')) {
-      inconclusive.push({ rule: meta.id, url, reason: `年报所在栏目未能完整读取，无法确认是否发布了${reportYear}年年报` });
+      inconclusive.push({ rule: 'annual-report', url, reason: `年报所在栏目未能完整读取，无法确认是否发布了${reportYear}年年报` });
     } else {
       findings.push({
-        rule: meta.id,
+        rule: 'annual-report',
         code: 'missing',
         url,
         ...(where ? { column: where.key } : {}),
@@ -116,7 +186,7 @@ export function run(snapshot: UnitSnapshot, ctx: RuleContext): RuleResult {
     return { findings, inconclusive, assessed: true };
   }
 
-  const at = { rule: meta.id, url: report.item.url, column: report.column.key };
+  const at = { rule: 'annual-report', url: report.item.url, column: report.column.key };
   const title = report.item.title;
   if (!report.date) {
     inconclusive.push({ ...at, codes: ['late'], reason: `${reportYear}年年报没有可认定的发布日期，无法判断是否按时发布` });
@@ -148,7 +218,7 @@ export function run(snapshot: UnitSnapshot, ctx: RuleContext): RuleResult {
   const lacking = missingParts(withText.article!, s);
   if (lacking.length) {
     findings.push({
-      rule: meta.id,
+      rule: 'annual-report',
       code: 'incomplete',
       url: withText.item.url,
       column: withText.column.key,
@@ -158,7 +228,7 @@ export function run(snapshot: UnitSnapshot, ctx: RuleContext): RuleResult {
     });
   }
 
-  const earlier = findReports(snapshot, ctx, reportYear - 1);
+  const earlier = findReports(input, s, reportYear - 1);
   const previous = earlier.found.find((c) => readable(c, s) !== null);
   if (!earlier.found.length) {
     // Nothing to compare with: 不参与考核 for 雷同, unless the columns were not fully read.
@@ -169,7 +239,7 @@ export function run(snapshot: UnitSnapshot, ctx: RuleContext): RuleResult {
     }
   } else if (!previous) {
     inconclusive.push({
-      rule: meta.id,
+      rule: 'annual-report',
       url: earlier.found[0]!.item.url,
       column: earlier.found[0]!.column.key,
       codes: ['copied'],
@@ -187,7 +257,7 @@ export function run(snapshot: UnitSnapshot, ctx: RuleContext): RuleResult {
     } else if (sim.score >= c.threshold) {
       const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
       findings.push({
-        rule: meta.id,
+        rule: 'annual-report',
         code: 'copied',
         url: withText.item.url,
         column: withText.column.key,
@@ -211,4 +281,3 @@ export function run(snapshot: UnitSnapshot, ctx: RuleContext): RuleResult {
   return { findings, inconclusive, assessed: true, ...(unassessed.length ? { unassessed } : {}) };
 }
 
-export const rule = { meta, run };

@@ -1,24 +1,64 @@
-import { columnRoles } from '../src/judge/column-facts.ts';
-import type { SchemeSettings } from '../src/config/scheme.ts';
+import { z } from 'zod';
 import type { ArticleSnapshot, LinkRef } from '../src/model/snapshot.ts';
-import { clip, compact, escapeRegex, hostOf, yearOf } from './text.ts';
-import type { Inconclusive, RawFinding, RuleContext, RuleMeta, RuleResult, UnitSnapshot } from './types.ts';
+import { columnMatches, defineRule, type Inconclusive, type RawFinding, type RuleContext, type RuleInput } from './api.ts';
+import { columnKeywords, regexString } from './lib/settings.ts';
+import { clip, compact, escapeRegex, hostOf, yearOf } from './lib/text.ts';
 
-export const meta: RuleMeta = {
-  id: 'interpretation-link',
-  indicator: '解读材料提供原政策文件网址链接',
-  title: '政策解读链接原政策文件',
-  description:
-    '测评年度发布的每篇政策解读须在正文中链接原政策文件，链接须能打开，且原政策须是本县的（转载上级政策的解读扣分）。全年没有政策解读的单位不参与考核。',
-  codes: {
-    'no-link': '解读未提供原政策文件链接',
-    'broken-link': '原政策文件链接失效',
-    reposted: '解读的不是本县政策（转载）',
+const settings = z
+  .object({
+    columns: columnKeywords(['政策解读', '解读']),
+    /** A title is an interpretation when it contains one of these… */
+    titleKeywords: z.array(z.string()).min(1).default(['解读', '图解', '一图读懂', '答记者问']),
+    /** …and does not end with one of these (then it is the policy document itself: 关于印发《政策解读工作制度》的通知). */
+    policyTitleEndings: z.array(z.string()).default(['通知', '办法', '规定', '意见', '方案', '细则', '决定', '公告', '通告', '规划', '批复', '函', '制度']),
+    /** Words in a link's text or context that mark it as the link to the original policy. */
+    linkCues: z.array(z.string()).min(1).default(['原文', '政策原文', '原文链接', '相关文件', '附件', '相关政策', '文件全文', '政策文件']),
+    /**
+     * A 信息来源 naming the county's own bodies (checked first): 县、乡镇、林（垦殖）场、街道 —
+     * not the 城/乡 of 城乡, 城镇, 乡村振兴.
+     */
+    ownSources: z.array(regexString).default(['县', '(^|[^城])镇', '(^|[^城])乡(?!村)', '(林|垦殖|农|茶|园艺)场', '街道']),
+    /** A 信息来源 naming a higher-level body (国务院, 部委, 省, 设区的市): the interpretation is reposted. 市场/市民 are not 市. */
+    higherSources: z.array(regexString).default(['国务院', '中共中央', '^国家', '部$', '部办公厅', '省', '自治区', '厅', '(^|[^城超都])市(?!场|民)']),
+    /** Linked page titles that mean "not found" although the server answered 200. */
+    notFoundTitles: z.array(z.string()).default(['404', '页面不存在', '页面未找到', '找不到', '已删除', '不存在或已']),
+    /** A link check with no HTTP answer at all (timeout, network): inconclusive or broken. */
+    noAnswer: z.enum(['inconclusive', 'broken']).default('inconclusive'),
+  })
+  .strict();
+
+type Settings = z.output<typeof settings>;
+
+export default defineRule({
+  meta: {
+    id: 'interpretation-link',
+    indicator: '解读材料提供原政策文件网址链接',
+    title: '政策解读链接原政策文件',
+    description:
+      '测评年度发布的每篇政策解读须在正文中链接原政策文件，链接须能打开，且原政策须是本县的（转载上级政策的解读扣分）。全年没有政策解读的单位不参与考核。',
+    codes: {
+      'no-link': '解读未提供原政策文件链接',
+      'broken-link': '原政策文件链接失效',
+      reposted: '解读的不是本县政策（转载）',
+    },
+    settings,
+    needs: (s) => [{ kind: 'articles', columns: s.columns, links: 'read' }],
+    observed: {
+      title: '标题',
+      published: '发布日期',
+      source: '信息来源',
+      bodyLinks: '正文链接数',
+      plainMention: '正文提及（无链接）',
+      linkUrl: '链接地址',
+      linkText: '链接文字',
+      linkStatus: '链接状态码',
+      linkError: '链接错误',
+      linkedSource: '链接页信息来源',
+      linkHost: '链接站点',
+    },
   },
-  artifacts: ['columns', 'interpretation-articles', 'link-checks'],
-};
-
-type Settings = SchemeSettings['interpretation-link'];
+  run,
+});
 
 const outsideBooks = (t: string) => t.replace(/《[^》]*》/gu, '《》');
 
@@ -102,17 +142,17 @@ function plainMention(text: string, s: Settings): string | null {
   return null;
 }
 
-export function run(snapshot: UnitSnapshot, ctx: RuleContext): RuleResult {
-  const s = ctx.scheme.settings['interpretation-link'];
+function run({ snapshot, columns: facts }: RuleInput, ctx: RuleContext<Settings>) {
+  const s = ctx.settings;
   const findings: RawFinding[] = [];
   const inconclusive: Inconclusive[] = [];
-  const columns = snapshot.columns.filter((c) => columnRoles(c.path, ctx.scheme).includes('interpretation'));
+  const columns = facts.filter((f) => columnMatches(f.column.path, s.columns)).map((f) => f.column);
   let judged = 0;
 
   for (const column of columns) {
     if (column.status !== 'ok') {
       inconclusive.push({
-        rule: meta.id,
+        rule: 'interpretation-link',
         url: column.url,
         column: column.key,
         reason: `政策解读栏目“${column.key}”未能完整读取，可能漏看部分解读`,
@@ -130,7 +170,7 @@ export function run(snapshot: UnitSnapshot, ctx: RuleContext): RuleResult {
       // An undated item cannot be placed in the evaluation year.
       if (!published || yearOf(published) !== ctx.year) continue;
       judged++;
-      const at = { rule: meta.id, url: item.url, column: column.key };
+      const at = { rule: 'interpretation-link', url: item.url, column: column.key };
       if (!article?.fetched) {
         inconclusive.push({ ...at, reason: `解读“${clip(item.title)}”页面无法读取` });
         continue;
@@ -212,4 +252,3 @@ export function run(snapshot: UnitSnapshot, ctx: RuleContext): RuleResult {
   return { findings, inconclusive, assessed: judged > 0 || unsure };
 }
 
-export const rule = { meta, run };

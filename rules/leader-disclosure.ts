@@ -1,19 +1,43 @@
-import { columnRoles } from '../src/judge/column-facts.ts';
-import type { SchemeSettings } from '../src/config/scheme.ts';
-import { escapeRegex, normalizeText } from './text.ts';
-import type { Inconclusive, RawFinding, RuleContext, RuleMeta, RuleResult, UnitSnapshot } from './types.ts';
+import { z } from 'zod';
+import { columnMatches, defineRule, type Inconclusive, type RawFinding, type RuleContext, type RuleInput } from './api.ts';
+import { columnKeywords } from './lib/settings.ts';
+import { escapeRegex, normalizeText } from './lib/text.ts';
 
-export const meta: RuleMeta = {
-  id: 'leader-disclosure',
-  indicator: '分管领导',
-  title: '公开分管政务公开工作的负责同志',
-  description:
-    '单位须确定一名负责同志承担政务公开工作领导责任，并在网站上公开：领导信息、机构职能等页面或信息标题中写明分管（负责）政务公开工作的领导姓名，或政务公开工作领导小组的组长。',
-  codes: { 'not-named': '未公开分管政务公开工作的负责同志' },
-  artifacts: ['columns', 'leader-articles'],
-};
+const settings = z
+  .object({
+    /** Where leaders are presented, most specific first (a missing name is shown on the first). */
+    columns: columnKeywords(['领导信息', '领导分工', '领导之窗', '机构职能', '机构设置', '领导小组']),
+    /** Duty verbs and the matter (政务公开…); a duty phrase is verb … matter or matter … verb+领导. */
+    dutyVerbs: z.array(z.string()).min(1).default(['分管', '主管', '负责', '牵头', '联系']),
+    matters: z.array(z.string()).min(1).default(['政务公开', '政府信息公开', '信息公开']),
+    /** Leadership titles a named person must carry (副局长, 镇长, 组长…). */
+    titles: z
+      .array(z.string())
+      .min(1)
+      .default(['局长', '主任', '镇长', '乡长', '场长', '书记', '县长', '部长', '组长', '主席', '调研员', '委员', '站长', '所长', '院长', '馆长', '队长', '处长', '科长', '经理', '领导']),
+    /** Table headers that make a flattened table a division-of-work table. */
+    tableHeaders: z.array(z.string()).default(['分管领导', '分管工作', '分管范围', '分管事项', '工作分工', '领导分工', '负责领导']),
+    /** How many characters around a duty phrase a name may stand. */
+    window: z.number().int().positive().default(40),
+  })
+  .strict();
 
-type Settings = SchemeSettings['leader-disclosure'];
+type Settings = z.output<typeof settings>;
+
+export default defineRule({
+  meta: {
+    id: 'leader-disclosure',
+    indicator: '分管领导',
+    title: '公开分管政务公开工作的负责同志',
+    description:
+      '单位须确定一名负责同志承担政务公开工作领导责任，并在网站上公开：领导信息、机构职能等页面或信息标题中写明分管（负责）政务公开工作的领导姓名，或政务公开工作领导小组的组长。',
+    codes: { 'not-named': '未公开分管政务公开工作的负责同志' },
+    settings,
+    needs: (s) => [{ kind: 'articles', columns: s.columns, columnPage: true }],
+    observed: { leaderColumns: '已查找栏目', articlesRead: '已读页面数', nearMiss: '说明' },
+  },
+  run,
+});
 
 /** Common surnames; a name is a surname and one or two characters (real pages write 郑 胜 with a space). */
 const SURNAMES =
@@ -123,17 +147,18 @@ export function findLeaderMention(raw: string, s: Settings): LeaderMention | nul
   return null;
 }
 
-export function run(snapshot: UnitSnapshot, ctx: RuleContext): RuleResult {
-  const s = ctx.scheme.settings['leader-disclosure'];
+function run({ snapshot, columns }: RuleInput, ctx: RuleContext<Settings>) {
+  const s = ctx.settings;
   const findings: RawFinding[] = [];
   const inconclusive: Inconclusive[] = [];
-  // Most specific first (the scheme lists 领导信息 before 机构职能): where a missing name is shown.
+  // Most specific first (领导信息 before 机构职能): where a missing name is shown.
   const rank = (name: string) => {
-    const i = ctx.scheme.roles.leader.findIndex((k) => name.includes(k));
+    const i = s.columns.findIndex((k) => name.includes(k));
     return i < 0 ? Infinity : i;
   };
-  const leaderColumns = snapshot.columns
-    .filter((c) => columnRoles(c.path, ctx.scheme).includes('leader'))
+  const leaderColumns = columns
+    .filter((f) => columnMatches(f.column.path, s.columns))
+    .map((f) => f.column)
     .sort((a, b) => rank(a.name) - rank(b.name));
   const leaderKeys = new Set(leaderColumns.map((c) => c.key));
 
@@ -155,10 +180,10 @@ export function run(snapshot: UnitSnapshot, ctx: RuleContext): RuleResult {
     c.items.filter((i) => snapshot.articles[i.url] && !snapshot.articles[i.url]!.fetched).map((i) => i.url),
   );
   for (const c of unread) {
-    inconclusive.push({ rule: meta.id, url: c.url, column: c.key, reason: `领导信息栏目“${c.key}”未能完整读取，无法确认是否公开了分管领导` });
+    inconclusive.push({ rule: 'leader-disclosure', url: c.url, column: c.key, reason: `领导信息栏目“${c.key}”未能完整读取，无法确认是否公开了分管领导` });
   }
   for (const url of unfetched) {
-    inconclusive.push({ rule: meta.id, url, reason: '领导信息页面无法读取，无法确认是否公开了分管领导' });
+    inconclusive.push({ rule: 'leader-disclosure', url, reason: '领导信息页面无法读取，无法确认是否公开了分管领导' });
   }
   if (unread.length || unfetched.length) return { findings, inconclusive, assessed: true };
 
@@ -167,7 +192,7 @@ export function run(snapshot: UnitSnapshot, ctx: RuleContext): RuleResult {
   const mainOnly = /主要负责人/u.test(allText);
   const officeOnly = /办公室[^。]{0,60}(政务公开|政府信息公开)/u.test(allText);
   findings.push({
-    rule: meta.id,
+    rule: 'leader-disclosure',
     code: 'not-named',
     url: where?.url ?? snapshot.unit.url,
     ...(where ? { column: where.key } : {}),
@@ -184,4 +209,3 @@ export function run(snapshot: UnitSnapshot, ctx: RuleContext): RuleResult {
   return { findings, inconclusive, assessed: true };
 }
 
-export const rule = { meta, run };

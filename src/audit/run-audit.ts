@@ -1,22 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { RuleContext, RuleResult } from '../../rules/types.ts';
-import { crawlUnits, type CrawlProgress, type CrawlRunOptions } from '../crawl/crawl-run.ts';
-import { captureEvidence } from './evidence.ts';
-import { renderHtmlReport } from '../report/html-report.ts';
-import { writeFileAtomic } from '../lib/atomic-write.ts';
 import { writePdfReport } from '../browser/pdf.ts';
-import { writeXlsxReport } from '../report/xlsx-report.ts';
-import { DEFAULT_SCHEME, loadScheme } from '../config/scheme.ts';
-import { readOverrides } from '../config/overrides.ts';
-import type { AuditReport, UnitResult } from '../model/result.ts';
-import { evaluateUnit, scoreUnits } from '../scoring/score.ts';
-import { openStore } from '../store/store.ts';
-import type { UnitSnapshot } from '../model/snapshot.ts';
+import { loadAuditInputs, portalHosts, type AuditInputs, type InputFiles } from '../config/inputs.ts';
+import { crawlUnits, type CrawlProgress, type CrawlRunOptions } from '../crawl/crawl-run.ts';
+import { ruleCatalog } from '../judge/catalog.ts';
+import { planGather } from '../judge/gather-plan.ts';
+import { judgeUnit } from '../judge/run-rules.ts';
+import { writeFileAtomic } from '../lib/atomic-write.ts';
 import { nowIso } from '../lib/time.ts';
-import { readUnitsCsv, selectUnits } from '../config/units.ts';
-
-export { DEFAULT_SCHEME } from '../config/scheme.ts';
+import type { JudgedUnit } from '../model/judged.ts';
+import type { AuditReport, UnitResult } from '../model/result.ts';
+import type { UnitSnapshot } from '../model/snapshot.ts';
+import { renderHtmlReport } from '../report/html-report.ts';
+import { writeXlsxReport } from '../report/xlsx-report.ts';
+import { scoreUnits } from '../scoring/score.ts';
+import { openStore } from '../store/store.ts';
+import { captureEvidence } from './evidence.ts';
 
 export interface AuditProgress {
   phase: 'crawl' | 'judge' | 'evidence' | 'report';
@@ -31,8 +30,6 @@ export interface AuditProgress {
 }
 
 export interface AuditOptions {
-  unitsFile: string;
-  only?: string[];
   asOf: string;
   year?: number;
   dataDir: string;
@@ -45,8 +42,6 @@ export interface AuditOptions {
   /** Crawler settings beyond the above (timeouts, tries, bounds), for the service and tests. */
   crawl?: Pick<CrawlRunOptions, 'fetch' | 'bounds' | 'browser' | 'unitConcurrency'>;
   fromStore?: boolean;
-  schemeFile?: string;
-  overridesFile?: string;
   screenshots?: boolean;
   formats?: ('json' | 'html' | 'xlsx' | 'pdf')[];
   /** Also write units/<id>.html, the per-unit report the office sends to each unit. */
@@ -54,6 +49,9 @@ export interface AuditOptions {
   onProgress?: (p: AuditProgress) => void;
   signal?: AbortSignal;
 }
+
+/** An audit described by its input files (what the service queues): loaded when it starts. */
+export type AuditRequest = InputFiles & AuditOptions;
 
 export interface AuditOutcome {
   report: AuditReport;
@@ -66,15 +64,18 @@ export function evaluationYear(asOf: string, year?: number): number {
   return year ?? Number(asOf.slice(0, 4)) - 1;
 }
 
+/** Reads the request's input files, then runs the audit. */
+export function runAuditRequest(request: AuditRequest): Promise<AuditOutcome> {
+  return runAudit(loadAuditInputs(request), request);
+}
+
 /**
- * crawl (or load) → rules → scoring → evidence → reports. The only place that
- * strings the stages together; each stage stays ignorant of the others.
+ * crawl (or load) → judge → score → evidence → reports, over inputs already
+ * loaded and checked. The only place that strings the stages together; each
+ * stage stays ignorant of the others.
  */
-export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
-  const units = readUnitsCsv(opts.unitsFile);
-  const selected = selectUnits(units, opts.only);
-  const scheme = loadScheme(opts.schemeFile ?? DEFAULT_SCHEME);
-  const overrides = opts.overridesFile ? readOverrides(opts.overridesFile) : [];
+export async function runAudit(inputs: AuditInputs, opts: AuditOptions): Promise<AuditOutcome> {
+  const { units, selected, scheme, overrides } = inputs;
   const year = evaluationYear(opts.asOf, opts.year);
   const store = await openStore(opts.dataDir);
   const progress = opts.onProgress ?? (() => {});
@@ -94,7 +95,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
       fetch: { ...crawl.fetch, ...(opts.minIntervalMs !== undefined && { minIntervalMs: opts.minIntervalMs }) },
       bounds: { ...crawl.bounds, ...(opts.fresh && { reuseDays: 0 }) },
       store,
-      scheme,
+      plan: planGather(scheme),
       concurrency: opts.concurrency,
       signal: opts.signal,
       onProgress: (p) => progress({ phase: 'crawl', ...p, crawl: p }),
@@ -109,16 +110,14 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
     if (snap) peers.push(snap);
   }
 
-  const portalHosts = [...new Set(units.map((u) => new URL(u.url).host))];
-  const judged = [...snapshots, ...peers].map((snapshot, i) => {
-    const ctx: RuleContext = { asOf: opts.asOf, year, scheme, portalHosts };
-    const results: Map<string, RuleResult> = evaluateUnit(snapshot, ctx);
-    progress({ phase: 'judge', unitsDone: i + 1, unitsTotal: snapshots.length + peers.length, pages: 0, errors: 0, unitId: snapshot.unit.id });
-    return { snapshot, results };
+  const ctx = { asOf: opts.asOf, year, scheme, portalHosts: portalHosts(units) };
+  const judged: JudgedUnit[] = [...snapshots, ...peers].map((snapshot, i, all) => {
+    const unit = judgeUnit(snapshot, ctx);
+    progress({ phase: 'judge', unitsDone: i + 1, unitsTotal: all.length, pages: 0, errors: 0, unitId: snapshot.unit.id });
+    return unit;
   });
-  const scored = scoreUnits(judged, scheme, overrides);
   const selectedIds = new Set(selected.map((u) => u.id));
-  const unitResults = scored.filter((u) => selectedIds.has(u.id));
+  const unitResults: UnitResult[] = scoreUnits(judged, scheme, overrides).filter((u) => selectedIds.has(u.id));
 
   const outDir = resolve(opts.outDir);
   mkdirSync(outDir, { recursive: true });
@@ -138,14 +137,15 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
     asOf: opts.asOf,
     generatedAt: nowIso(),
     weight: scheme.weight,
+    rules: ruleCatalog(scheme),
     units: unitResults,
   };
-  await writeReports(report, outDir, opts);
+  await writeReports(report, outDir, opts, selected.length < units.length);
   progress({ phase: 'report', unitsDone: unitResults.length, unitsTotal: unitResults.length, pages: 0, errors: 0, message: outDir });
   return { report, outDir, snapshots };
 }
 
-async function writeReports(report: AuditReport, outDir: string, opts: AuditOptions): Promise<void> {
+async function writeReports(report: AuditReport, outDir: string, opts: AuditOptions, someUnits: boolean): Promise<void> {
   const formats = new Set(opts.formats ?? ['json', 'html', 'xlsx']);
   // report.json is what other tools read: never half-written.
   await writeFileAtomic(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -153,7 +153,7 @@ async function writeReports(report: AuditReport, outDir: string, opts: AuditOpti
   if (formats.has('html') || formats.has('pdf')) await writeFileAtomic(htmlFile, renderHtmlReport(report));
   if (formats.has('xlsx')) await writeXlsxReport(report, join(outDir, 'report.xlsx'));
   if (formats.has('pdf')) await writePdfReport(htmlFile, join(outDir, 'report.pdf'));
-  if (opts.perUnitReports || (opts.only && opts.only.length > 0)) {
+  if (opts.perUnitReports || someUnits) {
     // Unit ids are checked safe ([A-Za-z0-9_-]) when the units file is read.
     for (const unit of report.units) {
       await writeFileAtomic(join(outDir, 'units', `${unit.id}.html`), renderHtmlReport(report, { unitId: unit.id, evidenceBase: '../' }));

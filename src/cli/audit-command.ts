@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { AuditOptions } from '../audit/run-audit.ts';
-import { readUnitsCsv, selectUnits } from '../config/units.ts';
+import { loadAuditInputs } from '../config/inputs.ts';
 import { createAuditProgress } from './audit-progress.ts';
 import { todayInShanghai } from '../lib/time.ts';
 import { collect, dataDirOption, parseAsOf, parseConcurrency, parseYear } from './options.ts';
@@ -42,12 +42,10 @@ export function registerAuditCommand(program: Command): void {
     .option('--per-unit', '为每个单位单独输出 units/<id>.html')
     .action(async (flags: AuditFlags) => {
       // Checked before the heavy modules load, so a bad file is answered at once.
-      const units = selectUnits(readUnitsCsv(flags.units), flags.unit);
-      const progress = createAuditProgress(units);
+      const inputs = loadAuditInputs({ unitsFile: flags.units, only: flags.unit, schemeFile: flags.scheme, overridesFile: flags.overrides });
+      const progress = createAuditProgress(inputs.selected);
       const asOf = flags.asOf ?? todayInShanghai();
       const options: AuditOptions = {
-        unitsFile: flags.units,
-        only: flags.unit,
         asOf,
         year: flags.year,
         dataDir: dataDirOption(flags.data),
@@ -55,8 +53,6 @@ export function registerAuditCommand(program: Command): void {
         concurrency: flags.concurrency,
         fresh: !flags.incremental,
         fromStore: flags.fromStore,
-        schemeFile: flags.scheme,
-        overridesFile: flags.overrides,
         screenshots: flags.screenshots,
         formats: flags.pdf ? ['json', 'html', 'xlsx', 'pdf'] : ['json', 'html', 'xlsx'],
         perUnitReports: flags.perUnit,
@@ -66,7 +62,7 @@ export function registerAuditCommand(program: Command): void {
       const { closeBrowser } = await import('../browser/chromium.ts');
       const { formatSummaryTable } = await import('../report/console-summary.ts');
       try {
-        const { report, outDir } = await runAudit(options);
+        const { report, outDir } = await runAudit(inputs, options);
         progress.finish();
         process.stdout.write(`${formatSummaryTable(report)}\n`);
         process.stdout.write(`报告已生成：${outDir}/report.html（另有 report.json、report.xlsx、evidence/）\n`);

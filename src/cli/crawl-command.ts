@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { closeBrowser } from '../browser/chromium.ts';
 import { crawlUnits } from '../crawl/crawl-run.ts';
-import { DEFAULT_SCHEME, loadScheme } from '../config/scheme.ts';
+import { loadAuditInputs } from '../config/inputs.ts';
+import { planGather } from '../judge/gather-plan.ts';
 import { openStore } from '../store/store.ts';
-import { readUnitsCsv, selectUnits } from '../config/units.ts';
 import { collect, dataDirOption, parseConcurrency } from './options.ts';
 import { createCrawlProgress, formatCrawlSummary } from './progress.ts';
 
@@ -30,8 +30,7 @@ export function registerCrawlCommand(program: Command): void {
     .option('--no-browser', '不用浏览器渲染脚本生成的列表（这类栏目记为无法读取）')
     .option('--contact <text>', '写入 User-Agent 的联系方式（如县政府办公室电话或邮箱）')
     .action(async (flags: CrawlFlags) => {
-      const units = selectUnits(readUnitsCsv(flags.units), flags.unit);
-      const scheme = loadScheme(flags.scheme ?? DEFAULT_SCHEME);
+      const { selected: units, scheme } = loadAuditInputs({ unitsFile: flags.units, only: flags.unit, schemeFile: flags.scheme });
       const dataDir = dataDirOption(flags.data);
       const store = await openStore(dataDir);
 
@@ -43,7 +42,7 @@ export function registerCrawlCommand(program: Command): void {
       const progress = createCrawlProgress(units);
       try {
         const snapshots = await crawlUnits(units, {
-          scheme,
+          plan: planGather(scheme),
           store,
           concurrency: flags.concurrency,
           browser: flags.browser,

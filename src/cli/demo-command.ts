@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { readUnitsCsv } from '../config/units.ts';
+import { loadAuditInputs } from '../config/inputs.ts';
 import { createAuditProgress } from './audit-progress.ts';
 
 /** The sample portal's evaluation: the 2020 evaluation done in January 2021. */
@@ -27,8 +27,9 @@ export function registerDemoCommand(program: Command): void {
         const unitsFile = join(outDir, 'units.csv');
         portal.writeUnitsCsv(unitsFile);
         process.stderr.write(`示例门户已启动：${portal.baseUrl}\n单位名单：${unitsFile}\n测评日期：${DEMO_AS_OF}\n`);
-        const progress = createAuditProgress(readUnitsCsv(unitsFile));
-        const { report } = await runAudit({ unitsFile, asOf: DEMO_AS_OF, dataDir, outDir, perUnitReports: true, onProgress: progress.onProgress });
+        const inputs = loadAuditInputs({ unitsFile });
+        const progress = createAuditProgress(inputs.selected);
+        const { report } = await runAudit(inputs, { asOf: DEMO_AS_OF, dataDir, outDir, perUnitReports: true, onProgress: progress.onProgress });
         progress.finish();
         process.stdout.write(`${formatSummaryTable(report)}\n`);
         process.stdout.write(`\n报告：${join(outDir, 'report.html')}\n表格：${join(outDir, 'report.xlsx')}\n数据：${join(outDir, 'report.json')}\n各单位报告：${join(outDir, 'units')}/\n`);

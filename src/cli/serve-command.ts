@@ -76,7 +76,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
       warnings: config.warnings,
       retention: config.retention,
     },
-    { history, runner, rules: scheme, log },
+    { history, runner, scheme, log },
   );
   await service.recoverInterrupted();
 

@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import { zhCN } from 'zod/locales';
+import type { AnyRule } from '../../rules/api.ts';
+import { allRules } from '../../rules/index.ts';
 
 /**
- * The evaluation scheme (考评方案) as data: points, thresholds, deadlines,
- * the column keyword map. Next year's table changes this file, not code.
+ * The evaluation scheme (考评方案) as data: which rules run (the rules its
+ * indicators name), their points, caps and jumps, each rule's settings, the
+ * column categories. Next year's table changes this file, not code. Loading
+ * checks every rule id and code against the rule registry and every setting
+ * against its rule's schema; an error is one line naming file, line and field.
  */
 const categorySchema = z
   .object({
@@ -22,17 +27,8 @@ const categorySchema = z
     path: ['staleAfterDays'],
   });
 
-/** Column roles tell the crawler which columns' articles rules will read. */
-const rolesSchema = z
-  .object({
-    'annual-report': z.array(z.string()),
-    interpretation: z.array(z.string()),
-    leader: z.array(z.string()),
-  })
-  .strict();
-
 const unitTypes = ['department', 'town', 'farm'] as const;
-const pointsByType = z.object({ department: z.number(), town: z.number(), farm: z.number() }).strict();
+const pointsByType = z.object({ department: z.number().nonnegative(), town: z.number().nonnegative(), farm: z.number().nonnegative() }).strict();
 
 /** A deduction: a number of points, or `all` = the indicator's whole points for the unit's table. */
 const deductionSchema = z.union([z.number().nonnegative(), z.literal('all')]);
@@ -45,6 +41,7 @@ const indicatorSchema = z
     rule: z.string(),
     /** Finding codes of the rule that count against this indicator (a code may count against several). */
     codes: z.array(z.string()).min(1),
+    /** Points per table; 0 everywhere = advisory (提示): reported, never counted. */
     points: pointsByType,
     /** Deduction per finding, or per code. */
     perFinding: z.union([deductionSchema, z.record(z.string(), deductionSchema)]),
@@ -56,94 +53,7 @@ const indicatorSchema = z
   })
   .strict();
 
-/** A regular expression given as a string; checked when the scheme loads. */
-const regexString = z.string().refine(
-  (s) => {
-    try {
-      new RegExp(s, 'u');
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: '不是有效的正则表达式' },
-);
-
-const monthDay = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, '应为 MM-DD 格式的日期');
-
-const annualReportSettings = z
-  .object({
-    /** Deadline (MM-DD of the evaluation year) per unit type (条例第四十九条: 1月31日). */
-    deadline: z.object({ department: monthDay, town: monthDay, farm: monthDay }).strict(),
-    /** A title is a report when it names one of these kinds… */
-    titleKinds: z.array(z.string()).min(1),
-    /** …and, when it says 工作报告, one of these subjects (so 法治政府建设工作报告 is not taken). */
-    titleSubjects: z.array(z.string()).min(1),
-    /** 条例第五十条 parts; a part is present when every regex of `allOf` matches the report's text or headings. */
-    requiredParts: z
-      .array(z.object({ key: z.string(), label: z.string(), allOf: z.array(regexString).min(1) }).strict())
-      .min(1),
-    /** Sentences that only list the report's parts (本报告包括…六个部分) and must not count as the parts. */
-    ignoreSentences: z.array(regexString),
-    /** A body shorter than this (characters, no whitespace) is not the report's text (PDF or image only): content checks are inconclusive. */
-    minTextChars: z.number().int().nonnegative(),
-    copied: z
-      .object({
-        method: z.enum(['jaccard', 'containment']),
-        shingle: z.number().int().min(2).max(10),
-        threshold: z.number().gt(0).max(1),
-        /** Fewer distinct shingles than this (after boilerplate) → too short to compare: inconclusive. */
-        minShingles: z.number().int().nonnegative(),
-        /** Fixed text of the national templates (table labels, headings), ignored when comparing. */
-        boilerplate: z.array(z.string()),
-        calibration: z.array(z.string()).optional(),
-      })
-      .strict(),
-  })
-  .strict();
-
-const interpretationSettings = z
-  .object({
-    /** A title is an interpretation when it contains one of these… */
-    titleKeywords: z.array(z.string()).min(1),
-    /** …and does not end with one of these (then it is the policy document itself). */
-    policyTitleEndings: z.array(z.string()),
-    /** Words in a link's text or context that mark it as the link to the original policy. */
-    linkCues: z.array(z.string()).min(1),
-    /** A 信息来源 naming the county's own bodies (checked first). */
-    ownSources: z.array(regexString),
-    /** A 信息来源 naming a higher-level body (国务院, 省, 市…): the interpretation is reposted. */
-    higherSources: z.array(regexString),
-    /** Linked page titles that mean "not found" although the server answered 200. */
-    notFoundTitles: z.array(z.string()),
-    /** A link check with no HTTP answer at all (timeout, network): inconclusive or broken. */
-    noAnswer: z.enum(['inconclusive', 'broken']),
-  })
-  .strict();
-
-const leaderSettings = z
-  .object({
-    /** Duty verbs and the matter (政务公开…); a duty phrase is verb … matter or matter … verb+领导. */
-    dutyVerbs: z.array(z.string()).min(1),
-    matters: z.array(z.string()).min(1),
-    /** Leadership titles a named person must carry (副局长, 镇长, 组长…). */
-    titles: z.array(z.string()).min(1),
-    /** Table headers that make a flattened table a division-of-work table. */
-    tableHeaders: z.array(z.string()),
-    /** How many characters around a duty phrase a name may stand. */
-    window: z.number().int().positive(),
-  })
-  .strict();
-
-const settingsSchema = z
-  .object({
-    'annual-report': annualReportSettings,
-    'interpretation-link': interpretationSettings,
-    'leader-disclosure': leaderSettings,
-  })
-  .strict();
-
-export const schemeSchema = z
+const schemeSchema = z
   .object({
     id: z.string(),
     title: z.string(),
@@ -154,10 +64,9 @@ export const schemeSchema = z
     /** Category used when no keyword matches. */
     defaultCategory: z.string(),
     categories: z.record(z.string(), categorySchema),
-    roles: rolesSchema,
     indicators: z.array(indicatorSchema),
-    /** Per-rule settings (deadlines, thresholds, phrase lists). */
-    settings: settingsSchema,
+    /** Per-rule settings over the rule's own defaults (checked against the rule's schema below). */
+    settings: z.record(z.string(), z.unknown()).default({}),
     notes: z.array(z.string()).optional(),
   })
   .strict()
@@ -179,37 +88,129 @@ export const schemeSchema = z
     });
   });
 
-export type Scheme = z.infer<typeof schemeSchema>;
-export type SchemeIndicator = Scheme['indicators'][number];
-export type ColumnRole = keyof Scheme['roles'];
-export type SchemeSettings = Scheme['settings'];
+type SchemeData = z.infer<typeof schemeSchema>;
+export type SchemeIndicator = SchemeData['indicators'][number];
+export type CategoryDefinition = SchemeData['categories'][string];
 export type UnitTypeKey = (typeof unitTypes)[number];
+
+export interface Scheme extends Omit<SchemeData, 'settings'> {
+  /** Rule id → its settings resolved (the rule's defaults under the scheme's values), for every selected rule; each rule types its own. */
+  settings: Record<string, any>;
+  /** The rules the indicators name, in the order of their first indicator. */
+  rules: AnyRule[];
+}
+
 
 const localeError = zhCN().localeError;
 
-/** Validates a parsed scheme object; errors name the field, in Chinese. */
-export function parseScheme(raw: unknown, source: string): Scheme {
+/** The source of a scheme for messages: its file name and, when parsed from YAML, where each field stands. */
+interface Source {
+  file: string;
+  doc?: Document;
+  lines?: LineCounter;
+}
+
+function fail(src: Source, path: readonly PropertyKey[], message: string): never {
+  const line = src.doc && src.lines ? lineOf(src.doc, src.lines, path) : undefined;
+  throw new Error(`考评方案文件 ${src.file}${line ? ` 第${line}行` : ''} 字段 ${path.map(String).join('.') || '(根)'} 有误：${message}`);
+}
+
+/** The first zod issue as a path and a Chinese message; an unknown key is named itself (usually a typo). */
+function firstIssue(error: z.ZodError, prefix: readonly PropertyKey[]): { path: PropertyKey[]; message: string } {
+  const issue = error.issues[0]!;
+  const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  return {
+    path: [...prefix, ...issue.path, ...(unknown === undefined ? [] : [unknown])],
+    message: unknown === undefined ? issue.message : '未知字段（是否拼写错误？）',
+  };
+}
+
+/**
+ * Validates a parsed scheme object: its shape, then every rule id and code
+ * against the registry, then every selected rule's settings against its schema.
+ */
+export function parseScheme(raw: unknown, file: string, registry: readonly AnyRule[] = allRules): Scheme {
+  return validate(raw, { file }, registry);
+}
+
+function validate(raw: unknown, src: Source, registry: readonly AnyRule[]): Scheme {
   const parsed = schemeSchema.safeParse(raw, { error: localeError });
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    // zod reports an unknown key at its parent; name the key itself (usually a typo).
-    const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
-    const path = unknown === undefined ? issue.path : [...issue.path, unknown];
-    const message = unknown === undefined ? issue.message : '未知字段（是否拼写错误？）';
-    throw new Error(`考评方案文件 ${source} 字段 ${path.join('.') || '(根)'} 有误：${message}`);
+    const { path, message } = firstIssue(parsed.error, []);
+    fail(src, path, message);
   }
-  return parsed.data;
+  const data = parsed.data;
+  const byId = new Map(registry.map((r) => [r.meta.id, r]));
+  data.indicators.forEach((ind, i) => {
+    const rule = byId.get(ind.rule);
+    if (!rule) fail(src, ['indicators', i, 'rule'], `未知规则“${ind.rule}”（可用：${[...byId.keys()].join('、')}）`);
+    ind.codes.forEach((code, j) => {
+      if (!Object.hasOwn(rule.meta.codes, code)) {
+        fail(src, ['indicators', i, 'codes', j], `规则 ${ind.rule} 没有扣分代码“${code}”（可用：${Object.keys(rule.meta.codes).join('、')}）`);
+      }
+    });
+  });
+  // The scheme's order: a rule is reported where its first indicator stands.
+  const selected = [...new Set(data.indicators.map((i) => i.rule))];
+  for (const id of Object.keys(data.settings)) {
+    if (!selected.includes(id)) fail(src, ['settings', id], byId.has(id) ? `规则 ${id} 没有被任何指标选用，其设置无效` : `未知规则“${id}”`);
+  }
+  const rules: AnyRule[] = [];
+  const settings: Record<string, unknown> = {};
+  for (const rule of selected.map((id) => byId.get(id)!)) {
+    const given = data.settings[rule.meta.id] ?? {};
+    const result = rule.meta.settings.safeParse(given, { error: localeError });
+    if (!result.success) {
+      const { path, message } = firstIssue(result.error, ['settings', rule.meta.id]);
+      fail(src, path, message);
+    }
+    settings[rule.meta.id] = result.data;
+    rules.push(rule);
+  }
+  return { ...data, settings, rules };
+}
+
+/** Line (1-based) of the deepest node on `path` that the document has. */
+function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number | undefined {
+  let node: unknown = doc.contents;
+  let at: Node | undefined = node as Node | undefined;
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === seg);
+      if (!pair) break;
+      at = (pair.key as Node) ?? at;
+      node = pair.value;
+      if ((node as Node | null)?.range) at = node as Node;
+    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
+      node = node.items[seg];
+      at = node as Node;
+    } else break;
+  }
+  const offset = at?.range?.[0];
+  return offset === undefined ? undefined : lines.linePos(offset).line;
 }
 
 /** The county's 2020 scheme, the default for every command. */
 export const DEFAULT_SCHEME = resolve(import.meta.dirname, '../../rules/schemes/yifeng-2020.yaml');
 
-export function loadScheme(file: string): Scheme {
-  let raw: unknown;
+export function loadScheme(file: string, registry: readonly AnyRule[] = allRules): Scheme {
+  let text: string;
   try {
-    raw = parseYaml(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`考评方案文件 ${file} 无法读取：${(err as Error).message.split('\n')[0]}`);
+    throw new Error(`考评方案文件 ${file} 无法读取：${(err as NodeJS.ErrnoException).code === 'ENOENT' ? '文件不存在' : (err as Error).message}`);
   }
-  return parseScheme(raw, file);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0]?.line;
+    throw new Error(`考评方案文件 ${file}${line ? ` 第${line}行` : ''} 无法读取：YAML 格式错误（${e.message.split('\n')[0]}）`);
+  }
+  return validate(doc.toJS(), { file, doc, lines }, registry);
+}
+
+/** Indicators with no points in any table are advisory (提示): reported, never counted. */
+export function isAdvisory(ind: SchemeIndicator): boolean {
+  return unitTypes.every((t) => ind.points[t] === 0);
 }

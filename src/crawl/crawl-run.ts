@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
-import type { Scheme } from '../config/scheme.ts';
+import type { GatherPlan } from '../model/gather-plan.ts';
 import { SNAPSHOT_SCHEMA_VERSION, type Unit, type UnitSnapshot } from '../model/snapshot.ts';
-import { newCrawlId, type Store } from '../store/store.ts';
-import { nowIso } from '../lib/time.ts';
+import type { CrawlMemory } from '../model/crawl-memory.ts';
+import { newCrawlId, nowIso } from '../lib/time.ts';
 import { renderPage, type RenderedPage } from '../browser/render.ts';
 import { crawlUnit, errorLine, type CrawlUnitOptions, type UnitProgress } from './crawl-unit.ts';
 import { Fetcher, type FetcherOptions } from './fetcher.ts';
@@ -14,16 +14,17 @@ import { Fetcher, type FetcherOptions } from './fetcher.ts';
  * each snapshot saved to the store as soon as its unit is done. Used by
  * `zwgk crawl`, the audit pipeline and the nightly service.
  *
- *   crawlUnits(units, { scheme, store?, concurrency?, … }) → UnitSnapshot[] (in the order of `units`)
+ *   crawlUnits(units, { plan, store?, concurrency?, … }) → UnitSnapshot[] (in the order of `units`)
  *
  * The shared browser is left running (evidence screenshots may follow); the
  * command that started the process calls closeBrowser() at its end.
  */
 
 export interface CrawlRunOptions {
-  scheme: Scheme;
+  /** What to gather beyond the lists (from the rules the scheme selected). */
+  plan: GatherPlan;
   /** Where snapshots, first-seen instants and page validators live; without it nothing is kept. */
-  store?: Store;
+  store?: CrawlMemory;
   /** Requests in flight per host (DESIGN: --concurrency, default 2). */
   concurrency?: number;
   /** Units crawled at once. Default 3. */
@@ -39,7 +40,7 @@ export interface CrawlRunOptions {
    * `reuseDays`: how long the stored snapshot's readings stand in for pages
    * unchanged since (default 7; 0 for an on-demand audit that must see every page now).
    */
-  bounds?: Omit<CrawlUnitOptions, 'scheme' | 'crawlId' | 'signal' | 'onProgress'>;
+  bounds?: Omit<CrawlUnitOptions, 'plan' | 'crawlId' | 'signal' | 'onProgress'>;
   /** Browser render time bound per page. Default 30 000 ms. */
   renderTimeoutMs?: number;
 }
@@ -102,7 +103,7 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
           const startedAt = nowIso();
           const snap = await crawlUnit(
             unit,
-            { ...options.bounds, scheme: options.scheme, crawlId, signal: options.signal, onProgress: (p) => emit('unit-progress', p) },
+            { ...options.bounds, plan: options.plan, crawlId, signal: options.signal, onProgress: (p) => emit('unit-progress', p) },
             { fetcher, firstSeen: store, render, previous },
           ).then(detach, (err: unknown) => crashedUnit(unit, crawlId, startedAt, err));
           // An aborted unit is incomplete: keep the previous snapshot instead.

@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { categorize, columnRoles } from '../judge/column-facts.ts';
-import type { ColumnRole, Scheme } from '../config/scheme.ts';
+import type { ArticleRead, GatherPlan } from '../model/gather-plan.ts';
 import {
   SNAPSHOT_SCHEMA_VERSION,
   type ArticleSnapshot,
@@ -34,11 +33,12 @@ import type { DiscoveredColumn, ListEndpoint, ParsedItem, ParsedList } from './p
  */
 
 export interface CrawlUnitOptions {
-  scheme: Scheme;
+  /** What to read beyond the lists, made from the rules the scheme selected. */
+  plan: GatherPlan;
   crawlId: string;
   /** List pages read per column. Default 50. */
   maxPagesPerColumn?: number;
-  /** Articles fetched per column for a role (interpretations, leader pages, reports). Default 200. */
+  /** Articles fetched per column for the rules' needs (interpretations, leader pages, reports). Default 200. */
   maxArticlesPerColumn?: number;
   /** Articles fetched per column only to learn a date the list lacks. Default 50. */
   maxDateFillsPerColumn?: number;
@@ -48,8 +48,6 @@ export interface CrawlUnitOptions {
   unitTimeMs?: number;
   /** Year for list dates without one (`[12-01]`). Default: the current year in Asia/Shanghai. */
   contextYear?: number;
-  /** Per-unit category overrides (column key → category). */
-  categoryOverrides?: Record<string, string>;
   /**
    * How long what the previous snapshot read stays usable without asking the
    * portal again: list pages behind an unchanged head, and articles. Default
@@ -234,7 +232,9 @@ class UnitCrawl {
     }
     const discovered = uniqueKeys(visibleColumns(found));
     if (discovered.length === 0) {
+      // Nothing of the unit could be read: judged like an index that did not answer, never as a unit without columns.
       this.#fail({ url: this.#unit.url, kind: 'parse', reason: '单位首页已读取，但未识别出任何栏目，需人工核查', attempts: 1 });
+      return snapshot('unreachable', [], {});
     }
     this.#progress.columns = discovered.length;
     this.#report();
@@ -303,9 +303,7 @@ class UnitCrawl {
   }
 
   async #column(col: DiscoveredColumn & { key: string }): Promise<ColumnSnapshot> {
-    const scheme = this.#o.scheme;
-    const category = categorize(col.path, scheme, this.#o.categoryOverrides);
-    const roles = columnRoles(col.path, scheme);
+    const plan = this.#o.plan.forColumn(col.path);
     const prev = this.#previousColumn(col.key, col.url);
     const read = await this.#readList(col.url, col.isArticle === true, prev);
     if (read.document) {
@@ -324,10 +322,9 @@ class UnitCrawl {
     // Bounds hit while reading articles make the column partial, like bounds hit while paging.
     const bounded: string[] = [];
     if (!read.failed) {
-      const judged = scheme.categories[category]?.judge;
-      if (roles.length > 0 || judged === 'age' || judged === 'year') bounded.push(...(await this.#fillDates(col.key, items)));
-      bounded.push(...(await this.#roleArticles(col.key, roles, items)));
-      if (roles.includes('leader') && read.firstHtml && !read.document) this.#pageAsArticle(col.key, read.firstHtml);
+      if (plan.fillDates) bounded.push(...(await this.#fillDates(col.key, items)));
+      bounded.push(...(await this.#readArticles(col.key, plan.reads, items)));
+      if (plan.reads.some((r) => r.columnPage) && read.firstHtml && !read.document) this.#pageAsArticle(col.key, read.firstHtml);
       if (this.#stopped && !read.notes.includes(this.#stopNote())) bounded.push(this.#stopNote());
     }
     const notes = [...read.notes, ...bounded];
@@ -339,7 +336,7 @@ class UnitCrawl {
       name: col.name,
       path: col.path,
       url: col.url,
-      category,
+      category: plan.category,
       status: read.failed ? 'failed' : read.partial || bounded.length > 0 ? 'partial' : 'ok',
       items,
       pages: read.pages,
@@ -353,7 +350,7 @@ class UnitCrawl {
   #brokenColumn(col: DiscoveredColumn & { key: string }, err: unknown): ColumnSnapshot {
     this.#fail({ url: col.url, kind: 'parse', reason: `处理栏目页面时程序出错（${errorLine(err)}），需人工核查`, attempts: 1 });
     this.#progress.columnsDone++;
-    const category = categorize(col.path, this.#o.scheme, this.#o.categoryOverrides);
+    const { category } = this.#o.plan.forColumn(col.path);
     return { key: col.key, name: col.name, path: col.path, url: col.url, category, status: 'failed', items: [], pages: [], notes: [] };
   }
 
@@ -568,28 +565,25 @@ class UnitCrawl {
     return wanting.length > taken.length ? [`${wanting.length} 条无日期条目中只打开了前 ${taken.length} 篇文章补全日期`] : [];
   }
 
-  async #roleArticles(columnKey: string, roles: ColumnRole[], items: ListItem[]): Promise<string[]> {
+  /** The articles the plan asks of this column (each read once), and the body links of those that need them. */
+  async #readArticles(columnKey: string, reads: readonly ArticleRead[], items: ListItem[]): Promise<string[]> {
     const notes: string[] = [];
-    const max = this.#o.maxArticlesPerColumn;
-    const take = (list: ListItem[], what: string): ListItem[] => {
-      if (list.length > max) notes.push(`${what}共 ${list.length} 篇，只读取了前 ${max} 篇`);
-      return list.slice(0, max);
-    };
     const wanted = new Map<string, ListItem>();
-    if (roles.includes('annual-report')) {
-      const keywords = this.#o.scheme.roles['annual-report'];
-      const reports = items.filter((it) => keywords.some((k) => it.title.includes(k)));
-      for (const it of take(reports.length > 0 ? reports : items, '年度报告')) wanted.set(it.url, it);
+    const withLinks = new Map<string, ListItem>();
+    for (const read of reads) {
+      const matching = read.titles ? items.filter((it) => read.titles!.some((k) => it.title.includes(k))) : items;
+      const chosen = matching.length > 0 || !read.fallbackToAll ? matching : items;
+      const max = Math.min(read.max ?? Infinity, this.#o.maxArticlesPerColumn);
+      if (chosen.length > max) notes.push(`栏目“${columnKey}”共 ${chosen.length} 篇需读取，只读取了前 ${max} 篇`);
+      for (const it of chosen.slice(0, max)) (read.links ? withLinks : wanted).set(it.url, it);
     }
-    if (roles.includes('leader')) for (const it of take(items, '领导信息')) wanted.set(it.url, it);
-    const interpretations = roles.includes('interpretation') ? take(items, '政策解读') : [];
-    await Promise.all([...wanted.values()].map((it) => this.#article(it.url, columnKey)));
-    await Promise.all(interpretations.map((it) => this.#interpretation(it.url, columnKey)));
-    return notes;
+    await Promise.all([...wanted.keys()].filter((url) => !withLinks.has(url)).map((url) => this.#article(url, columnKey)));
+    await Promise.all([...withLinks.keys()].map((url) => this.#withLinks(url, columnKey)));
+    return [...new Set(notes)];
   }
 
-  /** An interpretation, its body links checked, and the linked pages on the portal read as articles. */
-  async #interpretation(url: string, columnKey: string): Promise<void> {
+  /** An article with its body links checked, and the linked pages on the portal read as articles. */
+  async #withLinks(url: string, columnKey: string): Promise<void> {
     const article = await this.#article(url, columnKey);
     if (!article.fetched) return;
     // A reused article brings its links' checks along.

@@ -5,7 +5,7 @@ import PQueue from 'p-queue';
 import { Agent, request, type Dispatcher } from 'undici';
 import { version } from '../lib/version.ts';
 import type { FailureKind, FetchFailure, LinkRef } from '../model/snapshot.ts';
-import type { PageCache, StoredPage } from '../store/store.ts';
+import type { PageCache, StoredPage } from '../model/crawl-memory.ts';
 import { decodeBody } from './parse/charset.ts';
 import { ALLOW_ALL, parseRobots, type RobotsPolicy } from './robots.ts';
 

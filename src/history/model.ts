@@ -1,3 +1,4 @@
+import type { ColumnOverview } from '../model/judged.ts';
 import type { UnitResult } from '../model/result.ts';
 
 /**
@@ -62,15 +63,6 @@ export interface FindingRecord {
   resolvedRunId?: string;
 }
 
-export interface ColumnSummary {
-  key: string;
-  name: string;
-  url: string;
-  category: string;
-  status: 'ok' | 'partial' | 'failed';
-  items: number;
-  newest: string | null;
-}
 
 /** 预警: a column that will turn stale within the warning window if nothing new is published. */
 export interface StaleWarning {
@@ -107,7 +99,8 @@ export interface UnitWarnings {
 export interface UnitState {
   /** Column key → first crawl (snapshot finishedAt) that saw the column: the baseline for 补发 detection. */
   columnsFirstSeen: Record<string, string>;
-  columns: ColumnSummary[];
+  /** The latest report's column overview of the unit. */
+  columns: ColumnOverview[];
   warnings: UnitWarnings;
   /** Run whose report.json holds this unit's latest result. */
   latestRunId?: string;

@@ -1,6 +1,6 @@
 import type { AuditReport, Finding, UnitResult } from '../model/result.ts';
 import type { UnitSnapshot } from '../model/snapshot.ts';
-import type { ColumnSummary, FindingRecord, HistoryData, RunRecord, RunUnitSummary, UnitState } from './model.ts';
+import type { FindingRecord, HistoryData, RunRecord, RunUnitSummary, UnitState } from './model.ts';
 import { computeWarnings, type CategoryRules, type WarningSettings } from './warnings.ts';
 
 /** Pure updates of HistoryData; the store (history-store.ts) persists what these produce. */
@@ -63,17 +63,8 @@ export function completeRun(
   for (const snapshot of reached) {
     const state = unitState(data, snapshot.unit.id);
     for (const column of snapshot.columns) state.columnsFirstSeen[column.key] ??= snapshot.finishedAt;
-    state.columns = snapshot.columns.map(
-      (c): ColumnSummary => ({
-        key: c.key,
-        name: c.name,
-        url: c.url,
-        category: c.category,
-        status: c.status,
-        items: c.items.length,
-        newest: c.items.reduce<string | null>((max, i) => (i.date && (!max || i.date > max) ? i.date : max), null),
-      }),
-    );
+    // The overview the report shows (the judge stage's column facts), not a second reading of the snapshot.
+    state.columns = outcome.report.units.find((u) => u.id === snapshot.unit.id)?.columns ?? [];
     state.columnsAt = snapshot.finishedAt;
   }
   // Baselines are recorded first, so a column's first crawl never flags its own old items as 补发.

@@ -1,5 +1,6 @@
 import type { Scheme } from '../config/scheme.ts';
 import type { ColumnSnapshot, UnitSnapshot } from '../model/snapshot.ts';
+import { categorize, columnFacts } from '../judge/column-facts.ts';
 import { daysBetween, todayInShanghai } from '../lib/time.ts';
 import type { BackdatedItem, HistoryData, StaleWarning, UnitWarnings } from './model.ts';
 
@@ -42,21 +43,21 @@ export function computeWarnings(
 
 export function staleWarnings(snapshot: UnitSnapshot, asOf: string, settings: WarningSettings, rules: CategoryRules): StaleWarning[] {
   const warnings: StaleWarning[] = [];
-  for (const column of snapshot.columns) {
+  for (const facts of columnFacts(snapshot.columns, rules, asOf)) {
+    const { column, def: category } = facts;
     // A failed column proves nothing; an empty one is already a finding.
     if (column.status === 'failed' || column.items.length === 0) continue;
-    const category = categoryOf(column, rules);
-    const dates = datesNewestFirst(column);
+    const dates = datesNewestFirst(column, asOf);
+    const newest = facts.newest?.date ?? null;
     const base = {
       column: column.key,
       name: column.name,
       url: column.url,
-      category: column.category,
-      newest: dates[0] ?? null,
+      category: facts.category,
+      newest,
       typicalGapDays: typicalGap(dates),
     };
     if (category.judge === 'age') {
-      const newest = dates[0];
       if (!newest) continue;
       const limit = category.staleAfterDays ?? 180;
       const age = daysBetween(newest, asOf);
@@ -103,7 +104,7 @@ export function backdatedItems(
   const found: BackdatedItem[] = [];
   for (const column of snapshot.columns) {
     const baseline = columnsFirstSeen[column.key];
-    if (!baseline || categoryOf(column, rules).judge === 'skip') continue;
+    if (!baseline || rules.categories[categorize(column.path, rules)]?.judge === 'skip') continue;
     const baselineTime = Date.parse(baseline);
     for (const item of column.items) {
       if (!item.date || !(Date.parse(item.firstSeen) > baselineTime)) continue;
@@ -124,14 +125,11 @@ export function backdatedItems(
   return found.sort((a, b) => Date.parse(b.firstSeen) - Date.parse(a.firstSeen));
 }
 
-function categoryOf(column: ColumnSnapshot, rules: CategoryRules): Scheme['categories'][string] {
-  return rules.categories[column.category] ?? rules.categories[rules.defaultCategory] ?? { label: '', judge: 'never', keywords: [] };
-}
-
-function datesNewestFirst(column: ColumnSnapshot): string[] {
+/** Item dates up to the as-of date, newest first (for the column's pace). */
+function datesNewestFirst(column: ColumnSnapshot, asOf: string): string[] {
   return column.items
     .map((i) => i.date)
-    .filter((d): d is string => d !== null)
+    .filter((d): d is string => d !== null && d <= asOf)
     .sort()
     .reverse();
 }

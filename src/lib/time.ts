@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { TZDate } from '@date-fns/tz';
 import { format, isValid, parse } from 'date-fns';
 
@@ -33,4 +34,10 @@ export function fmtInstant(iso: string | undefined): string {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return iso;
   return format(new TZDate(t, TIME_ZONE), 'yyyy-MM-dd HH:mm');
+}
+
+/** Sortable, file-name-safe crawl id: 20210120T013000-1a2b (Asia/Shanghai wall time). */
+export function newCrawlId(now: Date = new Date()): string {
+  const stamp = nowIso(now).slice(0, 19).replace(/[-:]/g, '');
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
 }

@@ -1,3 +1,4 @@
+import type { ColumnOverview } from './judged.ts';
 import type { UnitType } from './snapshot.ts';
 
 /**
@@ -19,6 +20,8 @@ export interface Finding {
   indicator: string;
   /** Points this finding costs after caps (0 when absorbed by a cap or waived). */
   deduction: number;
+  /** The indicator has no points in the scheme: reported as 提示, never counted. */
+  advisory?: boolean;
   message: string;
   url: string;
   column?: string;
@@ -75,8 +78,8 @@ export interface UnitResult {
   table?: string;
   url: string;
   crawledAt?: string;
-  /** Newest item date per column, for the office's overview. */
-  columns?: { key: string; url: string; category: string; newest: string | null; items: number; status: string }[];
+  /** Newest item date per column (as of the as-of date), for the office's overview. */
+  columns?: ColumnOverview[];
 }
 
 export interface AuditReport {
@@ -87,5 +90,10 @@ export interface AuditReport {
   asOf: string;
   generatedAt: string;
   weight: number;
+  /** What each rule's ids mean, in Chinese, for whoever renders the report (from the rules' own meta). */
+  rules?: RuleCatalog;
   units: UnitResult[];
 }
+
+/** Rule id → its title, indicator and the labels of its codes and observed facts. */
+export type RuleCatalog = Record<string, { title: string; indicator: string; codes: Record<string, string>; observed: Record<string, string> }>;

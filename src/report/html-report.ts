@@ -1,8 +1,6 @@
-import type { AuditReport, Finding, InconclusiveCheck, UnitResult } from '../model/result.ts';
+import type { AuditReport, Finding, InconclusiveCheck, RuleCatalog, UnitResult } from '../model/result.ts';
 import {
-  CATEGORY_LABEL,
   COLUMN_STATUS_LABEL,
-  RULE_LABEL,
   UNIT_STATUS_LABEL,
   UNIT_TYPE_LABEL,
   codeLabel,
@@ -12,6 +10,7 @@ import {
   label,
   observedFacts,
   rankedUnits,
+  ruleLabel,
   safeEvidencePath,
   safeHref,
   schemeTitle,
@@ -170,10 +169,10 @@ function unitSection(report: AuditReport, { unit, rank }: RankedUnit, index: num
   ${unit.status === 'unreachable' ? html`<p class="alert">该单位公开目录首页本次无法访问，相关检查无法判定，不作扣分；请核实后重新测评。</p>` : ''}
   ${indicatorTable(unit)}
   <h3>扣分问题（${active.length} 项）</h3>
-  ${active.length ? findingsTable(active, evidenceBase) : html`<p class="empty">未发现扣分问题。</p>`}
-  ${waived.length ? html`<h3>已豁免问题（${waived.length} 项）</h3>${waivedTable(waived)}` : ''}
+  ${active.length ? findingsTable(active, evidenceBase, report.rules) : html`<p class="empty">未发现扣分问题。</p>`}
+  ${waived.length ? html`<h3>已豁免问题（${waived.length} 项）</h3>${waivedTable(waived, report.rules)}` : ''}
   ${unit.inconclusive.length ? html`<h3>无法判定的检查（${unit.inconclusive.length} 项）</h3>
-  <p class="note">以下检查因页面无法访问等原因无法判定，不作扣分。</p>${inconclusiveTable(unit.inconclusive)}` : ''}
+  <p class="note">以下检查因页面无法访问等原因无法判定，不作扣分。</p>${inconclusiveTable(unit.inconclusive, report.rules)}` : ''}
   ${unit.columns?.length ? columnsTable(unit) : ''}
 </section>`;
 }
@@ -191,8 +190,8 @@ function indicatorTable(unit: UnitResult): Markup {
   </table>`;
 }
 
-function describe(f: Finding): Markup {
-  const facts = observedFacts(f);
+function describe(f: Finding, catalog: RuleCatalog | undefined): Markup {
+  const facts = observedFacts(f, catalog);
   return html`<div class="msg">${f.message}</div>
   ${f.column ? html`<div class="sub">栏目：${f.column}</div>` : ''}
   ${facts.length ? html`<ul class="facts">${facts.map((x) => html`<li><span>${x.label}：</span>${x.value}</li>`)}</ul>` : ''}
@@ -209,19 +208,19 @@ function screenshotCell(f: Finding, evidenceBase: string): Markup {
   return html`<span class="muted">—</span>`;
 }
 
-function findingHead(f: Finding): Markup {
-  return html`<div>${f.indicator}</div><div class="sub">${codeLabel(f)}</div>`;
+function findingHead(f: Finding, catalog: RuleCatalog | undefined): Markup {
+  return html`<div>${f.indicator}</div><div class="sub">${codeLabel(catalog, f)}</div>`;
 }
 
-function findingsTable(findings: Finding[], evidenceBase: string): Markup {
+function findingsTable(findings: Finding[], evidenceBase: string, catalog: RuleCatalog | undefined): Markup {
   return html`<table class="find-table">
     <colgroup><col class="c-ind"><col class="c-num"><col class="c-msg"><col class="c-url"><col class="c-shot"></colgroup>
     <thead><tr><th>指标</th><th class="num">扣分</th><th>问题描述</th><th>链接</th><th>截图</th></tr></thead>
     <tbody>${findings.map(
       (f) => html`<tr>
-      <td>${findingHead(f)}</td>
+      <td>${findingHead(f, catalog)}</td>
       <td class="num strong">${fmtNum(f.deduction)}${f.deduction === 0 ? html`<div class="sub">已达扣分上限</div>` : ''}</td>
-      <td>${describe(f)}</td>
+      <td>${describe(f, catalog)}</td>
       <td class="url-cell">${link(f.url)}</td>
       <td class="shot-cell">${screenshotCell(f, evidenceBase)}</td>
     </tr>`,
@@ -229,15 +228,15 @@ function findingsTable(findings: Finding[], evidenceBase: string): Markup {
   </table>`;
 }
 
-function waivedTable(findings: Finding[]): Markup {
+function waivedTable(findings: Finding[], catalog: RuleCatalog | undefined): Markup {
   return html`<table class="find-table waived">
     <colgroup><col class="c-ind"><col class="c-num"><col class="c-msg"><col class="c-url"><col class="c-shot"></colgroup>
     <thead><tr><th>指标</th><th class="num">扣分</th><th>问题描述</th><th>链接</th><th>豁免理由</th></tr></thead>
     <tbody>${findings.map(
       (f) => html`<tr>
-      <td>${findingHead(f)}</td>
+      <td>${findingHead(f, catalog)}</td>
       <td class="num">${fmtNum(f.deduction)}<div class="sub"><span class="tag status-ok">已豁免</span></div></td>
-      <td>${describe(f)}</td>
+      <td>${describe(f, catalog)}</td>
       <td class="url-cell">${link(f.url)}</td>
       <td>${f.review?.reason ?? ''}</td>
     </tr>`,
@@ -245,11 +244,11 @@ function waivedTable(findings: Finding[]): Markup {
   </table>`;
 }
 
-function inconclusiveTable(checks: InconclusiveCheck[]): Markup {
+function inconclusiveTable(checks: InconclusiveCheck[], catalog: RuleCatalog | undefined): Markup {
   return html`<table class="inc-table">
     <thead><tr><th>检查项</th><th>栏目</th><th>结论</th><th>原因</th><th>链接</th></tr></thead>
     <tbody>${checks.map(
-      (c) => html`<tr><td>${label(RULE_LABEL, c.rule)}</td><td>${c.column ?? '—'}</td><td><span class="tag status-partial">无法判定</span></td><td>${c.reason}</td><td class="url-cell">${link(c.url)}</td></tr>`,
+      (c) => html`<tr><td>${ruleLabel(catalog, c.rule)}</td><td>${c.column ?? '—'}</td><td><span class="tag status-partial">无法判定</span></td><td>${c.reason}</td><td class="url-cell">${link(c.url)}</td></tr>`,
     )}</tbody>
   </table>`;
 }
@@ -259,7 +258,7 @@ function columnsTable(unit: UnitResult): Markup {
   <table class="col-table">
     <thead><tr><th>栏目</th><th>类别</th><th>最新信息日期</th><th class="num">条数</th><th>状态</th></tr></thead>
     <tbody>${unit.columns!.map(
-      (c) => html`<tr class="col-${c.status === 'ok' ? 'ok' : 'issue'}"><td>${link(c.url, c.key)}</td><td>${label(CATEGORY_LABEL, c.category)}</td><td>${c.newest ?? '无信息'}</td><td class="num">${c.items}</td><td>${label(COLUMN_STATUS_LABEL, c.status)}</td></tr>`,
+      (c) => html`<tr class="col-${c.status === 'ok' ? 'ok' : 'issue'}"><td>${link(c.url, c.key)}</td><td>${c.categoryLabel ?? c.category}</td><td>${c.newest ?? '无信息'}</td><td class="num">${c.items}</td><td>${label(COLUMN_STATUS_LABEL, c.status)}</td></tr>`,
     )}</tbody>
   </table>`;
 }

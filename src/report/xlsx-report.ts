@@ -2,9 +2,7 @@ import ExcelJS from 'exceljs';
 import type { AuditReport } from '../model/result.ts';
 import { writeFileAtomic } from '../lib/atomic-write.ts';
 import {
-  CATEGORY_LABEL,
   COLUMN_STATUS_LABEL,
-  RULE_LABEL,
   UNIT_STATUS_LABEL,
   UNIT_TYPE_LABEL,
   codeLabel,
@@ -12,6 +10,7 @@ import {
   isWaived,
   label,
   observedFacts,
+  ruleLabel,
   rankedUnits,
   safeEvidencePath,
   safeHref,
@@ -143,13 +142,13 @@ export async function writeXlsxReport(report: AuditReport, file: string): Promis
     ],
     ranked.flatMap(({ unit }) =>
       unit.findings.map((f) => {
-        const facts = observedFacts(f).map((x) => `${x.label}：${x.value}`);
+        const facts = observedFacts(f, report.rules).map((x) => `${x.label}：${x.value}`);
         const shot = f.evidence.screenshot ? safeEvidencePath(f.evidence.screenshot) : null;
         return [
           text(unit.name),
           text(f.indicator),
-          label(RULE_LABEL, f.rule),
-          text(codeLabel(f)),
+          ruleLabel(report.rules, f.rule),
+          text(codeLabel(report.rules, f)),
           f.deduction,
           text([f.message, ...facts].join('\n')),
           text(f.column),
@@ -172,7 +171,7 @@ export async function writeXlsxReport(report: AuditReport, file: string): Promis
       { header: '链接', width: 40 },
     ],
     ranked.flatMap(({ unit }) =>
-      unit.inconclusive.map((c) => [text(unit.name), label(RULE_LABEL, c.rule), text(c.column), text(c.reason), hyperlink(c.url)]),
+      unit.inconclusive.map((c) => [text(unit.name), ruleLabel(report.rules, c.rule), text(c.column), text(c.reason), hyperlink(c.url)]),
     ),
   );
 
@@ -193,7 +192,7 @@ export async function writeXlsxReport(report: AuditReport, file: string): Promis
         (unit.columns ?? []).map((c) => [
           text(unit.name),
           text(c.key),
-          text(label(CATEGORY_LABEL, c.category)),
+          text(c.categoryLabel ?? c.category),
           text(c.newest ?? '无信息'),
           c.items,
           text(label(COLUMN_STATUS_LABEL, c.status)),

@@ -1,25 +1,8 @@
-import { allRules, ruleById } from '../../rules/index.ts';
-import type { RawFinding, RuleResult } from '../../rules/types.ts';
-import type { Scheme, SchemeIndicator } from '../config/scheme.ts';
-import type { Unit, UnitSnapshot } from '../model/snapshot.ts';
-import { summarizeColumns } from '../judge/run-rules.ts';
+import { isAdvisory, type Scheme, type SchemeIndicator } from '../config/scheme.ts';
 import type { Override } from '../config/overrides.ts';
+import type { JudgedUnit, RawFinding, RuleResult } from '../model/judged.ts';
 import type { Finding, InconclusiveCheck, IndicatorScore, UnitResult } from '../model/result.ts';
-
-export { evaluateUnit, summarizeColumns } from '../judge/run-rules.ts';
-
-type Results = Map<string, RuleResult> | Record<string, RuleResult>;
-
-/** One judged unit: its snapshot (status, columns and crawl time are taken from it), or the unit and status alone. */
-export type ScoreInput =
-  | { snapshot: UnitSnapshot; results: Results; columns?: UnitResult['columns'] }
-  | {
-      unit: Unit;
-      snapshotStatus: UnitResult['status'];
-      results: Results;
-      columns?: UnitResult['columns'];
-      crawledAt?: string;
-    };
+import type { Unit, UnitType } from '../model/snapshot.ts';
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
@@ -32,7 +15,7 @@ interface Work {
   /** Raw finding → its scored finding, for charging. */
   byRaw: Map<RawFinding, Finding>;
   indicators: IndicatorScore[];
-  input: ScoreInput;
+  judged: JudgedUnit;
 }
 
 /**
@@ -45,8 +28,8 @@ interface Work {
  * address and column; earlier ones carry it, the rest show 0. The jump's
  * points are spread over the findings in that order in whole points.
  */
-export function scoreUnits(inputs: readonly ScoreInput[], scheme: Scheme, overrides: readonly Override[] = []): UnitResult[] {
-  const work = inputs.map((input) => prepare(input, scheme, overrides));
+export function scoreUnits(units: readonly JudgedUnit[], scheme: Scheme, overrides: readonly Override[] = []): UnitResult[] {
+  const work = units.map((judged) => prepare(judged, scheme, overrides));
   for (const w of work) {
     for (const indicator of scheme.indicators) {
       const score = scoreIndicator(w, indicator, scheme);
@@ -58,10 +41,7 @@ export function scoreUnits(inputs: readonly ScoreInput[], scheme: Scheme, overri
   const results = work.map((w): UnitResult => {
     const deducted = w.indicators.reduce((sum, i) => sum + i.deducted, 0);
     const score = Math.max(0, round2(scheme.base - deducted));
-    const input = w.input;
-    const snapshot = 'snapshot' in input ? input.snapshot : undefined;
-    const columns = input.columns ?? (snapshot ? summarizeColumns(snapshot, { scheme }) : undefined);
-    const crawledAt = snapshot ? snapshot.finishedAt : 'crawledAt' in input ? input.crawledAt : undefined;
+    const { crawledAt, columns } = w.judged;
     return {
       id: w.unit.id,
       name: w.unit.name,
@@ -75,51 +55,56 @@ export function scoreUnits(inputs: readonly ScoreInput[], scheme: Scheme, overri
       table: w.table,
       url: w.unit.url,
       ...(crawledAt ? { crawledAt } : {}),
-      ...(columns ? { columns } : {}),
+      columns,
     };
   });
   rank(results);
   return results;
 }
 
-function prepare(input: ScoreInput, scheme: Scheme, overrides: readonly Override[]): Work {
-  const unit = 'snapshot' in input ? input.snapshot.unit : input.unit;
-  const status = 'snapshot' in input ? input.snapshot.status : input.snapshotStatus;
-  const results = input.results instanceof Map ? input.results : new Map(Object.entries(input.results));
+function prepare(judged: JudgedUnit, scheme: Scheme, overrides: readonly Override[]): Work {
+  const { unit, status } = judged;
+  const results = new Map(orderedResults(judged.results, scheme));
   const findings: Finding[] = [];
   const byRaw = new Map<RawFinding, Finding>();
   if (status !== 'unreachable') {
-    for (const [ruleId, result] of orderedResults(results)) {
+    const mine = overrides.filter((o) => o.unit === unit.id);
+    for (const [ruleId, result] of results) {
       for (const raw of result.findings) {
-        const finding = toFinding(raw, ruleId, scheme, overrides.filter((o) => o.unit === unit.id));
+        const indicator = applicable(scheme, unit.type).find((i) => i.rule === ruleId && i.codes.includes(raw.code));
+        // A code no indicator of the unit's table scores is not part of this unit's review.
+        if (!indicator) continue;
+        const finding = toFinding(raw, ruleId, indicator, mine);
         findings.push(finding);
         byRaw.set(raw, finding);
       }
     }
   }
-  return { unit, status, table: scheme.tables[unit.type], results, findings, byRaw, indicators: [], input };
+  return { unit, status, table: scheme.tables[unit.type], results, findings, byRaw, indicators: [], judged };
 }
 
-/** Rules in their registry order, then any others. */
-function orderedResults(results: Map<string, RuleResult>): [string, RuleResult][] {
-  const order = allRules.map((r) => r.meta.id);
+/** Indicators that apply to a unit type: points in its table, or advisory (0 everywhere). */
+function applicable(scheme: Scheme, type: UnitType): SchemeIndicator[] {
+  return scheme.indicators.filter((i) => i.points[type] > 0 || isAdvisory(i));
+}
+
+/** Results in the order of the scheme's rules, then any others. */
+function orderedResults(results: Record<string, RuleResult>, scheme: Scheme): [string, RuleResult][] {
+  const order = scheme.rules.map((r) => r.meta.id);
   const pos = (id: string) => (order.includes(id) ? order.indexOf(id) : order.length);
-  return [...results].sort(([a], [b]) => pos(a) - pos(b));
+  return Object.entries(results).sort(([a], [b]) => pos(a) - pos(b));
 }
 
-function toFinding(raw: RawFinding, ruleId: string, scheme: Scheme, overrides: readonly Override[]): Finding {
-  const indicator =
-    scheme.indicators.find((i) => i.rule === ruleId && i.codes.includes(raw.code))?.name ??
-    ruleById(ruleId)?.meta.indicator ??
-    ruleId;
+function toFinding(raw: RawFinding, ruleId: string, indicator: SchemeIndicator, overrides: readonly Override[]): Finding {
   const override = overrides.find(
     (o) => o.rule === ruleId && (o.code === undefined || o.code === raw.code) && o.url.trim() === raw.url.trim(),
   );
   return {
     rule: ruleId,
     code: raw.code,
-    indicator,
+    indicator: indicator.name,
     deduction: 0,
+    ...(isAdvisory(indicator) ? { advisory: true } : {}),
     message: raw.message,
     url: raw.url,
     ...(raw.column !== undefined ? { column: raw.column } : {}),
@@ -151,8 +136,10 @@ function scoreIndicator(w: Work, ind: SchemeIndicator, scheme: Scheme): Indicato
         (a.column ?? '').localeCompare(b.column ?? ''),
     );
   const unassessed = result.unassessed ?? [];
+  const covered = result.inconclusive.some((i) => !i.codes || i.codes.some((c) => ind.codes.includes(c)));
   if (!result.assessed || (raws.length === 0 && ind.codes.some((c) => unassessed.includes(c)))) {
-    return { ...base, deducted: 0, assessed: false, state: 'not-assessed' };
+    // 未有相关指标的得平均分 is for units that truly have no such matter, not for what could not be read.
+    return { ...base, deducted: 0, assessed: false, state: covered ? 'inconclusive' : 'not-assessed' };
   }
 
   const cap = Math.min(points, ind.cap?.[w.unit.type] ?? points);
@@ -172,7 +159,6 @@ function scoreIndicator(w: Work, ind: SchemeIndicator, scheme: Scheme): Indicato
   });
 
   const deducted = round2(shares.reduce((a, b) => a + b, 0));
-  const covered = result.inconclusive.some((i) => !i.codes || i.codes.some((c) => ind.codes.includes(c)));
   const state = charged.length === 0 && raws.length === 0 && covered ? 'inconclusive' : 'assessed';
   return { ...base, deducted, assessed: true, state };
 }
@@ -220,7 +206,7 @@ function fillAverages(work: Work[]): void {
 
 function inconclusiveOf(w: Work): InconclusiveCheck[] {
   const out: InconclusiveCheck[] = [];
-  for (const [, result] of orderedResults(w.results)) {
+  for (const result of w.results.values()) {
     for (const i of result.inconclusive) {
       out.push({
         rule: i.rule,

@@ -1,9 +1,7 @@
 import type { FindingRecord, HistoryData, RunRecord, UnitState } from '../history/model.ts';
 import { findingKey } from '../history/record.ts';
 import {
-  CATEGORY_LABEL,
   COLUMN_STATUS_LABEL,
-  RULE_LABEL,
   UNIT_STATUS_LABEL,
   UNIT_TYPE_LABEL,
   codeLabel,
@@ -11,10 +9,11 @@ import {
   fmtNum,
   isWaived,
   label,
+  ruleLabel,
   safeEvidencePath,
   safeHref,
 } from '../report/format.ts';
-import type { Finding, UnitResult } from '../model/result.ts';
+import type { Finding, RuleCatalog, UnitResult } from '../model/result.ts';
 import type { Unit } from '../model/snapshot.ts';
 import { html, type Markup } from '../report/markup.ts';
 import type { LatestResult, RunView } from './service.ts';
@@ -33,6 +32,8 @@ export interface PageContext {
   actionsEnabled: boolean;
   /** True when reading needs a login (publicRead off): show the logout link. */
   loginRequired: boolean;
+  /** The rules' labels (codes, checks). */
+  catalog: RuleCatalog;
 }
 
 export interface OverviewRow {
@@ -254,11 +255,11 @@ function reviewButtons(f: Finding): Markup {
   return html`<div class="review-actions" data-rule="${f.rule}" data-code="${f.code}" data-url="${f.url}"><button class="btn small" data-decision="waived">豁免</button> <button class="btn small" data-decision="confirmed">确认</button></div>`;
 }
 
-function findingRow(f: Finding, runId: string, since: FindingRecord | undefined, review: boolean): Markup {
+function findingRow(f: Finding, runId: string, since: FindingRecord | undefined, review: boolean, catalog: RuleCatalog): Markup {
   const shot = f.evidence.screenshot ? safeEvidencePath(f.evidence.screenshot) : null;
   const src = shot ? `/runs/${runId}/${shot}` : null;
   return html`<tr>
-    <td><div>${f.indicator}</div><div class="sub">${codeLabel(f)}</div></td>
+    <td><div>${f.indicator}</div><div class="sub">${codeLabel(catalog, f)}</div></td>
     <td class="num"><b>${fmtNum(f.deduction)}</b>${f.deduction === 0 && !isWaived(f) ? html`<div class="sub">已达扣分上限</div>` : ''}</td>
     <td><div>${f.message}</div>${f.column ? html`<div class="sub">栏目：${f.column}</div>` : ''}<div class="sub">${extLink(f.url)}</div>
       ${isWaived(f) ? html`<div class="sub ok">豁免理由：${f.review?.reason ?? ''}</div>` : ''}
@@ -280,7 +281,7 @@ export function renderUnitPage(m: UnitModel, ctx: PageContext): string {
   const findingsByColumn = new Map(active.filter((f) => f.column).map((f) => [f.column!, f]));
   const findingTable = (list: Finding[]) =>
     html`<table class="find"><thead><tr><th>指标</th><th class="num">扣分</th><th>问题</th><th>首次发现</th><th>佐证截图</th></tr></thead>
-    <tbody>${list.map((f) => findingRow(f, m.latest!.runId, open.get(findingKey(f)), m.reviewEnabled && ctx.actionsEnabled))}</tbody></table>`;
+    <tbody>${list.map((f) => findingRow(f, m.latest!.runId, open.get(findingKey(f)), m.reviewEnabled && ctx.actionsEnabled, ctx.catalog))}</tbody></table>`;
 
   const body = html`
 <section class="unit-head">
@@ -308,15 +309,15 @@ ${u?.status === 'unreachable' ? html`<p class="alert">最近一次审计时该�
 ${waived.length ? html`<section class="panel"><h2>已豁免问题（${waived.length} 项）</h2>${findingTable(waived)}</section>` : ''}
 ${u?.inconclusive.length ? html`<section class="panel"><h2>无法判定的检查（${u.inconclusive.length} 项）</h2><p class="muted">因页面无法访问等原因无法得出结论，不作扣分。</p>
   <table><thead><tr><th>检查项</th><th>栏目</th><th>原因</th><th>链接</th></tr></thead><tbody>${u.inconclusive.map(
-    (c) => html`<tr><td>${label(RULE_LABEL, c.rule)}</td><td>${c.column ?? '—'}</td><td>${c.reason}</td><td>${extLink(c.url)}</td></tr>`,
+    (c) => html`<tr><td>${ruleLabel(ctx.catalog, c.rule)}</td><td>${c.column ?? '—'}</td><td>${c.reason}</td><td>${extLink(c.url)}</td></tr>`,
   )}</tbody></table></section>` : ''}
 <section class="panel"><h2>栏目与预警</h2>
   ${m.state?.columns.length ? html`<p class="muted">栏目数据来自 ${fmtInstant(m.state.columnsAt)} 的抓取。</p>
   <table class="cols"><thead><tr><th>栏目</th><th>类别</th><th>最新信息日期</th><th class="num">条数</th><th>读取</th><th>问题/预警</th></tr></thead><tbody>${m.state.columns.map((c) => {
     const w = staleByColumn.get(c.key);
     const f = findingsByColumn.get(c.key);
-    const note = f ? html`<span class="tag t-bad">${codeLabel(f)}</span>` : w ? html`<span class="tag t-partial">${w.daysLeft} 天后超期</span>` : '';
-    return html`<tr${w ? html` class="warn-row"` : ''}><td>${extLink(c.url, c.key)}</td><td>${label(CATEGORY_LABEL, c.category)}</td><td>${c.newest ?? html`<span class="muted">无信息</span>`}</td><td class="num">${c.items}</td><td>${label(COLUMN_STATUS_LABEL, c.status)}</td><td>${note}</td></tr>`;
+    const note = f ? html`<span class="tag t-bad">${codeLabel(ctx.catalog, f)}</span>` : w ? html`<span class="tag t-partial">${w.daysLeft} 天后超期</span>` : '';
+    return html`<tr${w ? html` class="warn-row"` : ''}><td>${extLink(c.url, c.key)}</td><td>${c.categoryLabel ?? c.category}</td><td>${c.newest ?? html`<span class="muted">无信息</span>`}</td><td class="num">${c.items}</td><td>${label(COLUMN_STATUS_LABEL, c.status)}</td><td>${note}</td></tr>`;
   })}</tbody></table>` : html`<p class="muted">尚无栏目数据。</p>`}
   ${warnings?.stale.length ? html`<h3>即将超期的栏目（${warnings.stale.length}）</h3><ul class="warn-list">${warnings.stale.map((w) => html`<li>${w.message}</li>`)}</ul>` : ''}
   ${warnings?.backdated.length ? html`<h3>疑似补发/倒签的信息（${warnings.backdated.length}）</h3><p class="muted">以下信息首次被抓取到时，其标注日期已早于首次发现日期较多天，请人工核实；不作扣分。</p>
@@ -325,7 +326,7 @@ ${u?.inconclusive.length ? html`<section class="panel"><h2>无法判定的检查
   )}</tbody></table>` : ''}
 </section>
 ${resolved.length ? html`<section class="panel"><h2>已整改（近期不再出现的问题）</h2><table><thead><tr><th>问题</th><th>首次发现</th><th>整改确认</th></tr></thead><tbody>${resolved.map(
-  (r) => html`<tr><td><div>${r.message}</div><div class="sub">${codeLabel(r)}</div></td><td class="nowrap">${fmtInstant(r.firstSeenAt)}</td><td class="nowrap">${fmtInstant(r.resolvedAt)}</td></tr>`,
+  (r) => html`<tr><td><div>${r.message}</div><div class="sub">${codeLabel(ctx.catalog, r)}</div></td><td class="nowrap">${fmtInstant(r.firstSeenAt)}</td><td class="nowrap">${fmtInstant(r.resolvedAt)}</td></tr>`,
 )}</tbody></table></section>` : ''}`;
   return layout(ctx, m.unit.name, html` <span class="crumb">› ${m.unit.name}</span>`, body, SCRIPT_UNIT);
 }

@@ -26,7 +26,7 @@ export interface ServerOptions {
   service: AuditService;
   history: HistoryStore;
   policy: AccessPolicy;
-  /** Prints report.html to PDF (src/report/pdf-report.ts in production). */
+  /** Prints report.html to PDF (src/browser/pdf.ts in production). */
   pdfWriter: (htmlFile: string, pdfFile: string) => Promise<void>;
   log?: (line: string) => void;
 }
@@ -79,7 +79,7 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
 
   function page(res: ServerResponse, status: number, render: (ctx: PageContext) => string): void {
     const nonce = randomBytes(16).toString('base64');
-    const ctx: PageContext = { nonce, actionsEnabled: Boolean(policy.token), loginRequired: !policy.publicRead };
+    const ctx: PageContext = { nonce, actionsEnabled: Boolean(policy.token), loginRequired: !policy.publicRead, catalog: service.catalog };
     send(res, status, 'text/html; charset=utf-8', render(ctx), {
       'Content-Security-Policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
     });

@@ -1,4 +1,4 @@
-import type { AuditOptions, AuditOutcome } from '../audit/run-audit.ts';
+import type { AuditOutcome, AuditRequest } from '../audit/run-audit.ts';
 
 /**
  * The real audit pipeline and PDF printer for `zwgk serve`, sharing the
@@ -21,8 +21,8 @@ async function withBrowserUse<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function realRunner(opts: AuditOptions): Promise<AuditOutcome> {
-  return withBrowserUse(async () => (await import('../audit/run-audit.ts')).runAudit(opts));
+export function realRunner(request: AuditRequest): Promise<AuditOutcome> {
+  return withBrowserUse(async () => (await import('../audit/run-audit.ts')).runAuditRequest(request));
 }
 
 export function realPdfWriter(htmlFile: string, pdfFile: string): Promise<void> {

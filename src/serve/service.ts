@@ -5,12 +5,14 @@ import { writeFileAtomic } from '../lib/atomic-write.ts';
 import { join, resolve, sep } from 'node:path';
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
-import type { AuditOptions, AuditOutcome, AuditProgress } from '../audit/run-audit.ts';
+import type { AuditOutcome, AuditProgress, AuditRequest } from '../audit/run-audit.ts';
 import type { HistoryStore } from '../history/history-store.ts';
 import type { RunKind, RunRecord, RunTrigger, RunStateName } from '../history/model.ts';
 import { beginRun, completeRun, failRun, interruptRunning, trimRuns } from '../history/record.ts';
-import type { CategoryRules, WarningSettings } from '../history/warnings.ts';
-import type { AuditReport, UnitResult } from '../model/result.ts';
+import type { WarningSettings } from '../history/warnings.ts';
+import type { Scheme } from '../config/scheme.ts';
+import { ruleCatalog } from '../judge/catalog.ts';
+import type { AuditReport, RuleCatalog, UnitResult } from '../model/result.ts';
 import type { Unit } from '../model/snapshot.ts';
 import { nowIso, TIME_ZONE, todayInShanghai } from '../lib/time.ts';
 import { readUnitsCsv } from '../config/units.ts';
@@ -23,7 +25,7 @@ import type { Scheduler } from './scheduler.ts';
  * go ahead of a waiting full run; a second full run is never queued.
  */
 
-export type AuditRunner = (opts: AuditOptions) => Promise<AuditOutcome>;
+export type AuditRunner = (request: AuditRequest) => Promise<AuditOutcome>;
 
 export interface ServiceSettings {
   unitsFile: string;
@@ -43,8 +45,8 @@ export interface ServiceSettings {
 export interface ServiceDeps {
   history: HistoryStore;
   runner: AuditRunner;
-  /** Column categories of the scheme, for the stale warnings. */
-  rules: CategoryRules;
+  /** The scheme: column categories for the stale warnings, the rules' labels for the pages. */
+  scheme: Scheme;
   clock?: () => Date;
   log?: (line: string) => void;
 }
@@ -102,7 +104,7 @@ export interface OverrideInput {
   reason: string;
 }
 
-/** Header of the overrides file (src/scoring/overrides.ts). */
+/** Header of the overrides file (src/config/overrides.ts). */
 const OVERRIDES_HEADER = 'unit,rule,url,decision,reason\n';
 const DECISION_TEXT = { waived: '豁免', confirmed: '确认' } as const;
 
@@ -144,10 +146,14 @@ export class AuditService {
   private readonly reports = new Map<string, AuditReport>();
   private unitsCache: { mtimeMs: number; units: Unit[] } | null = null;
 
+  /** The selected rules' labels, for the dashboard. */
+  readonly catalog: RuleCatalog;
+
   constructor(
     readonly settings: ServiceSettings,
     private readonly deps: ServiceDeps,
   ) {
+    this.catalog = ruleCatalog(deps.scheme);
     this.clock = deps.clock ?? (() => new Date());
     this.log = deps.log ?? (() => {});
   }
@@ -207,7 +213,7 @@ export class AuditService {
   }
 
   /**
-   * Records a reviewer decision in the overrides file (src/scoring/overrides.ts
+   * Records a reviewer decision in the overrides file (src/config/overrides.ts
    * format) and re-judges the unit from its stored snapshot, so the page shows
    * the finding waived or confirmed without a new crawl.
    */
@@ -407,7 +413,7 @@ export class AuditService {
       this.reports.set(job.outDir, outcome.report);
       job.finishedAt = this.now();
       await this.deps.history.update((d) => {
-        completeRun(d, job.id, job.finishedAt!, outcome, settings.warnings, this.deps.rules);
+        completeRun(d, job.id, job.finishedAt!, outcome, settings.warnings, this.deps.scheme);
         trimRuns(d, settings.retention.historyRuns);
       });
       job.state = 'done';

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -7,7 +7,8 @@ import { constants, gunzip, gzip } from 'node:zlib';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { writeFileAtomic } from '../lib/atomic-write.ts';
-import { nowIso } from '../lib/time.ts';
+import { newCrawlId, nowIso } from '../lib/time.ts';
+import type { CrawlMemory, StoredPage } from '../model/crawl-memory.ts';
 import type { UnitSnapshot } from '../model/snapshot.ts';
 
 /**
@@ -74,25 +75,6 @@ export interface PageRecord {
   fetchedAt: string;
 }
 
-/** A raw page as the fetcher hands it over and gets it back on 304. */
-export interface StoredPage {
-  status: number;
-  finalUrl: string;
-  contentType?: string;
-  etag?: string;
-  lastModified?: string;
-  body: Buffer;
-  /** When it was stored (set by the store). */
-  fetchedAt?: string;
-}
-
-/** What the fetcher needs for conditional requests; the Store implements it. */
-export interface PageCache {
-  pageValidators(url: string): { etag?: string; lastModified?: string } | undefined;
-  loadPage(url: string): Promise<StoredPage | null>;
-  savePage(url: string, page: StoredPage): Promise<void>;
-}
-
 interface StoreData {
   version: 1;
   runs: CrawlRun[];
@@ -117,14 +99,9 @@ const gunzipAsync = promisify(gunzip);
 
 const emptyData = (): StoreData => ({ version: 1, runs: [], firstSeen: {}, pages: {}, snapshots: {} });
 
-/** Sortable, file-name-safe crawl id: 20210120T013000-1a2b (Asia/Shanghai wall time). */
-export function newCrawlId(now: Date = new Date()): string {
-  const stamp = nowIso(now).slice(0, 19).replace(/[-:]/g, '');
-  return `${stamp}-${randomBytes(2).toString('hex')}`;
-}
 
 
-export class Store implements PageCache {
+export class Store implements CrawlMemory {
   readonly dataDir: string;
   readonly #db: Low<StoreData>;
   #flushedAt = 0;

@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/faults-cli.ts';
+import { REPO_ROOT, runCli, type CliResult } from '../helpers/faults-cli.ts';
 import { startFaultyPortal, type FaultyPortal } from '../../fixtures/faulty/portal.ts';
 
 /**
@@ -114,6 +114,19 @@ describe.concurrent('overrides file', () => {
   ];
   it.each(CASES)('%s', async (name, content, mentions) => {
     const r = await audit(['--units', goodUnits, '--overrides', file(name, content)]);
+    expectOneLineError(r, [name, ...mentions]);
+  });
+});
+
+describe.concurrent('scheme file', () => {
+  const county = readFileSync(resolve(REPO_ROOT, 'rules/schemes/yifeng-2020.yaml'), 'utf8');
+  const CASES: [string, string, (string | RegExp)[]][] = [
+    ['sc-rule.yaml', county.replace('rule: leader-disclosure', 'rule: leader-disclosur'), [/第 ?\d+ ?行/, /indicators\.\d+\.rule/, 'leader-disclosur']],
+    ['sc-code.yaml', county.replace('codes: [not-named]', 'codes: [unnamed]'), [/第 ?\d+ ?行/, /indicators\.\d+\.codes\.0/, 'unnamed']],
+    ['sc-setting.yaml', county.replace('noAnswer: inconclusive', 'noAnswer: maybe'), [/第 ?\d+ ?行/, 'settings.interpretation-link.noAnswer']],
+  ];
+  it.each(CASES)('%s', async (name, content, mentions) => {
+    const r = await audit(['--units', goodUnits, '--scheme', file(name, content)]);
     expectOneLineError(r, [name, ...mentions]);
   });
 });

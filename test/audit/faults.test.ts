@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RuleResult } from '../../rules/types.ts';
-import { DEFAULT_SCHEME, evaluationYear } from '../../src/audit/run-audit.ts';
+import { evaluationYear } from '../../src/audit/run-audit.ts';
 import { closeBrowser } from '../../src/browser/chromium.ts';
 import { crawlUnits, type CrawlRunOptions } from '../../src/crawl/crawl-run.ts';
-import { loadScheme, type Scheme } from '../../src/config/scheme.ts';
+import { DEFAULT_SCHEME, loadScheme, type Scheme } from '../../src/config/scheme.ts';
+import { planGather } from '../../src/judge/gather-plan.ts';
 import type { UnitResult } from '../../src/model/result.ts';
-import { evaluateUnit, scoreUnits } from '../../src/scoring/score.ts';
+import { judgeUnit } from '../../src/judge/run-rules.ts';
+import { scoreUnits } from '../../src/scoring/score.ts';
 import type { UnitSnapshot } from '../../src/model/snapshot.ts';
 import { openStore } from '../../src/store/store.ts';
 import { readUnitsCsv } from '../../src/config/units.ts';
@@ -23,7 +24,7 @@ import { FAULTY_AS_OF, FAULTY_TRUTH, FAULTY_UNITS, UNREACHABLE_UNITS, type Expec
  * units lose nothing; bounds hold; one unit's trouble never stops another.
  */
 const MAX_PAGES = 6;
-const CRAWL: Omit<CrawlRunOptions, 'scheme' | 'store'> = {
+const CRAWL: Omit<CrawlRunOptions, 'plan' | 'store'> = {
   concurrency: 4,
   unitConcurrency: 6,
   fetch: { timeoutMs: 1000, tries: 2, backoffMs: 30, maxRetryAfterMs: 1200, maxBytes: 2 * 1024 * 1024, maxRedirects: 5, minIntervalMs: 0 },
@@ -39,7 +40,7 @@ let crawlMs: number;
 
 function judge(snaps: UnitSnapshot[]): Map<string, UnitResult> {
   const ctx = { asOf: FAULTY_AS_OF, year: evaluationYear(FAULTY_AS_OF), scheme, portalHosts: [new URL(portal.baseUrl).host] };
-  const judged = snaps.map((snapshot) => ({ snapshot, results: evaluateUnit(snapshot, ctx) as Map<string, RuleResult> }));
+  const judged = snaps.map((snapshot) => judgeUnit(snapshot, ctx));
   return new Map(scoreUnits(judged, scheme, []).map((u) => [u.id, u]));
 }
 
@@ -51,7 +52,7 @@ beforeAll(async () => {
   scheme = loadScheme(DEFAULT_SCHEME);
   const store = await openStore(join(dataDir, 'data'));
   const t0 = Date.now();
-  snapshots = await crawlUnits(readUnitsCsv(csv), { ...CRAWL, scheme, store });
+  snapshots = await crawlUnits(readUnitsCsv(csv), { ...CRAWL, plan: planGather(scheme), store });
   crawlMs = Date.now() - t0;
   results = judge(snapshots);
 }, 120_000);
@@ -187,7 +188,7 @@ describe('bounds', () => {
     const t0 = Date.now();
     const [s] = await crawlUnits(
       [{ id: 'slow', name: '县缓慢局', type: 'department', url: `${portal.baseUrl}/xxgk/slow/index.html` }],
-      { ...CRAWL, concurrency: 1, bounds: { ...CRAWL.bounds, unitTimeMs }, scheme, store },
+      { ...CRAWL, concurrency: 1, bounds: { ...CRAWL.bounds, unitTimeMs }, plan: planGather(scheme), store },
     );
     const elapsed = Date.now() - t0;
     expect(elapsed).toBeLessThan(unitTimeMs + CRAWL.fetch!.timeoutMs! + 1500);

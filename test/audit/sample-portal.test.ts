@@ -5,7 +5,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import groundTruth from '../../fixtures/portal/ground-truth.json' with { type: 'json' };
 import { startFixturePortal, type FixturePortal } from '../../fixtures/server.ts';
-import { runAudit, type AuditOutcome } from '../../src/audit/run-audit.ts';
+import { runAuditRequest, type AuditOutcome } from '../../src/audit/run-audit.ts';
 import { closeBrowser } from '../../src/browser/chromium.ts';
 
 /**
@@ -35,7 +35,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'zwgk-audit-sample-'));
   const unitsFile = join(dir, 'units.csv');
   portal.writeUnitsCsv(unitsFile);
-  outcome = await runAudit({
+  outcome = await runAuditRequest({
     unitsFile,
     asOf: groundTruth.asOf,
     dataDir: join(dir, 'data'),

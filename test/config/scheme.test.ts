@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { categorize, columnRoles } from '../../src/judge/column-facts.ts';
+import { categorize } from '../../src/judge/column-facts.ts';
+import { planGather } from '../../src/judge/gather-plan.ts';
 import { loadScheme, parseScheme } from '../../src/config/scheme.ts';
 import { SCHEME_FILE, scheme } from '../helpers/snapshot-factory.ts';
 
@@ -67,7 +68,7 @@ describe('scheme validation: clear Chinese messages naming the field', () => {
     expect(broken((r) => (r.settings['interpretation-link'].higherSources = ['省('])) ).toThrow(
       /字段 settings.interpretation-link.higherSources.0 有误：不是有效的正则表达式/,
     );
-    expect(broken((r) => delete r.settings['leader-disclosure'].titles)).toThrow(/字段 settings.leader-disclosure.titles 有误/);
+    expect(broken((r) => (r.settings['leader-disclosure'] = { titles: [] }))).toThrow(/字段 settings.leader-disclosure.titles 有误/);
   });
 
   it('cross-field mistakes are named', () => {
@@ -85,7 +86,50 @@ describe('scheme validation: clear Chinese messages naming the field', () => {
   });
 });
 
-describe('column categories and roles from the scheme', () => {
+describe('the scheme selects the rules and checks them against the registry', () => {
+  const yaml = readFileSync(SCHEME_FILE, 'utf8');
+  const write = (name: string, text: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('an unknown rule id is one line naming file, line and field', () => {
+    const file = write('typo-rule.yaml', yaml.replace('rule: leader-disclosure', 'rule: leader-disclosur'));
+    const line = yaml.split('\n').findIndex((l) => l.includes('rule: leader-disclosure')) + 1;
+    expect(() => loadScheme(file)).toThrow(new RegExp(`^考评方案文件 .*typo-rule\\.yaml 第${line}行 字段 indicators\\.\\d+\\.rule 有误：未知规则“leader-disclosur”（可用：[a-z、-]*leader-disclosure[a-z、-]*）$`));
+  });
+
+  it('an unknown code of a known rule is named with its line', () => {
+    const file = write('typo-code.yaml', yaml.replace('codes: [not-named]', 'codes: [not-name]'));
+    const line = yaml.split('\n').findIndex((l) => l.includes('codes: [not-named]')) + 1;
+    expect(() => loadScheme(file)).toThrow(`第${line}行 字段 indicators.5.codes.0 有误：规则 leader-disclosure 没有扣分代码“not-name”（可用：not-named）`);
+  });
+
+  it('a setting is checked against its rule’s own schema, with its line', () => {
+    const file = write('bad-setting.yaml', yaml.replace('      threshold: 0.7', '      threshold: 7'));
+    const line = yaml.split('\n').findIndex((l) => l.includes('      threshold: 0.7')) + 1;
+    expect(() => loadScheme(file)).toThrow(new RegExp(`第${line}行 字段 settings\\.annual-report\\.copied\\.threshold 有误`));
+  });
+
+  it('settings for a rule no indicator selects are refused', () => {
+    expect(broken((r) => (r.settings['no-such-rule'] = {}))).toThrow('字段 settings.no-such-rule 有误：未知规则“no-such-rule”');
+  });
+
+  it('only the rules the indicators name run; omitted settings take the rule’s defaults', () => {
+    const raw = parseYaml(yaml);
+    raw.indicators = raw.indicators.filter((i: { rule: string }) => i.rule === 'column-update');
+    delete raw.settings;
+    const s = parseScheme(raw, 'only-columns.yaml');
+    expect(s.rules.map((r) => r.meta.id)).toEqual(['column-update']);
+    const full = scheme();
+    expect(full.rules.map((r) => r.meta.id)).toEqual(['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure']);
+    expect(full.settings['annual-report'].titleKinds).toEqual(['年度报告', '工作报告', '年报']);
+    expect(full.settings['annual-report'].copied.boilerplate.length).toBeGreaterThan(100);
+  });
+});
+
+describe('column categories and the gather plan from the scheme', () => {
   it('categorize: last path segment first, then parents; overrides win', () => {
     const s = scheme();
     expect(categorize(['政务公开', '通知公告'], s)).toBe('regular');
@@ -96,11 +140,22 @@ describe('column categories and roles from the scheme', () => {
     expect(categorize(['法规文件', '规范性文件'], s, { '法规文件/规范性文件': 'static' })).toBe('static');
   });
 
-  it('roles: which columns the rules read', () => {
-    const s = scheme();
-    expect(columnRoles(['政府信息公开年报'], s)).toEqual(['annual-report']);
-    expect(columnRoles(['法规文件', '政策解读'], s)).toEqual(['interpretation']);
-    expect(columnRoles(['领导信息'], s)).toEqual(['leader']);
-    expect(columnRoles(['通知公告'], s)).toEqual([]);
+  it('the plan reads the articles of the columns the selected rules name, and fills dates where freshness is judged', () => {
+    const plan = planGather(scheme());
+    expect(plan.forColumn(['政府信息公开年报']).reads).toEqual([{ titles: ['年度报告', '年报'], fallbackToAll: true }]);
+    expect(plan.forColumn(['法规文件', '政策解读']).reads).toEqual([{ links: 'read' }]);
+    expect(plan.forColumn(['领导信息']).reads).toEqual([{ columnPage: true }]);
+    expect(plan.forColumn(['通知公告'])).toEqual({ category: 'regular', fillDates: true, reads: [] });
+    expect(plan.forColumn(['工作动态'])).toEqual({ category: 'news', fillDates: false, reads: [] });
+    expect(plan.forColumn(['机构职能']).fillDates).toBe(true);
+  });
+
+  it('a scheme without a rule costs the crawl nothing for it', () => {
+    const raw = parseYaml(readFileSync(SCHEME_FILE, 'utf8'));
+    raw.indicators = raw.indicators.filter((i: { rule: string }) => i.rule === 'column-update');
+    delete raw.settings;
+    const plan = planGather(parseScheme(raw, 'only-columns.yaml'));
+    expect(plan.forColumn(['政策解读']).reads).toEqual([]);
+    expect(plan.forColumn(['机构职能'])).toEqual({ category: 'static', fillDates: false, reads: [] });
   });
 });

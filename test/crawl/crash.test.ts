@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_SCHEME } from '../../src/audit/run-audit.ts';
+
 import { crawlUnits } from '../../src/crawl/crawl-run.ts';
-import { loadScheme } from '../../src/config/scheme.ts';
+import { DEFAULT_SCHEME, loadScheme } from '../../src/config/scheme.ts';
+import { planGather } from '../../src/judge/gather-plan.ts';
 import { articlePage, indexPage, listPage } from '../../fixtures/faulty/html.ts';
 
 /**
@@ -61,7 +62,7 @@ describe('program errors on odd pages', () => {
         { id: 'ok', name: '县测试局', type: 'department', url: `${base}/ok/index.html` },
         { id: 'bad', name: '县测试局', type: 'department', url: `${base}/bad/index.html` },
       ],
-      { scheme, browser: false, fetch: { minIntervalMs: 0 } },
+      { plan: planGather(scheme), browser: false, fetch: { minIntervalMs: 0 } },
     );
     expect(ok!.columns.map((c) => [c.key, c.status, c.items.length])).toEqual([
       ['通知公告', 'ok', 1],

@@ -4,9 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SCHEME } from '../../src/audit/run-audit.ts';
+
 import { crawlUnits, type CrawlProgress, type CrawlRunOptions } from '../../src/crawl/crawl-run.ts';
-import { loadScheme, type Scheme } from '../../src/config/scheme.ts';
+import { DEFAULT_SCHEME, loadScheme, type Scheme } from '../../src/config/scheme.ts';
+import { planGather } from '../../src/judge/gather-plan.ts';
 import type { Unit, UnitSnapshot } from '../../src/model/snapshot.ts';
 import { openStore } from '../../src/store/store.ts';
 import { articlePage, indexPage, listPage, type PageItem } from '../../fixtures/faulty/html.ts';
@@ -142,7 +143,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const OPTS: Omit<CrawlRunOptions, 'scheme' | 'store'> = {
+const OPTS: Omit<CrawlRunOptions, 'plan' | 'store'> = {
   browser: false,
   fetch: { timeoutMs: 2000, tries: 2, backoffMs: 10, minIntervalMs: 0 },
   bounds: { maxPagesPerColumn: 4, contextYear: 2020 },
@@ -155,7 +156,7 @@ describe('crawlUnits on a small portal', () => {
   beforeAll(async () => {
     const unit: Unit = { id: 'csj', name: UNIT, type: 'department', url: `${base}/xxgk/csj/index.html` };
     const store = await openStore(join(dir, 'data'));
-    [first] = (await crawlUnits([unit], { ...OPTS, scheme, store, onProgress: (p) => events.push(p) })) as [UnitSnapshot];
+    [first] = (await crawlUnits([unit], { ...OPTS, plan: planGather(scheme), store, onProgress: (p) => events.push(p) })) as [UnitSnapshot];
   });
 
   const col = (s: UnitSnapshot, name: string) => s.columns.find((c) => c.name === name)!;
@@ -234,7 +235,7 @@ describe('crawlUnits on a small portal', () => {
     const store = await openStore(join(dir, 'data'));
     const unit: Unit = { id: 'csj', name: UNIT, type: 'department', url: `${base}/xxgk/csj/index.html` };
     const before = notModified;
-    const [second] = (await crawlUnits([unit], { ...OPTS, scheme, store })) as [UnitSnapshot];
+    const [second] = (await crawlUnits([unit], { ...OPTS, plan: planGather(scheme), store })) as [UnitSnapshot];
     const byUrl = (s: UnitSnapshot) => new Map(col(s, '通知公告').items.map((i) => [i.url, i.firstSeen]));
     const a = byUrl(first);
     const b = byUrl(second);
@@ -254,7 +255,7 @@ describe('crawlUnits on a small portal', () => {
     const previous = (await store.latestSnapshot('csj'))!;
     const before = new Map(hits);
     const delta = (path: string) => (hits.get(path) ?? 0) - (before.get(path) ?? 0);
-    const [third] = (await crawlUnits([unit], { ...OPTS, scheme, store })) as [UnitSnapshot];
+    const [third] = (await crawlUnits([unit], { ...OPTS, plan: planGather(scheme), store })) as [UnitSnapshot];
     expect(delta('/xxgk/csj/index.html')).toBe(1);
     expect(delta('/xxgk/csj/tzgg/index.html')).toBe(1);
     expect(delta('/xxgk/csj/tzgg/index_1.html')).toBe(0);
@@ -274,7 +275,7 @@ describe('crawlUnits on a small portal', () => {
 
     // reuseDays 0: everything is read again.
     const again = new Map(hits);
-    await crawlUnits([unit], { ...OPTS, scheme, store, bounds: { ...OPTS.bounds, reuseDays: 0 } });
+    await crawlUnits([unit], { ...OPTS, plan: planGather(scheme), store, bounds: { ...OPTS.bounds, reuseDays: 0 } });
     expect((hits.get('/xxgk/csj/tzgg/index_1.html') ?? 0) - (again.get('/xxgk/csj/tzgg/index_1.html') ?? 0)).toBe(1);
     expect((hits.get('/xxgk/csj/zcjd/t20201110_4.html') ?? 0) - (again.get('/xxgk/csj/zcjd/t20201110_4.html') ?? 0)).toBe(1);
   });
@@ -282,7 +283,7 @@ describe('crawlUnits on a small portal', () => {
   it('a unit over its time bound stops: what was not read is failed with a Chinese reason, the rest kept', async () => {
     const unit: Unit = { id: 'slw', name: '县缓慢局', type: 'department', url: `${base}/xxgk/slw/index.html` };
     const t0 = Date.now();
-    const [s] = (await crawlUnits([unit], { ...OPTS, scheme, fetch: { ...OPTS.fetch, timeoutMs: 10_000 }, bounds: { ...OPTS.bounds, unitTimeMs: 400 } })) as [UnitSnapshot];
+    const [s] = (await crawlUnits([unit], { ...OPTS, plan: planGather(scheme), fetch: { ...OPTS.fetch, timeoutMs: 10_000 }, bounds: { ...OPTS.bounds, unitTimeMs: 400 } })) as [UnitSnapshot];
     expect(Date.now() - t0).toBeLessThan(3000);
     expect(s.status).toBe('partial');
     expect(s.columns.map((c) => [c.key, c.status])).toEqual([
@@ -301,7 +302,7 @@ describe('a parser blind spot is never an empty column', () => {
   const col = (name: string) => s.columns.find((c) => c.name === name)!;
   beforeAll(async () => {
     const unit: Unit = { id: 'mlj', name: '县混乱局', type: 'department', url: `${base}/xxgk/mlj/index.html` };
-    [s] = (await crawlUnits([unit], { ...OPTS, scheme })) as [UnitSnapshot];
+    [s] = (await crawlUnits([unit], { ...OPTS, plan: planGather(scheme) })) as [UnitSnapshot];
   });
 
   it('a list page with dated text but no recognisable items is failed with a parse failure, not empty', () => {

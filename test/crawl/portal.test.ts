@@ -2,10 +2,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SCHEME } from '../../src/audit/run-audit.ts';
+
 import { closeBrowser } from '../../src/browser/chromium.ts';
 import { crawlUnits } from '../../src/crawl/crawl-run.ts';
-import { loadScheme, type Scheme } from '../../src/config/scheme.ts';
+import { DEFAULT_SCHEME, loadScheme, type Scheme } from '../../src/config/scheme.ts';
+import { planGather } from '../../src/judge/gather-plan.ts';
 import type { UnitSnapshot } from '../../src/model/snapshot.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
 import { parseUnitsCsv } from '../../src/config/units.ts';
@@ -40,7 +41,7 @@ beforeAll(async () => {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const t0 = Date.now();
-  first = await crawlUnits(units, { scheme, store, fetch: { minIntervalMs: 0 }, bounds: { contextYear: 2021 } });
+  first = await crawlUnits(units, { plan: planGather(scheme), store, fetch: { minIntervalMs: 0 }, bounds: { contextYear: 2021 } });
   measured.wallMs = Date.now() - t0;
   clearInterval(sampler);
   measured.peakRssMb = Math.round(peak / 1024 / 1024);
@@ -49,7 +50,7 @@ beforeAll(async () => {
   console.log(`fixture portal crawl: ${measured.wallMs} ms, peak RSS ${measured.peakRssMb} MB, ${firstRequests} requests`);
 
   portal.setGeneration(2);
-  second = await crawlUnits(units, { scheme, store, fetch: { minIntervalMs: 0 }, bounds: { contextYear: 2021 } });
+  second = await crawlUnits(units, { plan: planGather(scheme), store, fetch: { minIntervalMs: 0 }, bounds: { contextYear: 2021 } });
 }, 180_000);
 
 afterAll(async () => {

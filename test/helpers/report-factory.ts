@@ -1,7 +1,9 @@
+import { DEFAULT_SCHEME, loadScheme } from '../../src/config/scheme.ts';
+import { ruleCatalog } from '../../src/judge/catalog.ts';
 import type { AuditReport, Finding, IndicatorScore, UnitResult } from '../../src/model/result.ts';
 
 /**
- * A scored AuditReport shaped like the sample portal's (see .notes/PLANTED.md),
+ * A scored AuditReport shaped like the sample portal's (fixtures/README.md lists the planted findings),
  * for report tests. Numbers are self-consistent test data, not a scoring run.
  */
 
@@ -76,9 +78,9 @@ export function makeReport(): AuditReport {
       inconclusive: [],
       indicators: indicators('department', {}),
       columns: [
-        { key: '政策文件', url: `${PORTAL}/xxgk/jtj/zcwj/index.html`, category: 'regular', newest: '2020-12-28', items: 46, status: 'ok' },
-        { key: '工作动态', url: `${PORTAL}/xxgk/jtj/gzdt/index.html`, category: 'news', newest: '2020-03-02', items: 120, status: 'skipped' },
-        { key: '年度报告', url: `${PORTAL}/xxgk/jtj/ndbg/index.html`, category: 'annual', newest: '2020-01-15', items: 3, status: 'ok' },
+        { key: '政策文件', url: `${PORTAL}/xxgk/jtj/zcwj/index.html`, category: 'regular', categoryLabel: '常规类', newest: '2020-12-28', items: 46, status: 'ok' },
+        { key: '工作动态', url: `${PORTAL}/xxgk/jtj/gzdt/index.html`, category: 'news', categoryLabel: '新闻动态', newest: '2020-03-02', items: 120, status: 'skipped' },
+        { key: '年度报告', url: `${PORTAL}/xxgk/jtj/ndbg/index.html`, category: 'annual', categoryLabel: '年度类', newest: '2020-01-15', items: 3, status: 'ok' },
       ],
     },
     {
@@ -217,6 +219,7 @@ export function makeReport(): AuditReport {
     asOf: '2021-01-20',
     generatedAt: '2021-01-20T02:30:00.000Z',
     weight: 0.3,
+    rules: ruleCatalog(loadScheme(DEFAULT_SCHEME)),
     units,
   };
 }
@@ -263,6 +266,6 @@ export function hostileUnit(): UnitResult {
     ],
     inconclusive: [{ rule: 'column-update', url: 'data:text/html,<script>alert(6)</script>', reason: `\t=cmd|' /C calc'!A0` }],
     indicators: indicators('town', { 'column-update': 1, 'annual-report-timing': 2 }),
-    columns: [{ key: '-2+3', url: HOSTILE.jsUrl, category: '<b>x</b>', newest: null, items: 0, status: 'empty' }],
+    columns: [{ key: '-2+3', url: HOSTILE.jsUrl, category: '<b>x</b>', categoryLabel: '<i>y</i>', newest: null, items: 0, status: 'empty' }],
   };
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditOptions, AuditOutcome } from '../../src/audit/run-audit.ts';
+import type { AuditRequest, AuditOutcome } from '../../src/audit/run-audit.ts';
+import { DEFAULT_SCHEME, loadScheme } from '../../src/config/scheme.ts';
 import type { CategoryRules } from '../../src/history/warnings.ts';
 import type { ServiceSettings } from '../../src/serve/service.ts';
 import type { AuditReport, Finding, UnitResult } from '../../src/model/result.ts';
@@ -18,12 +19,15 @@ export const UNITS: Unit[] = [
 export const CATEGORY_RULES: CategoryRules = {
   defaultCategory: 'regular',
   categories: {
-    regular: { label: '常规类', judge: 'age', staleAfterDays: 180, keywords: [] },
-    annual: { label: '年度类', judge: 'year', keywords: [] },
-    static: { label: '静态类', judge: 'never', keywords: [] },
-    news: { label: '新闻动态', judge: 'skip', keywords: [] },
+    news: { label: '新闻动态', judge: 'skip', keywords: ['工作动态', '新闻', '要闻'] },
+    annual: { label: '年度类', judge: 'year', keywords: ['年度报告', '财政预决算', '建议提案'] },
+    static: { label: '静态类', judge: 'never', keywords: ['机构职能', '领导信息', '信息公开指南', '信息公开制度'] },
+    regular: { label: '常规类', judge: 'age', staleAfterDays: 180, keywords: ['政策文件', '通知公告', '政策解读'] },
   },
 };
+
+/** The county's scheme, as `zwgk serve` loads it. */
+export const SAMPLE_SCHEME = loadScheme(DEFAULT_SCHEME);
 
 /** Service settings for a test directory holding units.csv; data and reports below it. */
 export function serviceSettings(dir: string, over: Partial<ServiceSettings> = {}): ServiceSettings {
@@ -103,7 +107,7 @@ export function report(asOf: string, units: UnitResult[]): AuditReport {
 }
 
 /** An outcome as runAudit would return it, with report.json written to the run's directory. */
-export function writeOutcome(opts: AuditOptions, units: UnitResult[], snapshots: UnitSnapshot[] = []): AuditOutcome {
+export function writeOutcome(opts: AuditRequest, units: UnitResult[], snapshots: UnitSnapshot[] = []): AuditOutcome {
   const r = report(opts.asOf, units);
   mkdirSync(opts.outDir, { recursive: true });
   writeFileSync(join(opts.outDir, 'report.json'), JSON.stringify(r));

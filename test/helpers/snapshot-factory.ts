@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { RuleContext } from '../../rules/types.ts';
 import { loadScheme, type Scheme } from '../../src/config/scheme.ts';
+import { judgeUnit, type JudgeContext } from '../../src/judge/run-rules.ts';
+import type { RuleResult } from '../../src/model/judged.ts';
 import type { ArticleSnapshot, ColumnSnapshot, LinkRef, ListItem, Unit, UnitSnapshot } from '../../src/model/snapshot.ts';
 
 /** Hand-made snapshots for rule and scoring tests: only what a test states differs from a clean unit. */
@@ -16,8 +17,19 @@ export function scheme(): Scheme {
   return cached;
 }
 
-export function ctx(over: Partial<RuleContext> = {}): RuleContext {
+/** The judge's context for a rule test: the sample evaluation (as of 2021-01-20, year 2020) unless stated. */
+export function ctx(over: Partial<JudgeContext> = {}): JudgeContext {
   return { asOf: '2021-01-20', year: 2020, scheme: scheme(), portalHosts: ['portal.test'], ...over };
+}
+
+/** One rule run through the judge stage (column facts and settings as in an audit). */
+export function ruleRunner(id: string): (snap: UnitSnapshot, c?: JudgeContext) => RuleResult {
+  return (snap, c = ctx()) => judgeUnit(snap, c).results[id]!;
+}
+
+/** The scheme with some settings of one rule changed (as a scheme file would set them). */
+export function withSettings(id: string, settings: Record<string, unknown>, base: Scheme = scheme()): Scheme {
+  return { ...base, settings: { ...base.settings, [id]: { ...base.settings[id], ...settings } } };
 }
 
 export function unit(over: Partial<Unit> = {}): Unit {

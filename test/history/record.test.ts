@@ -6,17 +6,22 @@ import { HistoryStore } from '../../src/history/history-store.ts';
 import { emptyHistory, type HistoryData } from '../../src/history/model.ts';
 import { beginRun, completeRun, failRun, interruptRunning, trimRuns } from '../../src/history/record.ts';
 import { DEFAULT_WARNING_SETTINGS } from '../../src/history/warnings.ts';
+import { columnFacts, columnOverview } from '../../src/judge/column-facts.ts';
 import type { UnitResult } from '../../src/model/result.ts';
 import type { UnitSnapshot } from '../../src/model/snapshot.ts';
 import { CATEGORY_RULES, finding, report, snapshot, UNITS, unitResult, type ColumnSpec } from '../helpers/serve-fakes.ts';
 
 const [jtj, wjw] = UNITS as [(typeof UNITS)[0], (typeof UNITS)[0]];
 
-/** Records one finished run of the given results and snapshots at `at`. */
+/** Records one finished run of the given results and snapshots at `at`; each result's column overview is its snapshot's, as the judge stage gives it. */
 function run(data: HistoryData, id: string, at: string, units: UnitResult[], snapshots: UnitSnapshot[] = []): void {
   const asOf = at.slice(0, 10);
+  const judged = units.map((u) => {
+    const snap = snapshots.find((s) => s.unit.id === u.id);
+    return snap ? { ...u, columns: columnOverview(columnFacts(snap.columns, CATEGORY_RULES, asOf)) } : u;
+  });
   beginRun(data, { id, kind: 'full', trigger: 'schedule', units: [], asOf, startedAt: at, outDir: `/tmp/none/${id}` });
-  completeRun(data, id, at, { report: report(asOf, units), snapshots }, DEFAULT_WARNING_SETTINGS, CATEGORY_RULES);
+  completeRun(data, id, at, { report: report(asOf, judged), snapshots }, DEFAULT_WARNING_SETTINGS, CATEGORY_RULES);
 }
 
 const stale = finding('column-update', 'stale', 'http://p/jtj/tzgg/', 1, '通知公告');

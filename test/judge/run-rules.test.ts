@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { allRules } from '../../rules/index.ts';
-import type { Rule } from '../../rules/types.ts';
-import { evaluateUnit, scoreUnits } from '../../src/scoring/score.ts';
+import { z } from 'zod';
+import { defineRule } from '../../rules/api.ts';
+import { judgeUnit } from '../../src/judge/run-rules.ts';
+import { scoreUnits } from '../../src/scoring/score.ts';
 import type { ArticleSnapshot, ColumnSnapshot, UnitSnapshot } from '../../src/model/snapshot.ts';
 import { article, column, ctx, item, link, PORTAL, PROSE_2018, PROSE_2019, reportBody, scheme, snapshot, unit } from '../helpers/snapshot-factory.ts';
 
 /**
  * Rules and scoring together on hand-made snapshots shaped like the sample
- * portal's units (.notes/PLANTED.md), so that the scheme's reading of the
+ * portal's units (fixtures/README.md), so that the scheme's reading of the
  * table gives the scores the planted violations imply.
  */
 
@@ -35,7 +36,7 @@ function unitSnapshot(id: string, name: string, type: 'department' | 'town' | 'f
 }
 
 const col = (cols: ColumnSnapshot[], key: string) => cols.find((c) => c.key === key)!;
-const judge = (snaps: UnitSnapshot[]) => scoreUnits(snaps.map((s) => ({ snapshot: s, results: evaluateUnit(s, ctx()) })), scheme());
+const judge = (snaps: UnitSnapshot[]) => scoreUnits(snaps.map((s) => judgeUnit(s, ctx())), scheme());
 const codes = (u: { findings: { rule: string; code: string }[] }) => u.findings.map((f) => `${f.rule}/${f.code}`);
 
 function interpretation(cols: ColumnSnapshot[], arts: ArticleSnapshot[], title: string, links: ReturnType<typeof link>[], source = '县卫生健康委员会') {
@@ -44,7 +45,7 @@ function interpretation(cols: ColumnSnapshot[], arts: ArticleSnapshot[], title: 
   arts.push(article(it, '政策解读', { text: '一、背景 二、主要内容', links, source }));
 }
 
-describe('evaluateUnit + scoreUnits on planted-style units', () => {
+describe('judgeUnit + scoreUnits on planted-style units', () => {
   const jtj = unitSnapshot('jtj', '县教育体育局', 'department', (cols, arts) => {
     interpretation(cols, arts, '关于《县学生资助办法》的政策解读', [link(`${PORTAL}/art/zz.html`, '原文链接')]);
   });
@@ -111,33 +112,40 @@ describe('evaluateUnit + scoreUnits on planted-style units', () => {
   });
 });
 
-describe('evaluateUnit: one bad rule never stops the audit', () => {
+describe('judgeUnit: one bad rule never stops the audit', () => {
   it('a rule that throws becomes an inconclusive check with the reason; the others still run', () => {
-    const bad: Rule = {
-      meta: { id: 'bad-rule', indicator: '测试', title: '会出错的规则', description: '', codes: {}, artifacts: [] },
+    const bad = defineRule({
+      meta: { id: 'bad-rule', indicator: '测试', title: '会出错的规则', description: '', codes: { x: '测试' }, settings: z.object({}), needs: () => [], observed: {} },
       run: () => {
         throw new Error('意外的数据');
       },
+    });
+    const s = scheme();
+    const withBad = {
+      ...s,
+      rules: [bad, ...s.rules],
+      settings: { ...s.settings, 'bad-rule': {} },
+      indicators: [...s.indicators, { key: 'bad', name: '测试', rule: 'bad-rule', codes: ['x'], points: { department: 1, town: 1, farm: 1 }, perFinding: 1 }],
     };
     const snap = snapshot({ columns: [column('行政执法')] });
-    const results = evaluateUnit(snap, ctx(), [bad, ...allRules]);
-    expect(results.get('bad-rule')).toEqual({
+    const { results } = judgeUnit(snap, ctx({ scheme: withBad }));
+    expect(results['bad-rule']).toEqual({
       findings: [],
       inconclusive: [{ rule: 'bad-rule', url: snap.unit.url, reason: '规则运行出错，未作判断：意外的数据' }],
       assessed: true,
     });
-    expect(results.get('column-update')!.findings.map((f) => f.code)).toEqual(['empty']);
+    expect(results['column-update']!.findings.map((f) => f.code)).toEqual(['empty']);
   });
 
   it('an unreachable unit is not judged: every rule is inconclusive', () => {
     const snap = snapshot({ status: 'unreachable' });
-    const results = evaluateUnit(snap, ctx());
-    expect([...results.keys()]).toEqual(['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure']);
-    for (const r of results.values()) {
+    const judged = judgeUnit(snap, ctx());
+    expect(Object.keys(judged.results)).toEqual(['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure']);
+    for (const r of Object.values(judged.results)) {
       expect(r.findings).toEqual([]);
       expect(r.inconclusive).toHaveLength(1);
     }
-    const [u] = scoreUnits([{ snapshot: snap, results }], scheme());
+    const [u] = scoreUnits([judged], scheme());
     expect(u).toMatchObject({ status: 'unreachable', score: 100 });
     expect(u!.inconclusive).toHaveLength(4);
   });

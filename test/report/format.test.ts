@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fmtInstant, fmtNum, observedFacts, safeEvidencePath, safeHref } from '../../src/report/format.ts';
-import { finding } from '../helpers/report-factory.ts';
+import { finding, makeReport } from '../helpers/report-factory.ts';
 
 describe('report display helpers', () => {
   it('links only http(s) addresses and evidence paths', () => {
@@ -14,7 +14,7 @@ describe('report display helpers', () => {
     expect(safeEvidencePath('evidence/a/./b.png')).toBeNull();
   });
 
-  it('turns observed facts into labelled Chinese display values', () => {
+  it('turns observed facts into Chinese display values labelled by the rule’s own meta', () => {
     const facts = observedFacts(
       finding({
         rule: 'annual-report',
@@ -31,6 +31,7 @@ describe('report display helpers', () => {
           customFlag: true,
         },
       }),
+      makeReport().rules,
     );
     expect(facts).toEqual([
       { label: '相似度', value: '91.2%' },

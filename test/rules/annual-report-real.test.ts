@@ -2,9 +2,11 @@ import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as cheerio from 'cheerio';
 import { describe, expect, it } from 'vitest';
-import { missingParts, run } from '../../rules/annual-report.ts';
-import { boilerplateShingles, compareReports } from '../../rules/similarity.ts';
-import { archivedText, article, column, ctx, haveRealpages, item, REALPAGES, realpage, scheme, snapshot } from '../helpers/snapshot-factory.ts';
+import { missingParts } from '../../rules/annual-report.ts';
+import { boilerplateShingles, compareReports } from '../../rules/lib/similarity.ts';
+import { archivedText, article, column, ctx, haveRealpages, item, REALPAGES, realpage, scheme, snapshot, ruleRunner } from '../helpers/snapshot-factory.ts';
+
+const run = ruleRunner('annual-report');
 
 /**
  * Real 政府信息公开工作年度报告 (../shared/realpages/annual-report, see its

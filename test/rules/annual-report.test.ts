@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { missingParts, reportYearOfTitle, run } from '../../rules/annual-report.ts';
+import { missingParts, reportYearOfTitle } from '../../rules/annual-report.ts';
 import type { ArticleSnapshot, ColumnSnapshot, ListItem } from '../../src/model/snapshot.ts';
-import { article, column, ctx, INTRO, item, PARTS, PROSE_2018, PROSE_2019, reportBody as body, scheme, snapshot, unit } from '../helpers/snapshot-factory.ts';
+import { article, column, ctx, INTRO, item, PARTS, PROSE_2018, PROSE_2019, reportBody as body, scheme, snapshot, unit, ruleRunner } from '../helpers/snapshot-factory.ts';
+
+const run = ruleRunner('annual-report');
 
 const S = () => scheme().settings['annual-report'];
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { run } from '../../rules/column-update.ts';
-import { column, ctx, item, snapshot } from '../helpers/snapshot-factory.ts';
+import { column, ctx, item, snapshot, ruleRunner } from '../helpers/snapshot-factory.ts';
+
+const run = ruleRunner('column-update');
 
 const judge = (columns: ReturnType<typeof column>[], over: Parameters<typeof ctx>[0] = {}) => run(snapshot({ columns }), ctx(over));
 
@@ -146,12 +147,12 @@ describe('column-update: per-unit category overrides', () => {
   it('an override wins over the keyword map, both ways', () => {
     const cols = [column('工作动态', [item('旧动态', '2019-06-01')]), column('重点工作', [item('旧', '2018-01-01')])];
     expect(judge(cols).findings.map((f) => f.column)).toEqual(['重点工作']);
-    const r = judge(cols, { columnOverrides: { 工作动态: 'regular', 重点工作: 'static' } });
+    const r = judge(cols, { categoryOverrides: { 工作动态: 'regular', 重点工作: 'static' } });
     expect(r.findings.map((f) => f.column)).toEqual(['工作动态']);
   });
 
   it('an override naming an unknown category is ignored', () => {
-    const r = judge([column('重点工作', [item('旧', '2018-01-01')])], { columnOverrides: { 重点工作: 'no-such' } });
+    const r = judge([column('重点工作', [item('旧', '2018-01-01')])], { categoryOverrides: { 重点工作: 'no-such' } });
     expect(r.findings.map((f) => f.code)).toEqual(['stale']);
   });
 });

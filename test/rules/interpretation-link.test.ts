@@ -1,8 +1,10 @@
 import * as cheerio from 'cheerio';
 import { describe, expect, it } from 'vitest';
-import { docNumbers, isInterpretationTitle, policyNames, run } from '../../rules/interpretation-link.ts';
+import { docNumbers, isInterpretationTitle, policyNames } from '../../rules/interpretation-link.ts';
 import type { ArticleSnapshot, LinkRef, ListItem } from '../../src/model/snapshot.ts';
-import { archivedText, article, column, ctx, haveRealpages, item, link, PORTAL, realpage, scheme, snapshot } from '../helpers/snapshot-factory.ts';
+import { archivedText, article, column, ctx, haveRealpages, item, link, PORTAL, realpage, scheme, snapshot, ruleRunner } from '../helpers/snapshot-factory.ts';
+
+const run = ruleRunner('interpretation-link');
 
 const S = () => scheme().settings['interpretation-link'];
 const PROVINCE = 'http://127.0.0.2:8080';

@@ -1,8 +1,10 @@
 import * as cheerio from 'cheerio';
 import { describe, expect, it } from 'vitest';
-import { findLeaderMention, run } from '../../rules/leader-disclosure.ts';
+import { findLeaderMention } from '../../rules/leader-disclosure.ts';
 import type { ArticleSnapshot } from '../../src/model/snapshot.ts';
-import { archivedText, article, column, ctx, haveRealpages, item, realpage, scheme, snapshot, unit } from '../helpers/snapshot-factory.ts';
+import { archivedText, article, column, ctx, haveRealpages, item, realpage, scheme, snapshot, unit, ruleRunner } from '../helpers/snapshot-factory.ts';
+
+const run = ruleRunner('leader-disclosure');
 
 const S = () => scheme().settings['leader-disclosure'];
 

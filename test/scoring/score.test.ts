@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { RawFinding, RuleResult } from '../../rules/types.ts';
-import { parseScheme } from '../../src/config/scheme.ts';
+import { judgeUnit } from '../../src/judge/run-rules.ts';
+import type { JudgedUnit, RawFinding, RuleResult } from '../../src/model/judged.ts';
 import type { Override } from '../../src/config/overrides.ts';
-import { scoreUnits, type ScoreInput } from '../../src/scoring/score.ts';
+import { scoreUnits } from '../../src/scoring/score.ts';
 import type { UnitResult } from '../../src/model/result.ts';
 import type { UnitType } from '../../src/model/snapshot.ts';
 import { column, item, PORTAL, scheme, snapshot, unit } from '../helpers/snapshot-factory.ts';
@@ -15,18 +15,18 @@ function finding(rule: RuleId, code: string, n: number | string = 1): RawFinding
 }
 
 /** Clean results for every rule, with the given findings and per-rule changes. */
-function results(findings: RawFinding[] = [], over: Partial<Record<RuleId, Partial<RuleResult>>> = {}): Map<string, RuleResult> {
-  return new Map(
+function results(findings: RawFinding[] = [], over: Partial<Record<RuleId, Partial<RuleResult>>> = {}): Record<string, RuleResult> {
+  return Object.fromEntries(
     RULES.map((id) => [id, { findings: findings.filter((f) => f.rule === id), inconclusive: [], assessed: true, ...over[id] }]),
   );
 }
 
-function input(id: string, type: UnitType, findings: RawFinding[] = [], over: Parameters<typeof results>[1] = {}, status: UnitResult['status'] = 'ok'): ScoreInput {
-  return { unit: unit({ id, type, name: id }), snapshotStatus: status, results: results(findings, over) };
+function input(id: string, type: UnitType, findings: RawFinding[] = [], over: Parameters<typeof results>[1] = {}, status: UnitResult['status'] = 'ok'): JudgedUnit {
+  return { unit: unit({ id, type, name: id }), status, results: results(findings, over), columns: [] };
 }
 
 const many = (rule: RuleId, code: string, n: number) => Array.from({ length: n }, (_, i) => finding(rule, code, String.fromCharCode(97 + i)));
-const one = (inputs: ScoreInput[], overrides: Override[] = []) => scoreUnits(inputs, scheme(), overrides)[0]!;
+const one = (inputs: JudgedUnit[], overrides: Override[] = []) => scoreUnits(inputs, scheme(), overrides)[0]!;
 const deducted = (u: UnitResult, key: string) => u.indicators.find((i) => i.key === key)!.deducted;
 
 describe('scoring: base, weight and the two tables', () => {
@@ -145,17 +145,34 @@ describe('scoring: per-finding deductions, caps and the jump', () => {
 
   it('the score never goes below 0', () => {
     const s = scheme();
-    const tiny = parseScheme({ ...s, base: 5 }, 'test');
+    const tiny = { ...s, base: 5 };
     const [u] = scoreUnits([input('d', 'department', [...many('column-update', 'empty', 5), finding('leader-disclosure', 'not-named')])], tiny);
     expect(u!.indicators.reduce((a, i) => a + i.deducted, 0)).toBe(11);
     expect(u!.score).toBe(0);
     expect(u!.weighted).toBe(0);
   });
 
-  it('a finding whose code no indicator scores costs nothing and keeps its rule’s indicator', () => {
-    const u = one([input('d', 'department', [finding('leader-disclosure', 'odd')])]);
-    expect(u.findings[0]).toMatchObject({ deduction: 0, indicator: '分管领导' });
-    expect(u.score).toBe(100);
+  it('a finding whose code no indicator of the unit’s table scores is not part of its review', () => {
+    const u = one([input('d', 'department', [finding('leader-disclosure', 'odd'), finding('leader-disclosure', 'not-named')])]);
+    expect(u.findings.map((f) => f.code)).toEqual(['not-named']);
+    expect(u.score).toBe(99);
+  });
+
+  it('an indicator with no points in any table is advisory: reported with deduction 0, never counted', () => {
+    const s = scheme();
+    const advisory = { ...s, indicators: s.indicators.map((i) => (i.key === 'leader-disclosure' ? { ...i, points: { department: 0, town: 0, farm: 0 } } : i)) };
+    const [u] = scoreUnits([input('d', 'town', [finding('leader-disclosure', 'not-named')])], advisory);
+    expect(u!.findings[0]).toMatchObject({ code: 'not-named', deduction: 0, advisory: true });
+    expect(u!.score).toBe(100);
+    expect(u!.indicators.some((i) => i.key === 'leader-disclosure')).toBe(false);
+  });
+
+  it('an indicator with no points in the unit’s table does not apply to it (not advisory)', () => {
+    const s = scheme();
+    const deptOnly = { ...s, indicators: s.indicators.map((i) => (i.key === 'leader-disclosure' ? { ...i, points: { department: 1, town: 0, farm: 0 } } : i)) };
+    const [town] = scoreUnits([input('t', 'town', [finding('leader-disclosure', 'not-named')])], deptOnly);
+    expect(town!.findings).toEqual([]);
+    expect(town!.score).toBe(100);
   });
 });
 
@@ -233,8 +250,8 @@ describe('scoring: inconclusive and unreachable never deduct', () => {
 
   it('a rule that produced no result makes its indicators inconclusive', () => {
     const r = results();
-    r.delete('leader-disclosure');
-    const [u] = scoreUnits([{ unit: unit(), snapshotStatus: 'ok', results: r }], scheme());
+    delete r['leader-disclosure'];
+    const [u] = scoreUnits([{ unit: unit(), status: 'ok', results: r, columns: [] }], scheme());
     expect(u!.indicators.find((i) => i.key === 'leader-disclosure')!.state).toBe('inconclusive');
   });
 
@@ -297,18 +314,19 @@ describe('scoring: reviewer overrides', () => {
   });
 });
 
-describe('scoring: the pipeline form (snapshot + results)', () => {
-  it('takes unit, status, crawl time and a column overview from the snapshot', () => {
+describe('scoring: the pipeline form (judged units)', () => {
+  it('takes unit, status, crawl time and the column overview the judge stage computed', () => {
     const snap = snapshot({
       unit: unit({ id: 'wjw', name: '县卫生健康委员会' }),
       status: 'partial',
       columns: [column('通知公告', [item('a', '2020-05-10'), item('b', null)]), column('工作动态', [item('c', '2020-12-01')])],
     });
-    const [u] = scoreUnits([{ snapshot: snap, results: results([finding('column-update', 'stale')]) }], scheme());
+    const judged = judgeUnit(snap, { asOf: '2021-01-20', year: 2020, scheme: scheme(), portalHosts: [] });
+    const [u] = scoreUnits([{ ...judged, results: results([finding('column-update', 'stale')]) }], scheme());
     expect(u).toMatchObject({ id: 'wjw', status: 'partial', score: 99, crawledAt: snap.finishedAt, url: snap.unit.url });
     expect(u!.columns).toEqual([
-      { key: '通知公告', url: snap.columns[0]!.url, category: 'regular', newest: '2020-05-10', items: 2, status: 'ok' },
-      { key: '工作动态', url: snap.columns[1]!.url, category: 'news', newest: '2020-12-01', items: 1, status: 'skipped' },
+      { key: '通知公告', url: snap.columns[0]!.url, category: 'regular', categoryLabel: '常规类', newest: '2020-05-10', items: 2, status: 'ok' },
+      { key: '工作动态', url: snap.columns[1]!.url, category: 'news', categoryLabel: '新闻动态（不作为政府信息）', newest: '2020-12-01', items: 1, status: 'skipped' },
     ]);
   });
 

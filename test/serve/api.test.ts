@@ -2,13 +2,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AuditOptions, AuditOutcome } from '../../src/audit/run-audit.ts';
+import type { AuditOutcome, AuditRequest } from '../../src/audit/run-audit.ts';
 import { HistoryStore } from '../../src/history/history-store.ts';
 import { readOverrides } from '../../src/config/overrides.ts';
 import type { Finding } from '../../src/model/result.ts';
 import { startDashboardServer, type RunningServer } from '../../src/serve/http.ts';
 import { AuditService } from '../../src/serve/service.ts';
-import { CATEGORY_RULES, deferred, finding, serviceSettings, snapshot, UNITS, unitResult, unitsCsv, writeOutcome } from '../helpers/serve-fakes.ts';
+import { deferred, SAMPLE_SCHEME, finding, serviceSettings, snapshot, UNITS, unitResult, unitsCsv, writeOutcome } from '../helpers/serve-fakes.ts';
 
 const TOKEN = 'test-token-0123456789';
 const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -18,8 +18,8 @@ let server: RunningServer;
 let svc: AuditService;
 let gates: ReturnType<typeof deferred<void>>[];
 let pdfCalls: string[];
-let runnerImpl: (opts: AuditOptions) => Promise<AuditOutcome>;
-let runs: AuditOptions[];
+let runnerImpl: (opts: AuditRequest) => Promise<AuditOutcome>;
+let runs: AuditRequest[];
 
 /** Findings carry crawled text: the message below must come out escaped. */
 const HOSTILE = '<script>alert("x")</script>栏目未更新';
@@ -28,7 +28,7 @@ async function start(publicRead: boolean, token: string | null = TOKEN, override
   const history = await HistoryStore.open(join(dir, 'data'));
   svc = new AuditService(
     serviceSettings(dir, { overridesFile }),
-    { history, runner: (o) => runnerImpl(o), rules: CATEGORY_RULES },
+    { history, runner: (o) => runnerImpl(o), scheme: SAMPLE_SCHEME },
   );
   server = await startDashboardServer({
     service: svc,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditOptions } from '../../src/audit/run-audit.ts';
+import type { AuditRequest } from '../../src/audit/run-audit.ts';
 import { startServe } from '../../src/cli/serve-command.ts';
 import { UNITS, unitResult, unitsCsv, writeOutcome } from '../helpers/serve-fakes.ts';
 
@@ -32,9 +32,9 @@ describe('startServe', () => {
   it('starts from a config file with flags winning, serves the API and stops cleanly', async () => {
     write('units.csv', unitsCsv());
     const config = write('serve.yaml', 'unitsFile: units.csv\ntoken: config-token-123\nport: 1\nretention:\n  runs: 5\n');
-    const calls: AuditOptions[] = [];
+    const calls: AuditRequest[] = [];
     const logged: string[] = [];
-    const runner = async (opts: AuditOptions) => {
+    const runner = async (opts: AuditRequest) => {
       calls.push(opts);
       return writeOutcome(opts, [unitResult(UNITS[1]!, [])]);
     };

@@ -4,10 +4,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_SCHEME } from '../../src/audit/run-audit.ts';
+
 import { HistoryStore } from '../../src/history/history-store.ts';
 import type { RunRecord, StaleWarning } from '../../src/history/model.ts';
-import { loadScheme } from '../../src/config/scheme.ts';
+import { DEFAULT_SCHEME, loadScheme } from '../../src/config/scheme.ts';
 import { startDashboardServer, type RunningServer } from '../../src/serve/http.ts';
 import { realPdfWriter, realRunner } from '../../src/serve/runner.ts';
 import { AuditService } from '../../src/serve/service.ts';
@@ -64,7 +64,7 @@ describe.skipIf(!ready)('zwgk serve end to end (sample portal, real pipeline, Ch
     history = await HistoryStore.open(join(dir, 'data'));
     svc = new AuditService(
       serviceSettings(dir, { concurrency: 4, screenshots: false, overridesFile: join(dir, 'overrides.csv') }),
-      { history, runner: realRunner, rules: loadScheme(DEFAULT_SCHEME) },
+      { history, runner: realRunner, scheme: loadScheme(DEFAULT_SCHEME) },
     );
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2021-01-20T02:00:00+08:00'), shouldAdvanceTime: true });
     night1 = await nightly();
@@ -126,7 +126,7 @@ describe.skipIf(!ready)('zwgk serve end to end (sample portal, real pipeline, Ch
     await page.click('#ranking a:text("棠浦镇")');
     await page.waitForURL(/\/units\/tgz$/);
     const before = await page.textContent('#audited-at');
-    expect(await page.textContent('body')).toContain('未公开分管领导');
+    expect(await page.textContent('body')).toContain('未公开分管政务公开工作的负责同志');
 
     // No token in this tab: the server refuses and the page says so.
     await page.click('#audit-now');

@@ -2,11 +2,11 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AuditOptions, AuditOutcome } from '../../src/audit/run-audit.ts';
+import type { AuditRequest, AuditOutcome } from '../../src/audit/run-audit.ts';
 import { HistoryStore } from '../../src/history/history-store.ts';
 import { cronScheduler, type Scheduler } from '../../src/serve/scheduler.ts';
 import { AuditService, UnknownUnitError, type ServiceSettings } from '../../src/serve/service.ts';
-import { CATEGORY_RULES, deferred, finding, serviceSettings, UNITS, unitResult, unitsCsv, writeOutcome } from '../helpers/serve-fakes.ts';
+import { deferred, SAMPLE_SCHEME, finding, serviceSettings, UNITS, unitResult, unitsCsv, writeOutcome } from '../helpers/serve-fakes.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -20,8 +20,8 @@ afterEach(() => {
 
 /** A runner whose every call waits until the test lets it finish. */
 function gatedRunner() {
-  const calls: { opts: AuditOptions; gate: ReturnType<typeof deferred<void>> }[] = [];
-  const runner = async (opts: AuditOptions): Promise<AuditOutcome> => {
+  const calls: { opts: AuditRequest; gate: ReturnType<typeof deferred<void>> }[] = [];
+  const runner = async (opts: AuditRequest): Promise<AuditOutcome> => {
     const gate = deferred<void>();
     calls.push({ opts, gate });
     await gate.promise;
@@ -47,9 +47,9 @@ function manualScheduler(): Scheduler & { fire(): void } {
 
 const flush = () => new Promise((r) => setImmediate(r));
 
-async function service(runner: (o: AuditOptions) => Promise<AuditOutcome>, over: Partial<ServiceSettings> = {}, clock?: () => Date) {
+async function service(runner: (o: AuditRequest) => Promise<AuditOutcome>, over: Partial<ServiceSettings> = {}, clock?: () => Date) {
   const history = await HistoryStore.open(join(dir, 'data'));
-  return { history, svc: new AuditService(serviceSettings(dir, over), { history, runner, rules: CATEGORY_RULES, clock }) };
+  return { history, svc: new AuditService(serviceSettings(dir, over), { history, runner, scheme: SAMPLE_SCHEME, clock }) };
 }
 
 describe('cron schedule', () => {
@@ -130,7 +130,7 @@ describe('AuditService', () => {
 
   it('records why a run failed, and the next run tries again', async () => {
     let fail = true;
-    const runner = async (opts: AuditOptions) => {
+    const runner = async (opts: AuditRequest) => {
       if (fail) throw new Error('单位名单 units.csv：文件不存在');
       return writeOutcome(opts, [unitResult(UNITS[0]!, [])]);
     };
@@ -160,7 +160,7 @@ describe('AuditService', () => {
 
   it('on shutdown aborts a run that outlasts the grace period through its signal and records it as failed', async () => {
     let seen: AbortSignal | undefined;
-    const runner = (opts: AuditOptions) =>
+    const runner = (opts: AuditRequest) =>
       new Promise<AuditOutcome>((_, reject) => {
         seen = opts.signal;
         opts.signal!.addEventListener('abort', () => reject(new Error('crawl aborted')));
@@ -186,7 +186,7 @@ describe('AuditService', () => {
     let t = Date.parse('2021-01-10T02:00:00+08:00');
     const clock = () => new Date((t += 60_000));
     const big = 'x'.repeat(300_000);
-    const runner = async (opts: AuditOptions) => {
+    const runner = async (opts: AuditRequest) => {
       const out = writeOutcome(opts, (opts.only ?? ['jtj', 'wjw']).map((id) => unitResult(UNITS.find((u) => u.id === id)!, [])));
       writeFileSync(join(opts.outDir, 'evidence.bin'), big);
       return out;

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SNAPSHOT_SCHEMA_VERSION, type UnitSnapshot } from '../../src/model/snapshot.ts';
-import { newCrawlId, openStore } from '../../src/store/store.ts';
+import { newCrawlId } from '../../src/lib/time.ts';
+import { openStore } from '../../src/store/store.ts';
 
 let dir: string;
 beforeAll(() => {

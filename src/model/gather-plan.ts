@@ -1,0 +1,41 @@
+/**
+ * What the crawl must gather beyond the column lists, made by the judge stage
+ * from the needs the selected rules declare (Lighthouse's requiredArtifacts):
+ * the crawl asks the plan about each column it finds and reads what it says.
+ */
+
+/** What to read of one column's items (one need of one rule, or several merged). */
+export interface ArticleRead {
+  /** Only items whose title contains one of these words; absent = every item. */
+  titles?: readonly string[];
+  /** With `titles`: when no item matches, read every item instead. */
+  fallbackToAll?: boolean;
+  /** The column's own page is content too (a leader page): keep it as an article. */
+  columnPage?: boolean;
+  /** Body links checked; those on the portal's hosts read as articles too (the policy an interpretation links to). */
+  links?: 'read';
+  /** Articles read at most (per column). */
+  max?: number;
+}
+
+export interface ColumnPlan {
+  /** The column's category by the scheme (informational in the snapshot). */
+  category: string;
+  /** Items without a date (or with a guessed year) take their article's 发布日期. */
+  fillDates: boolean;
+  reads: ArticleRead[];
+}
+
+export interface GatherPlan {
+  forColumn(path: readonly string[]): ColumnPlan;
+}
+
+/**
+ * Whether a column plays a part, by keywords of its name: the column's own
+ * name contains one, or its whole path (法规文件/规范性文件) does. The one
+ * matching used by the plan and by the rules.
+ */
+export function columnMatches(path: readonly string[], keywords: readonly string[]): boolean {
+  const full = path.join('/');
+  return keywords.some((k) => full.includes(k));
+}
