@@ -35,6 +35,8 @@ export interface Finding {
   charges?: { key: string; indicator: string; deduction: number }[];
   /** Chinese, how the deduction came about when it is not simply per finding (the >3 jump, a cap). */
   deductionNote?: string;
+  /** Counted in its indicator's jump (名下栏目超过3个未更新，直接扣10分): the indicator carries the deduction, the finding 0. */
+  inJump?: boolean;
 }
 
 export interface InconclusiveCheck {
@@ -59,6 +61,8 @@ export interface IndicatorScore {
    * unreachable: the unit's index could not be read (0, left out of averages).
    */
   state?: 'assessed' | 'not-assessed' | 'inconclusive' | 'unreachable';
+  /** Chinese, how the indicator's deduction came about when not per finding (the jump). */
+  note?: string;
 }
 
 export interface UnitResult {

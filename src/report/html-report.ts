@@ -183,7 +183,7 @@ function indicatorTable(unit: UnitResult): Markup {
   <table class="ind-table">
     <thead><tr><th>指标</th><th class="num">分值</th><th class="num">扣分</th><th>是否参与考核</th></tr></thead>
     <tbody>${unit.indicators.map(
-      (i) => html`<tr><td>${i.name}</td><td class="num">${fmtNum(i.points)}</td><td class="num">${fmtNum(i.deducted)}</td><td>${
+      (i) => html`<tr><td>${i.name}${i.note ? html`<div class="sub strong">${i.note}</div>` : ''}</td><td class="num">${fmtNum(i.points)}</td><td class="num">${fmtNum(i.deducted)}</td><td>${
         i.assessed ? '参与考核' : html`<span class="muted">未参与考核，按平均扣分</span>`
       }</td></tr>`,
     )}</tbody>
@@ -219,7 +219,7 @@ function findingsTable(findings: Finding[], evidenceBase: string, catalog: RuleC
     <tbody>${findings.map(
       (f) => html`<tr>
       <td>${findingHead(f, catalog)}</td>
-      <td class="num strong">${fmtNum(f.deduction)}${f.deduction === 0 ? html`<div class="sub">已达扣分上限</div>` : ''}</td>
+      <td class="num strong">${f.inJump ? html`<div class="sub">计入本项直接扣分</div>` : html`${fmtNum(f.deduction)}${f.deduction === 0 ? html`<div class="sub">已达扣分上限</div>` : ''}`}</td>
       <td>${describe(f, catalog)}</td>
       <td class="url-cell">${link(f.url)}</td>
       <td class="shot-cell">${screenshotCell(f, evidenceBase)}</td>

@@ -140,8 +140,12 @@ export async function writeXlsxReport(report: AuditReport, file: string): Promis
       { header: '截图', width: 36 },
       { header: '复核结论', width: 24 },
     ],
-    ranked.flatMap(({ unit }) =>
-      unit.findings.map((f) => {
+    ranked.flatMap(({ unit }) => [
+      // An indicator that jumped is one deduction: its row carries the points, the findings counted in it 0.
+      ...unit.indicators
+        .filter((i) => i.note)
+        .map((i) => [text(unit.name), text(i.name), null, text(i.note), i.deducted, text(`${i.note}（各栏目见以下各行，计入本项）`), null, null, null, null]),
+      ...unit.findings.map((f) => {
         const facts = observedFacts(f, report.rules).map((x) => `${x.label}：${x.value}`);
         const shot = f.evidence.screenshot ? safeEvidencePath(f.evidence.screenshot) : null;
         return [
@@ -150,14 +154,14 @@ export async function writeXlsxReport(report: AuditReport, file: string): Promis
           ruleLabel(report.rules, f.rule),
           text(codeLabel(report.rules, f)),
           f.deduction,
-          text([f.message, ...facts].join('\n')),
+          text([f.message, ...(f.deductionNote ? [f.deductionNote] : []), ...facts].join('\n')),
           text(f.column),
           hyperlink(f.url),
           shot ? hyperlink(shot) : text(f.evidence.screenshotError ? `未截图：${f.evidence.screenshotError}` : null),
           f.review ? text(`${f.review.decision === 'waived' ? '已豁免' : '已确认'}：${f.review.reason}`) : null,
         ];
       }),
-    ),
+    ]),
   );
 
   addSheet(

@@ -25,8 +25,9 @@ interface Work {
  *
  * Which findings carry a capped deduction: within an indicator, findings are
  * ordered by the position of their code in the indicator's `codes`, then by
- * address and column; earlier ones carry it, the rest show 0. The jump's
- * points are spread over the findings in that order in whole points.
+ * address and column; earlier ones carry it, the rest show 0. Past the jump
+ * (more than 3 stale columns → −10) the indicator loses its jump at once and
+ * every finding is counted in it (`inJump`, deduction 0): no split of points.
  */
 export function scoreUnits(units: readonly JudgedUnit[], scheme: Scheme, overrides: readonly Override[] = []): UnitResult[] {
   const work = units.map((judged) => prepare(judged, scheme, overrides));
@@ -143,10 +144,17 @@ function scoreIndicator(w: Work, ind: SchemeIndicator, scheme: Scheme): Indicato
   }
 
   const cap = Math.min(points, ind.cap?.[w.unit.type] ?? points);
-  const jumped = ind.jump !== undefined && charged.length > ind.jump.moreThan;
-  const shares = jumped
-    ? spread(Math.min(cap, amount(ind.jump!.deduct, points)), charged.length)
-    : capped(charged.map((f) => amount(perFinding(ind, f.code), points)), cap);
+  if (ind.jump !== undefined && charged.length > ind.jump.moreThan) {
+    // The seed's jump is one deduction of the indicator: the findings are counted in it, not given shares of it.
+    const deducted = Math.min(cap, amount(ind.jump.deduct, points));
+    const note = `名下超过${ind.jump.moreThan}个栏目未更新，直接扣${fmt(deducted)}分`;
+    for (const f of charged) {
+      f.inJump = true;
+      f.deductionNote = `计入“${ind.name}”：${note}`;
+    }
+    return { ...base, deducted, assessed: true, state: 'assessed', note };
+  }
+  const shares = capped(charged.map((f) => amount(perFinding(ind, f.code), points)), cap);
   const shared = scheme.indicators.filter((i) => i.rule === ind.rule && i.points[w.unit.type] > 0);
   charged.forEach((f, i) => {
     const share = shares[i]!;
@@ -154,14 +162,15 @@ function scoreIndicator(w: Work, ind: SchemeIndicator, scheme: Scheme): Indicato
     if (shared.filter((o) => o.codes.includes(f.code)).length > 1) {
       f.charges = [...(f.charges ?? []), { key: ind.key, indicator: ind.name, deduction: share }];
     }
-    if (jumped) f.deductionNote = `名下超过${ind.jump!.moreThan}个栏目未更新，“${ind.name}”直接扣${round2(shares.reduce((a, b) => a + b, 0))}分，分摊到各栏目`;
-    else if (share < amount(perFinding(ind, f.code), points)) f.deductionNote = `“${ind.name}”最多扣${cap}分，已扣满`;
+    if (share < amount(perFinding(ind, f.code), points)) f.deductionNote = `“${ind.name}”最多扣${cap}分，已扣满`;
   });
 
   const deducted = round2(shares.reduce((a, b) => a + b, 0));
   const state = charged.length === 0 && raws.length === 0 && covered ? 'inconclusive' : 'assessed';
   return { ...base, deducted, assessed: true, state };
 }
+
+const fmt = (n: number) => String(round2(n));
 
 function perFinding(ind: SchemeIndicator, code: string): number | 'all' {
   return typeof ind.perFinding === 'object' ? ind.perFinding[code]! : ind.perFinding;
@@ -175,14 +184,6 @@ function capped(wanted: number[], cap: number): number[] {
     left = round2(left - take);
     return take;
   });
-}
-
-/** A total spread over n findings in whole points (3,3,2,2 for 10 over 4); a fractional rest goes to the first. */
-function spread(total: number, n: number): number[] {
-  const whole = Math.floor(total);
-  const shares = Array.from({ length: n }, (_, i) => Math.floor(whole / n) + (i < whole % n ? 1 : 0));
-  shares[0] = round2(shares[0]! + total - whole);
-  return shares;
 }
 
 /** 未有相关指标的得平均分: not-assessed units get the average deduction of the assessed units of their table. */

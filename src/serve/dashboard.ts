@@ -260,7 +260,7 @@ function findingRow(f: Finding, runId: string, since: FindingRecord | undefined,
   const src = shot ? `/runs/${runId}/${shot}` : null;
   return html`<tr>
     <td><div>${f.indicator}</div><div class="sub">${codeLabel(catalog, f)}</div></td>
-    <td class="num"><b>${fmtNum(f.deduction)}</b>${f.deduction === 0 && !isWaived(f) ? html`<div class="sub">已达扣分上限</div>` : ''}</td>
+    <td class="num">${f.inJump ? html`<div class="sub">计入本项直接扣分</div>` : html`<b>${fmtNum(f.deduction)}</b>${f.deduction === 0 && !isWaived(f) ? html`<div class="sub">已达扣分上限</div>` : ''}`}</td>
     <td><div>${f.message}</div>${f.column ? html`<div class="sub">栏目：${f.column}</div>` : ''}<div class="sub">${extLink(f.url)}</div>
       ${isWaived(f) ? html`<div class="sub ok">豁免理由：${f.review?.reason ?? ''}</div>` : ''}
       ${f.review?.decision === 'confirmed' ? html`<div class="sub">已复核确认：${f.review.reason}</div>` : ''}

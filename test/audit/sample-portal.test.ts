@@ -94,7 +94,14 @@ describe('zwgk audit on the sample portal', () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(join(outcome.outDir, 'report.xlsx'));
     const detail = wb.getWorksheet('扣分明细')!;
-    expect(detail.rowCount - 1).toBe(groundTruth.findings.length);
+    // One row per finding, plus one per indicator that jumped (sfj: 5 stale/empty columns → −10 at once).
+    const jumped = outcome.report.units.flatMap((u) => u.indicators.filter((i) => i.note));
+    expect(jumped.map((i) => [i.key, i.deducted])).toEqual([['column-update', 10]]);
+    expect(detail.rowCount - 1).toBe(groundTruth.findings.length + jumped.length);
+    // The 扣分 column adds up to every unit's deductions, as the scoring engine recorded them.
+    const points = detail.getColumn(5).values.slice(2).reduce<number>((a, v) => a + (typeof v === 'number' ? v : 0), 0);
+    const deducted = outcome.report.units.reduce((a, u) => a + u.findings.reduce((b, f) => b + f.deduction, 0) + u.indicators.filter((i) => i.note).reduce((b, i) => b + i.deducted, 0), 0);
+    expect(points).toBeCloseTo(deducted, 5);
     expect(existsSync(join(outcome.outDir, 'evidence'))).toBe(true);
   });
 });

@@ -99,24 +99,28 @@ describe('scoring: per-finding deductions, caps and the jump', () => {
     expect(u.findings.every((f) => f.deductionNote === undefined)).toBe(true);
   });
 
-  it('4 stale or empty columns jump to −10, spread in whole points over the findings', () => {
+  it('4 stale or empty columns jump to −10: one deduction of the indicator, every column counted in it', () => {
     const u = one([input('d', 'department', [...many('column-update', 'stale', 3), finding('column-update', 'empty')])]);
     expect(deducted(u, 'column-update')).toBe(10);
     expect(u.score).toBe(90);
-    expect(u.findings.map((f) => [f.code, f.deduction])).toEqual([
-      ['stale', 3],
-      ['stale', 3],
-      ['stale', 2],
-      ['empty', 2],
+    const ind = u.indicators.find((i) => i.key === 'column-update')!;
+    expect(ind.note).toBe('名下超过3个栏目未更新，直接扣10分');
+    expect(u.findings.map((f) => [f.code, f.deduction, f.inJump])).toEqual([
+      ['stale', 0, true],
+      ['stale', 0, true],
+      ['stale', 0, true],
+      ['empty', 0, true],
     ]);
-    expect(u.findings[0]!.deductionNote).toContain('超过3个栏目未更新');
+    expect(u.findings[0]!.deductionNote).toBe('计入“平台栏目更新”：名下超过3个栏目未更新，直接扣10分');
   });
 
-  it('the jump never exceeds the indicator: 12 columns still cost 10', () => {
-    const u = one([input('d', 'department', many('column-update', 'stale', 12))]);
-    expect(deducted(u, 'column-update')).toBe(10);
-    expect(u.findings.reduce((s, f) => s + f.deduction, 0)).toBe(10);
-    expect(u.findings.filter((f) => f.deduction === 0)).toHaveLength(2);
+  it('3 stale columns are per finding (no jump), and the jump never exceeds the indicator', () => {
+    const three = one([input('d', 'department', many('column-update', 'stale', 3))]);
+    expect(three.findings.map((f) => [f.deduction, f.inJump])).toEqual([[1, undefined], [1, undefined], [1, undefined]]);
+    expect(three.indicators.find((i) => i.key === 'column-update')!.note).toBeUndefined();
+    const twelve = one([input('d', 'department', many('column-update', 'stale', 12))]);
+    expect(deducted(twelve, 'column-update')).toBe(10);
+    expect(twelve.findings.every((f) => f.inJump && f.deduction === 0)).toBe(true);
   });
 
   it('a missing report costs 发布, 内容 and 雷同 at once, with the parts recorded', () => {
