@@ -12,6 +12,38 @@ import type { Unit, UnitType } from '../model/snapshot.ts';
 
 const TYPES: readonly UnitType[] = ['department', 'town', 'farm'];
 const REQUIRED = ['id', 'name', 'type', 'url'] as const;
+/** Optional columns: where the unit's notices go (several separated by `;` or spaces). */
+const CONTACT_COLUMNS = ['contact_email', 'webhook'] as const;
+const EMAIL = /^[^\s@;,]+@[^\s@;,]+\.[^\s@;,]+$/;
+
+/** A unit's own recipients for notices (整改通知, 预警): from the units file's optional columns. */
+export interface UnitContacts {
+  emails: string[];
+  /** 企业微信 / 钉钉 group-robot addresses. */
+  webhooks: WebhookAddress[];
+}
+
+export interface WebhookAddress {
+  kind: 'wecom' | 'dingtalk';
+  url: string;
+}
+
+/**
+ * A robot address: the services' own hosts say which robot it is; any other
+ * address (an intranet relay) must say so with a `wecom:` or `dingtalk:` prefix.
+ */
+export function parseWebhook(text: string): WebhookAddress | null {
+  const m = /^(wecom|dingtalk):(.+)$/.exec(text);
+  let url: URL;
+  try {
+    url = new URL(m ? m[2]! : text);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+  const kind = m ? (m[1] as WebhookAddress['kind']) : url.hostname === 'qyapi.weixin.qq.com' ? 'wecom' : url.hostname === 'oapi.dingtalk.com' ? 'dingtalk' : null;
+  return kind ? { kind, url: url.href } : null;
+}
 const SAFE_ID = /^[A-Za-z0-9_-]+$/;
 
 export class UnitsFileError extends Error {
@@ -31,6 +63,11 @@ export function decodeCsvBytes(bytes: Buffer): { text: string; encoding: 'utf-8'
 }
 
 export function readUnitsCsv(file: string): Unit[] {
+  return readUnitsFile(file).units;
+}
+
+/** The units and, where the file has the optional columns, their contacts. */
+export function readUnitsFile(file: string): { units: Unit[]; contacts: Map<string, UnitContacts> } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -39,11 +76,15 @@ export function readUnitsCsv(file: string): Unit[] {
     const why = code === 'ENOENT' ? '文件不存在' : code === 'EISDIR' ? '这是一个目录，不是文件' : `无法读取（${code ?? '未知错误'}）`;
     throw new UnitsFileError(`单位名单 ${file}：${why}`);
   }
-  return parseUnitsCsv(decodeCsvBytes(bytes).text, file);
+  return parseUnitsFile(decodeCsvBytes(bytes).text, file);
 }
 
 /** Parses the text of a units file; `file` only names it in error messages. */
 export function parseUnitsCsv(text: string, file: string): Unit[] {
+  return parseUnitsFile(text, file).units;
+}
+
+function parseUnitsFile(text: string, file: string): { units: Unit[]; contacts: Map<string, UnitContacts> } {
   function fail(line: number | null, msg: string): never {
     throw new UnitsFileError(`单位名单 ${file}${line === null ? '' : ` 第 ${line} 行`}：${msg}`);
   }
@@ -75,6 +116,8 @@ export function parseUnitsCsv(text: string, file: string): Unit[] {
   if (body.length === 0) fail(null, '只有表头，没有任何单位');
 
   const units: Unit[] = [];
+  const contacts = new Map<string, UnitContacts>();
+  const optional = Object.fromEntries(CONTACT_COLUMNS.map((c) => [c, names.indexOf(c)])) as Record<(typeof CONTACT_COLUMNS)[number], number>;
   const seen = new Map<string, number>();
   for (const { record, info } of body) {
     const line = info.lines;
@@ -104,8 +147,13 @@ export function parseUnitsCsv(text: string, file: string): Unit[] {
       fail(line, `字段 url「${url}」不是 http:// 或 https:// 开头的网址`);
     }
     units.push({ id, name, type: type as UnitType, url: parsed!.href });
+    const list = (c: (typeof CONTACT_COLUMNS)[number]) => (optional[c] < 0 ? [] : (record[optional[c]] ?? '').split(/[;；\s]+/).filter(Boolean));
+    const emails = list('contact_email');
+    for (const e of emails) if (!EMAIL.test(e)) fail(line, `字段 contact_email「${e}」不是有效的邮箱地址`);
+    const webhooks = list('webhook').map((w) => parseWebhook(w) ?? fail(line, `字段 webhook「${w.slice(0, 60)}」不是企业微信或钉钉群机器人地址（其他地址请加前缀 wecom: 或 dingtalk:）`));
+    if (emails.length || webhooks.length) contacts.set(id, { emails, webhooks });
   }
-  return units;
+  return { units, contacts };
 }
 
 /** Line (1-based) where a quoted field opens and never closes, or null. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readUnitsCsv, selectUnits, UnitsFileError } from '../../src/config/units.ts';
+import { readUnitsCsv, readUnitsFile, selectUnits, UnitsFileError } from '../../src/config/units.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -88,5 +88,31 @@ describe('selectUnits', () => {
   });
   it('an unknown id is one clear line', () => {
     expect(() => selectUnits(units(), ['nosuch'])).toThrow(/单位编号 nosuch 不在单位名单中/);
+  });
+});
+
+describe('optional contact columns (where notices go)', () => {
+  const parseFile = (text: string) => {
+    const file = join(dir, 'u.csv');
+    writeFileSync(file, text);
+    return readUnitsFile(file);
+  };
+  const head = 'id,name,type,url,contact_email,webhook\n';
+  it('reads mail addresses and robot addresses; the robot kind from the service host or a prefix', () => {
+    const { units, contacts } = parseFile(
+      `${head}jtj,县教育体育局,department,http://p/xxgk/jtj/,jtj@yf.gov.cn; office@yf.gov.cn,https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1\n` +
+        `wjw,县卫生健康委员会,department,http://p/xxgk/wjw/,,dingtalk:http://10.0.0.5/robot/send?access_token=t\n` +
+        `xzz,新庄镇,town,http://p/xxgk/xzz/,,\n`,
+    );
+    expect(units.map((u) => u.id)).toEqual(['jtj', 'wjw', 'xzz']);
+    expect(units[0]).toEqual({ id: 'jtj', name: '县教育体育局', type: 'department', url: 'http://p/xxgk/jtj/' });
+    expect(contacts.get('jtj')).toEqual({ emails: ['jtj@yf.gov.cn', 'office@yf.gov.cn'], webhooks: [{ kind: 'wecom', url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1' }] });
+    expect(contacts.get('wjw')!.webhooks).toEqual([{ kind: 'dingtalk', url: 'http://10.0.0.5/robot/send?access_token=t' }]);
+    expect(contacts.has('xzz')).toBe(false);
+  });
+
+  it('a bad address is one line naming the line and the field', () => {
+    expect(() => parseFile(`${head}jtj,县教育体育局,department,http://p/,not-a-mail,\n`)).toThrow(/单位名单 .*u\.csv 第 2 行：字段 contact_email「not-a-mail」不是有效的邮箱地址/);
+    expect(() => parseFile(`${head}jtj,县教育体育局,department,http://p/,,http://10.0.0.5/hook\n`)).toThrow(/第 2 行：字段 webhook「http:\/\/10\.0\.0\.5\/hook」不是企业微信或钉钉群机器人地址/);
   });
 });
