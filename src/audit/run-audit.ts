@@ -15,6 +15,7 @@ import { openStore } from '../store/store.ts';
 import type { UnitSnapshot } from '../model/snapshot.ts';
 import { nowIso } from '../lib/time.ts';
 import { readUnitsCsv, selectUnits } from '../config/units.ts';
+import { NetworkPolicy } from '../net/policy.ts';
 
 export { DEFAULT_SCHEME } from '../config/scheme.ts';
 
@@ -38,8 +39,14 @@ export interface AuditOptions {
   dataDir: string;
   outDir: string;
   concurrency?: number;
-  /** Minimum spacing between requests to one host (politeness); the fetcher's default when absent. */
+  /** Least time between two request starts on one host (--min-interval); default 100 ms. */
   minIntervalMs?: number;
+  /** Hosts (`host[:port]`) link checks may reach whatever their address (--allow-host, allowHosts:). */
+  allowHosts?: string[];
+  /** Where the service itself listens (zwgk serve): never a link-check target. */
+  ownAddresses?: { host: string; port: number }[];
+  /** Accept invalid certificates (operator's choice; default off). */
+  ignoreHttpsErrors?: boolean;
   /** See every page now (on-demand audits): no reuse of the previous snapshot's unchanged lists. */
   fresh?: boolean;
   /** Crawler settings beyond the above (timeouts, tries, bounds), for the service and tests. */
@@ -72,6 +79,9 @@ export function evaluationYear(asOf: string, year?: number): number {
  */
 export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
   const units = readUnitsCsv(opts.unitsFile);
+  // One policy for the crawl, the link checks and the screenshots (the PDF printer allows no host at all).
+  const { allowHosts, ownAddresses, minIntervalMs, ignoreHttpsErrors } = opts;
+  const policy = NetworkPolicy.forUnits(units, { allowHosts, ownAddresses, minIntervalMs, ignoreHttpsErrors });
   const selected = selectUnits(units, opts.only);
   const scheme = loadScheme(opts.schemeFile ?? DEFAULT_SCHEME);
   const overrides = opts.overridesFile ? readOverrides(opts.overridesFile) : [];
@@ -91,7 +101,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
     const crawl = opts.crawl ?? {};
     snapshots = await crawlUnits(selected, {
       ...crawl,
-      fetch: { ...crawl.fetch, ...(opts.minIntervalMs !== undefined && { minIntervalMs: opts.minIntervalMs }) },
+      policy,
       bounds: { ...crawl.bounds, ...(opts.fresh && { reuseDays: 0 }) },
       store,
       scheme,
@@ -124,6 +134,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
   mkdirSync(outDir, { recursive: true });
   if (opts.screenshots !== false) {
     await captureEvidence(unitResults, outDir, {
+      policy,
       signal: opts.signal,
       onProgress: (done: number, total: number) =>
         progress({ phase: 'evidence', unitsDone: done, unitsTotal: total, pages: 0, errors: 0 }),
