@@ -82,8 +82,9 @@ function linkState(link: LinkRef, s: Settings): LinkState {
     const title = c.title ?? '';
     return s.notFoundTitles.some((w) => title.includes(w)) ? 'broken' : 'ok';
   }
-  // An anti-bot wall, robots.txt or our own network policy (a target it may not reach: never requested) says nothing about the link itself.
-  if (c.kind === 'blocked' || c.kind === 'robots' || c.kind === 'forbidden') return 'unknown';
+  // An anti-bot wall, robots.txt, or our own network policy (a target it may not reach, or a redirect off the
+  // units file's hosts it did not follow: never requested) says nothing about the link itself.
+  if (c.kind === 'blocked' || c.kind === 'robots' || c.kind === 'forbidden' || c.kind === 'off-host') return 'unknown';
   if (c.status === null || c.kind === 'timeout' || c.kind === 'network') return s.noAnswer === 'broken' ? 'broken' : 'unknown';
   return 'broken';
 }

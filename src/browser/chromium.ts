@@ -28,7 +28,7 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
   // WebRTC may not send UDP around the proxy (STUN/TURN to any address a page names).
-  '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
+  '--webrtc-ip-handling-policy=disable_non_proxied_udp',
 ];
 
 const SYSTEM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
@@ -115,9 +115,11 @@ export interface PageGuard {
   assertUsable(): void;
   /**
    * Refused requests other than navigations, by address and Playwright resource
-   * type (script, image, fetch…). WebSockets are refused by the proxy but not
-   * listed: Playwright reports none once its tunnel is refused, and the proxy
-   * cannot tell one from Chromium's own background connections.
+   * type (script, image, fetch…), or `redirect` for a plain http request only
+   * the proxy saw (a redirect hop: the route aborts every first address off
+   * the hosts). Tunnels the proxy refused (https, WebSockets) are not listed:
+   * Playwright reports no WebSocket once its tunnel is refused, and Chromium
+   * opens tunnels of its own (to its search engine) that no page asked for.
    */
   readonly refused: readonly { url: string; type: string }[];
 }
@@ -163,9 +165,10 @@ export async function withPage<T>(
   limits: PageLimits,
 ): Promise<T> {
   limits.signal?.throwIfAborted();
-  const proxy = await startFilterProxy(policy);
+  const hops: string[] = [];
+  const proxy = await startFilterProxy(policy, (url) => hops.push(url));
   try {
-    return await inContext(policy, proxy.url, fn, contextOptions, limits);
+    return await inContext(policy, proxy.url, hops, fn, contextOptions, limits);
   } finally {
     await proxy.close();
   }
@@ -174,6 +177,7 @@ export async function withPage<T>(
 async function inContext<T>(
   policy: NetworkPolicy,
   server: string,
+  hops: readonly string[],
   fn: (page: Page, guard: PageGuard) => Promise<T>,
   contextOptions: Omit<BrowserContextOptions, 'proxy' | 'serviceWorkers' | 'ignoreHTTPSErrors' | 'acceptDownloads'>,
   limits: PageLimits,
@@ -205,7 +209,10 @@ async function inContext<T>(
   };
   let unreachable: string | null = null;
   const guard: PageGuard = {
-    refused,
+    get refused() {
+      const seen = new Set(refused.map((r) => r.url));
+      return [...refused, ...hops.filter((u) => !seen.has(u)).map((url) => ({ url, type: 'redirect' }))];
+    },
     assertUsable() {
       if (unreachable) throw new Error(`net::${NET_ERROR[unreachable] ?? 'ERR_FAILED'}（${unreachable}）`);
       const away = navigations[0] ?? page.frames().map((f) => f.url()).find((u) => u !== '' && !LOCAL_FRAME.test(u) && !onHost(u) && !ownFile(u));
@@ -223,7 +230,19 @@ async function inContext<T>(
   limits.signal?.addEventListener('abort', kill, { once: true });
   let page!: Page;
   try {
-    context.on('request', (r: Request) => note(r.url(), r.resourceType(), r.isNavigationRequest()));
+    const inPage = (r: Request) => {
+      try {
+        return r.frame().page() === page;
+      } catch {
+        return false;
+      }
+    };
+    context.on('request', (r: Request) => {
+      const navigation = r.isNavigationRequest();
+      // A popup's navigation is aborted and the popup closed: it does not make the page itself off-host.
+      if (navigation && !inPage(r)) return;
+      note(r.url(), r.resourceType(), navigation);
+    });
     await context.route('**/*', (route) => {
       const r = route.request();
       const url = r.url();

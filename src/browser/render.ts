@@ -25,8 +25,8 @@ export interface RenderedPage {
 
 /** A list render needs no pictures, fonts or media. */
 const SKIP = ['image', 'media', 'font'];
-/** Requests for data: refused off the hosts, the list may be missing what they would have brought. */
-const DATA_TYPES = new Set(['xhr', 'fetch', 'eventsource']);
+/** Requests for data, or redirected off the hosts to who knows what: refused, the list may be missing what they would have brought. */
+const DATA_TYPES = new Set(['xhr', 'fetch', 'eventsource', 'redirect']);
 
 /**
  * Loads the page with scripts on (images, fonts and media off), waits for the

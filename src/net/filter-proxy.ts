@@ -6,7 +6,9 @@ import type { NetworkPolicy } from './policy.ts';
  * The tool's own HTTP proxy on 127.0.0.1, one per browser context, through
  * which Chromium makes every request of a render, a screenshot or the PDF
  * (the context is created with it and `<-loopback>`, so loopback goes through
- * it too). Playwright's request
+ * it too). It tells its context which plain http requests it refused:
+ * Playwright's request events miss some redirect hops (a fetch whose redirect
+ * fails shows only as the first address failing). Playwright's request
  * routing sees only the first address of a redirect chain and no WebSockets;
  * here every hop the browser follows is a new request, checked on its own:
  *
@@ -61,7 +63,7 @@ function codeOf(err: unknown): string {
   return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'ERROR';
 }
 
-export async function startFilterProxy(policy: NetworkPolicy): Promise<FilterProxy> {
+export async function startFilterProxy(policy: NetworkPolicy, onRefused: (url: string) => void = () => {}): Promise<FilterProxy> {
   const agent = new http.Agent({ keepAlive: true, timeout: IDLE_MS });
   const sockets = new Set<net.Socket>();
   const track = (s: net.Socket) => {
@@ -93,7 +95,10 @@ export async function startFilterProxy(policy: NetworkPolicy): Promise<FilterPro
     if (url.protocol !== 'http:') return answer(res, 400, 'refused');
     const port = url.port ? Number(url.port) : 80;
     const admitted = await admit(url, port);
-    if (!('address' in admitted)) return answer(res, admitted.status, admitted.code);
+    if (!('address' in admitted)) {
+      if (admitted.code === 'refused') onRefused(url.href);
+      return answer(res, admitted.status, admitted.code);
+    }
     const up = http.request(
       { host: admitted.address, port, method: req.method, path: `${url.pathname}${url.search}`, headers: ['Host', url.host, ...endToEnd(req.rawHeaders)], setHost: false, agent, timeout: IDLE_MS },
       (answer) => {
