@@ -437,7 +437,7 @@ export class Fetcher {
         if (req.crawl) {
           return { ok: false, failure: mkFailure(url.href, 'off-host', `重定向到单位名单以外的站点 ${next.host}，未跟随`, attempts, res.status), attempts };
         }
-        return { ok: false, failure: mkFailure(url.href, 'forbidden', `重定向到 ${next.host}：${verdict.reason}`, attempts, res.status), attempts };
+        return { ok: false, failure: mkFailure(url.href, 'forbidden', `重定向目标 ${verdict.reason}`, attempts, res.status), attempts };
       }
       // A link check stays on the link's own host (or the units file's and allowed ones): another redirect is the answer itself.
       if (!req.crawl && !this.#policy.isExempt(next) && next.hostname !== start.hostname) {

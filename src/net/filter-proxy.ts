@@ -16,6 +16,8 @@ import type { NetworkPolicy } from './policy.ts';
  *   file, connected to the IP the policy resolved;
  * - https and WebSocket tunnels: CONNECT host:port, the same check;
  * - an HTTP Upgrade through the proxy (a WebSocket without a tunnel): refused;
+ * - a service worker's script (`Service-Worker: script`): refused, behind the
+ *   context's own block (Playwright's stands in for `register` only);
  * - request starts paced per host like the fetcher's (`--min-interval`).
  *
  * Its own answers carry `x-zwgk-proxy`: `refused` (the policy), or the error
@@ -93,6 +95,7 @@ export async function startFilterProxy(policy: NetworkPolicy, onRefused: (url: s
     }
     // https never comes as a plain request: a browser tunnels it with CONNECT.
     if (url.protocol !== 'http:') return answer(res, 400, 'refused');
+    if (req.headers['service-worker'] !== undefined) return answer(res, 403, 'refused');
     const port = url.port ? Number(url.port) : 80;
     const admitted = await admit(url, port);
     if (!('address' in admitted)) {

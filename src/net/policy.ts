@@ -20,10 +20,15 @@ import { listed, normHostname, parseHostSpec, portOf, type HostSpec } from './ho
  *
  * Checked twice: on the address (`check`, before a request and on every
  * redirect hop) and on the resolved IP at connect time (`address`, used by the
- * fetcher's connector and by the browser's filtering proxy
- * (src/net/filter-proxy.ts, one per browser context), which then connect to exactly that IP, so a name cannot resolve differently a moment
- * later). A host given without a port covers the default ports 80 and 443.
- * The policy also paces request starts per host (`--min-interval`).
+ * fetcher's connector and by the browser's filtering proxy,
+ * src/net/filter-proxy.ts; both then connect to exactly that IP, so a name
+ * cannot resolve differently a moment later). A host given without a port
+ * covers the default ports 80 and 443. The policy also paces request starts
+ * per host (`--min-interval`), for the fetcher and the browser alike.
+ *
+ * A link the policy forbids is never requested: the fetcher answers it as a
+ * LinkRef.check of kind `forbidden` with the reason, and the rules take that
+ * as inconclusive (rules/interpretation-link.ts), never as a broken link.
  */
 
 export type Purpose = 'page' | 'link';
@@ -110,10 +115,10 @@ export class NetworkPolicy {
     }
     if (this.#exempt(url.hostname, port)) return { ok: true };
     const host = normHostname(url.hostname);
-    if (host === 'localhost' || host.endsWith('.localhost')) return { ok: false, kind: 'forbidden', reason: forbiddenReason(url.host, '本机地址') };
+    if (host === 'localhost' || host.endsWith('.localhost')) return { ok: false, kind: 'forbidden', reason: forbiddenReason(url.host, '是本机地址') };
     if (isIP(host)) {
       const why = this.#refusal(host, port);
-      if (why) return { ok: false, kind: 'forbidden', reason: forbiddenReason(url.host, why) };
+      if (why) return { ok: false, kind: 'forbidden', reason: forbiddenReason(url.host, `是${why}`) };
     }
     return { ok: true };
   }
@@ -145,10 +150,10 @@ export class NetworkPolicy {
     const exempt = this.#exempt(host, port);
     if (isIP(host)) {
       const why = exempt ? null : this.#refusal(host, port);
-      if (why) throw new ForbiddenTargetError(forbiddenReason(`${hostname}:${port}`, why));
+      if (why) throw new ForbiddenTargetError(forbiddenReason(`${hostname}:${port}`, `是${why}`));
       return host;
     }
-    if (!exempt && (host === 'localhost' || host.endsWith('.localhost'))) throw new ForbiddenTargetError(forbiddenReason(hostname, '本机地址'));
+    if (!exempt && (host === 'localhost' || host.endsWith('.localhost'))) throw new ForbiddenTargetError(forbiddenReason(hostname, '是本机地址'));
     const found = await this.#resolve(host);
     if (found.length === 0) throw Object.assign(new Error(`无法解析 ${hostname}`), { code: 'ENOTFOUND' });
     if (!exempt) {
@@ -184,8 +189,9 @@ export class NetworkPolicy {
   }
 }
 
-function forbiddenReason(host: string, why: string): string {
-  return `${host} 是${why}，不在单位名单所列网站或 --allow-host 放行的站点之内，按网络访问规则未访问`;
+/** `what`: 是本机地址, 解析为内网地址… */
+function forbiddenReason(host: string, what: string): string {
+  return `${host} ${what}，不在单位名单所列网站或 --allow-host 放行的站点之内，按网络访问规则未访问`;
 }
 
 function isHttp(u: URL): boolean {

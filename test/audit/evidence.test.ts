@@ -40,6 +40,10 @@ beforeAll(async () => {
     } else if (req.url === '/frame.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end('<!doctype html><meta charset="utf-8"><h1>黄岗山垦殖场</h1><div style="height:1500px"></div><iframe src="/list.html" style="width:100%;height:500px"></iframe>');
+    } else if (req.url === '/busy.html') {
+      // Answers, then keeps the page's only thread busy for good: the hard deadline must still end it.
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<h1>通知公告</h1><script>setTimeout(() => { for (;;) {} }, 10)</script>');
     } else if (req.url === '/hang.html') {
       // Never answers: the per-page time bound must end it.
     } else {
@@ -150,15 +154,17 @@ describe('captureEvidence', () => {
     const refused = finding({ rule: 'column-update', code: 'empty', deduction: 1, url: closedPortUrl, evidence: {} });
     const hanging = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: `${base}/hang.html`, evidence: { highlight: 'x' } });
     const script = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: 'javascript:alert(1)', evidence: {} });
+    const busy = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: `${base}/busy.html`, evidence: { highlight: '通知公告' } });
     const started = Date.now();
-    await captureEvidence([unit('hgs', [refused, hanging, script])], dir, { policy, timeoutMs: 2_000 });
+    await captureEvidence([unit('hgs', [refused, hanging, script, busy])], dir, { policy, timeoutMs: 2_000 });
     expect(Date.now() - started).toBeLessThan(8_000);
-    for (const f of [refused, hanging, script]) {
+    for (const f of [refused, hanging, script, busy]) {
       expect(f.evidence.screenshot).toBeUndefined();
       expect(f.evidence.screenshotError).toMatch(/[\u4e00-\u9fff]/);
     }
     expect(refused.evidence.screenshotError).toContain('连接被拒绝');
     expect(hanging.evidence.screenshotError).toMatch(/超时|未能完成/);
+    expect(busy.evidence.screenshotError).toMatch(/未能完成截图/);
     expect(script.evidence.screenshotError).toContain('http');
   });
 

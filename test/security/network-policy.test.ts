@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fetcher } from '../../src/crawl/fetcher.ts';
@@ -7,6 +8,7 @@ import { startFilterProxy, type FilterProxy } from '../../src/net/filter-proxy.t
 import { parseHostSpec } from '../../src/net/hosts.ts';
 import { ForbiddenTargetError, NetworkPolicy, type Resolver } from '../../src/net/policy.ts';
 import { startSentinel, type Sentinel } from '../../fixtures/hostile/lures.ts';
+import { SELF_SIGNED } from '../../fixtures/hostile/self-signed.ts';
 
 /**
  * The one network policy (src/net/policy.ts): the address classifier, host
@@ -142,7 +144,7 @@ describe('decisions on the resolved address (connect time)', () => {
     for (const host of ['intranet.example', 'meta.example', 'mixed.example']) {
       await expect(policy.address(host, 80), host).rejects.toBeInstanceOf(ForbiddenTargetError);
     }
-    await expect(policy.address('intranet.example', 80)).rejects.toThrow(/intranet\.example 是解析为本机地址/);
+    await expect(policy.address('intranet.example', 80)).rejects.toThrow(/intranet\.example 解析为本机地址/);
   });
 
   it('a public name gives the address to connect to; a units-file host may be private', async () => {
@@ -209,6 +211,26 @@ describe('the fetcher: link checks and redirect hops never reach the sentinel', 
     expect(!page.ok && page.failure.kind).toBe('off-host');
     await f.close();
     expect(sentinel.untouched()).toBe(true);
+  });
+
+  it('a certificate no authority signed is refused unless the operator says otherwise (--ignore-https-errors)', async () => {
+    const tls = createHttpsServer(SELF_SIGNED, (_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<title>加密页面</title>${'<p>正文。</p>'.repeat(60)}`));
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    const host = `127.0.0.1:${(tls.address() as { port: number }).port}`;
+    const fetch = async (ignoreHttpsErrors: boolean) => {
+      const f = new Fetcher({ policy: new NetworkPolicy({ unitHosts: [host], minIntervalMs: 0, ignoreHttpsErrors }), timeoutMs: 2000, tries: 1, respectRobots: false });
+      const out = await f.fetch(`https://${host}/`);
+      await f.close();
+      return out;
+    };
+    try {
+      const strict = await fetch(false);
+      expect(!strict.ok && strict.failure.kind).toBe('network');
+      expect((await fetch(true)).ok).toBe(true);
+    } finally {
+      tls.closeAllConnections();
+      await new Promise<void>((r) => tls.close(() => r()));
+    }
   });
 
   it('an allowed host is checked whatever its address; the connector goes to the address the policy resolved', async () => {
