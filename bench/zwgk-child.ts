@@ -102,7 +102,7 @@ async function crawl(job: CrawlJob): Promise<ChildResult> {
         store,
         plan: planGather(scheme),
         concurrency: job.concurrency,
-        fetch: { minIntervalMs: job.minIntervalMs },
+        network: { minIntervalMs: job.minIntervalMs },
         bounds: job.articles ? {} : { maxArticlesPerColumn: 0, maxDateFillsPerColumn: 0 },
       });
     } finally {

@@ -122,8 +122,9 @@ function linkState(link: LinkRef, s: Settings): LinkState {
     const title = c.title ?? '';
     return s.notFoundTitles.some((w) => title.includes(w)) ? 'broken' : 'ok';
   }
-  // An anti-bot wall or robots.txt says nothing about the link itself.
-  if (c.kind === 'blocked' || c.kind === 'robots') return 'unknown';
+  // An anti-bot wall, robots.txt, or our own network policy (a target it may not reach, or a redirect off the
+  // units file's hosts it did not follow: never requested) says nothing about the link itself.
+  if (c.kind === 'blocked' || c.kind === 'robots' || c.kind === 'forbidden' || c.kind === 'off-host') return 'unknown';
   if (c.status === null || c.kind === 'timeout' || c.kind === 'network') return s.noAnswer === 'broken' ? 'broken' : 'unknown';
   return 'broken';
 }
@@ -233,7 +234,11 @@ function run({ snapshot, columns: facts }: RuleInput, ctx: RuleContext<Settings>
           highlight: foreignOk.link.text || item.title,
         });
       } else if (judgedLinks.some((j) => j.state === 'unknown')) {
-        inconclusive.push({ ...at, codes: ['broken-link', 'reposted'], reason: `解读“${clip(item.title)}”的原文链接未能检查（没有应答或未检查）` });
+        const forbidden = judgedLinks.find((j) => j.link.check?.kind === 'forbidden');
+        const why = forbidden
+          ? `指向内网、本机或本服务地址（${hostOf(forbidden.link.url)?.host ?? forbidden.link.url}），按网络访问规则未访问；如属可信网站，可用 --allow-host 放行后复查`
+          : '没有应答或未检查';
+        inconclusive.push({ ...at, codes: ['broken-link', 'reposted'], reason: `解读“${clip(item.title)}”的原文链接未能检查（${why}）` });
       } else {
         const j = judgedLinks[0]!;
         const status = j.link.check?.status;

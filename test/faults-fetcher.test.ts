@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fetcher } from '../src/crawl/fetcher.ts';
+import { NetworkPolicy } from '../src/net/policy.ts';
 import { startFaultyPortal, type FaultyPortal } from '../fixtures/faulty/portal.ts';
 import { FAULTY_TRUTH } from '../fixtures/faulty/units.ts';
 
@@ -9,7 +10,7 @@ import { FAULTY_TRUTH } from '../fixtures/faulty/units.ts';
  * bounds (time, bytes, redirects, retries). The audit-level consequences are
  * in faults-audit.test.ts.
  */
-const OPTS = { timeoutMs: 800, tries: 2, backoffMs: 20, maxRetryAfterMs: 300, maxBytes: 1024 * 1024, maxRedirects: 5, minIntervalMs: 0 };
+const OPTS = { timeoutMs: 800, tries: 2, backoffMs: 20, maxRetryAfterMs: 300, maxBytes: 1024 * 1024, maxRedirects: 5 };
 
 let portal: FaultyPortal;
 let fetcher: Fetcher;
@@ -18,7 +19,7 @@ const hitsUnder = (prefix: string) => [...portal.hits].filter(([k]) => k.startsW
 
 beforeAll(async () => {
   portal = await startFaultyPortal();
-  fetcher = new Fetcher({ allowedHosts: [new URL(portal.baseUrl).host], ...OPTS });
+  fetcher = new Fetcher({ policy: new NetworkPolicy({ unitHosts: [new URL(portal.baseUrl).host], minIntervalMs: 0 }), ...OPTS });
 });
 afterAll(async () => {
   await fetcher?.close();

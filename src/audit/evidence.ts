@@ -4,6 +4,7 @@ import { resolve, sep } from 'node:path';
 import PQueue from 'p-queue';
 import { reasonOf, screenshot } from '../browser/screenshot.ts';
 import type { Finding, UnitResult } from '../model/result.ts';
+import type { NetworkPolicy } from '../net/policy.ts';
 
 /**
  * Evidence screenshots (佐证截图): for each finding, the page it is about,
@@ -14,6 +15,8 @@ import type { Finding, UnitResult } from '../model/result.ts';
  */
 
 export interface EvidenceOptions {
+  /** The run's network policy: pages of the units file's hosts only, every browser request through it. */
+  policy: NetworkPolicy;
   /** Whole budget for one page, from navigation to the saved file. Default 15 000 ms. */
   timeoutMs?: number;
   /** Pages open at once. Default 2. */
@@ -57,7 +60,7 @@ function highlightOf(f: Finding): string {
   return typeof f.evidence.highlight === 'string' ? f.evidence.highlight : '';
 }
 
-export async function captureEvidence(units: UnitResult[], outDir: string, opts: EvidenceOptions = {}): Promise<void> {
+export async function captureEvidence(units: UnitResult[], outDir: string, opts: EvidenceOptions): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const evidenceRoot = resolve(outDir, 'evidence');
   const shots = new Map<string, Shot>();
@@ -67,6 +70,10 @@ export async function captureEvidence(units: UnitResult[], outDir: string, opts:
       if (f.review?.decision === 'waived') continue;
       if (!isHttp(f.url)) {
         fail([f], '问题地址不是 http/https 网址，未截图');
+        continue;
+      }
+      if (!opts.policy.isUnitUrl(f.url)) {
+        fail([f], '问题地址不在单位名单所列网站之内，按网络访问规则未截图');
         continue;
       }
       const highlight = highlightOf(f);
@@ -94,7 +101,7 @@ export async function captureEvidence(units: UnitResult[], outDir: string, opts:
         try {
           // Names are built from sanitised segments; this only guards the invariant.
           if (!target.startsWith(evidenceRoot + sep)) throw new Error(`截图路径越界：${shot.file}`);
-          const png = await screenshot(shot.url, shot.highlight, timeoutMs, opts.signal);
+          const png = await screenshot(shot.url, shot.highlight, timeoutMs, { policy: opts.policy, signal: opts.signal });
           await mkdir(resolve(target, '..'), { recursive: true });
           await writeFile(target, png);
           for (const f of shot.findings) {

@@ -11,6 +11,7 @@ import { nowIso } from '../lib/time.ts';
 import type { JudgedUnit } from '../model/judged.ts';
 import type { AuditReport, UnitResult } from '../model/result.ts';
 import type { UnitSnapshot } from '../model/snapshot.ts';
+import { NetworkPolicy } from '../net/policy.ts';
 import { renderHtmlReport } from '../report/html-report.ts';
 import { writeXlsxReport } from '../report/xlsx-report.ts';
 import { scoreUnits } from '../scoring/score.ts';
@@ -35,8 +36,14 @@ export interface AuditOptions {
   dataDir: string;
   outDir: string;
   concurrency?: number;
-  /** Minimum spacing between requests to one host (politeness); the fetcher's default when absent. */
+  /** Least time between two request starts on one host (--min-interval); default 100 ms. */
   minIntervalMs?: number;
+  /** Hosts (`host[:port]`) link checks may reach whatever their address (--allow-host, allowHosts:). */
+  allowHosts?: string[];
+  /** Where the service itself listens (zwgk serve): never a link-check target. */
+  ownAddresses?: { host: string; port: number }[];
+  /** Accept invalid certificates (operator's choice; default off). */
+  ignoreHttpsErrors?: boolean;
   /** See every page now (on-demand audits): no reuse of the previous snapshot's unchanged lists. */
   fresh?: boolean;
   /** Crawler settings beyond the above (timeouts, tries, bounds), for the service and tests. */
@@ -44,7 +51,7 @@ export interface AuditOptions {
   fromStore?: boolean;
   screenshots?: boolean;
   formats?: ('json' | 'html' | 'xlsx' | 'pdf')[];
-  /** Also write units/<id>.html, the per-unit report the office sends to each unit. */
+  /** Also write units/<id>.html, the per-unit report the office sends to each unit (always, for an audit of named units). */
   perUnitReports?: boolean;
   onProgress?: (p: AuditProgress) => void;
   signal?: AbortSignal;
@@ -64,9 +71,9 @@ export function evaluationYear(asOf: string, year?: number): number {
   return year ?? Number(asOf.slice(0, 4)) - 1;
 }
 
-/** Reads the request's input files, then runs the audit. */
+/** Reads the request's input files, then runs the audit; an audit of named units also writes their own reports. */
 export function runAuditRequest(request: AuditRequest): Promise<AuditOutcome> {
-  return runAudit(loadAuditInputs(request), request);
+  return runAudit(loadAuditInputs(request), { ...request, perUnitReports: request.perUnitReports || Boolean(request.only?.length) });
 }
 
 /**
@@ -76,6 +83,9 @@ export function runAuditRequest(request: AuditRequest): Promise<AuditOutcome> {
  */
 export async function runAudit(inputs: AuditInputs, opts: AuditOptions): Promise<AuditOutcome> {
   const { units, selected, scheme, overrides } = inputs;
+  // One policy for the crawl, the link checks and the screenshots (the PDF printer allows no host at all).
+  const { allowHosts, ownAddresses, minIntervalMs, ignoreHttpsErrors } = opts;
+  const policy = NetworkPolicy.forUnits(units, { allowHosts, ownAddresses, minIntervalMs, ignoreHttpsErrors });
   const year = evaluationYear(opts.asOf, opts.year);
   const store = await openStore(opts.dataDir);
   const progress = opts.onProgress ?? (() => {});
@@ -92,7 +102,7 @@ export async function runAudit(inputs: AuditInputs, opts: AuditOptions): Promise
     const crawl = opts.crawl ?? {};
     snapshots = await crawlUnits(selected, {
       ...crawl,
-      fetch: { ...crawl.fetch, ...(opts.minIntervalMs !== undefined && { minIntervalMs: opts.minIntervalMs }) },
+      policy,
       bounds: { ...crawl.bounds, ...(opts.fresh && { reuseDays: 0 }) },
       store,
       plan: planGather(scheme),
@@ -123,6 +133,7 @@ export async function runAudit(inputs: AuditInputs, opts: AuditOptions): Promise
   mkdirSync(outDir, { recursive: true });
   if (opts.screenshots !== false) {
     await captureEvidence(unitResults, outDir, {
+      policy,
       signal: opts.signal,
       onProgress: (done: number, total: number) =>
         progress({ phase: 'evidence', unitsDone: done, unitsTotal: total, pages: 0, errors: 0 }),
@@ -140,12 +151,12 @@ export async function runAudit(inputs: AuditInputs, opts: AuditOptions): Promise
     rules: ruleCatalog(scheme),
     units: unitResults,
   };
-  await writeReports(report, outDir, opts, selected.length < units.length);
+  await writeReports(report, outDir, opts);
   progress({ phase: 'report', unitsDone: unitResults.length, unitsTotal: unitResults.length, pages: 0, errors: 0, message: outDir });
   return { report, outDir, snapshots };
 }
 
-async function writeReports(report: AuditReport, outDir: string, opts: AuditOptions, someUnits: boolean): Promise<void> {
+async function writeReports(report: AuditReport, outDir: string, opts: AuditOptions): Promise<void> {
   const formats = new Set(opts.formats ?? ['json', 'html', 'xlsx']);
   // report.json is what other tools read: never half-written.
   await writeFileAtomic(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -153,7 +164,7 @@ async function writeReports(report: AuditReport, outDir: string, opts: AuditOpti
   if (formats.has('html') || formats.has('pdf')) await writeFileAtomic(htmlFile, renderHtmlReport(report));
   if (formats.has('xlsx')) await writeXlsxReport(report, join(outDir, 'report.xlsx'));
   if (formats.has('pdf')) await writePdfReport(htmlFile, join(outDir, 'report.pdf'));
-  if (opts.perUnitReports || someUnits) {
+  if (opts.perUnitReports) {
     // Unit ids are checked safe ([A-Za-z0-9_-]) when the units file is read.
     for (const unit of report.units) {
       await writeFileAtomic(join(outDir, 'units', `${unit.id}.html`), renderHtmlReport(report, { unitId: unit.id, evidenceBase: '../' }));

@@ -1,72 +1,64 @@
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { fmtInstant } from '../lib/time.ts';
-import { withPage } from './chromium.ts';
+import type { NetworkPolicy } from '../net/policy.ts';
+import { OffHostError, PageDeadlineError, withPage } from './chromium.ts';
 
 /**
  * One evidence screenshot (佐证截图): the page scrolled to and outlining the
  * text a finding concerns, with a caption naming the address and the time.
  */
 
-class Deadline extends Error {}
+export interface ScreenshotOptions {
+  /** Where the browser may go (the units file's hosts), through the policy's proxy. */
+  policy: NetworkPolicy;
+  signal?: AbortSignal;
+}
 
 /**
- * One page in a fresh context. A hard deadline closes the context, which
- * also ends a page script that never yields (page.evaluate has no timeout).
+ * One page in a fresh context with a hard deadline (withPage closes it, which
+ * also ends a page script that never yields). A page that went off the units
+ * file's hosts, in any frame, gives no picture (OffHostError).
  */
-export async function screenshot(url: string, highlight: string, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
+export async function screenshot(url: string, highlight: string, timeoutMs: number, opts: ScreenshotOptions): Promise<Buffer> {
   return withPage(
-    async (page: Page, context: BrowserContext) => {
-      let expired = false;
-      const kill = () => {
-        expired = true;
-        void context.close().catch(() => {});
-      };
-      const timer = setTimeout(kill, timeoutMs);
-      signal?.addEventListener('abort', kill, { once: true });
+    opts.policy,
+    async (page: Page, guard) => {
       const started = Date.now();
       const left = () => Math.max(1, timeoutMs - (Date.now() - started));
-      try {
-        page.setDefaultTimeout(timeoutMs);
-        await page.goto(url, { waitUntil: 'domcontentloaded', timeout: Math.round(timeoutMs * 0.7) });
-        // Lists often fill in after load; give them a moment but keep time for the picture.
-        await page.waitForLoadState('load', { timeout: Math.min(left() / 2, 5_000) }).catch(() => {});
-        await page.waitForLoadState('networkidle', { timeout: Math.min(left() / 3, 2_000) }).catch(() => {});
-        if (highlight) await page.evaluate(`(${HIGHLIGHT})(${JSON.stringify(highlight)})`).catch(() => false);
-        const caption = `佐证截图　${page.url()}　${fmtInstant(new Date().toISOString())}`;
-        await page.evaluate(`(${CAPTION})(${JSON.stringify(caption)})`).catch(() => {});
-        return await page.screenshot({ type: 'png', fullPage: false, animations: 'disabled', timeout: left() });
-      } catch (err) {
-        throw expired ? new Deadline() : err;
-      } finally {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', kill);
-      }
+      page.setDefaultTimeout(timeoutMs);
+      await page.goto(url, { waitUntil: 'domcontentloaded', timeout: Math.round(timeoutMs * 0.7) });
+      // Lists often fill in after load; give them a moment but keep time for the picture.
+      await page.waitForLoadState('load', { timeout: Math.min(left() / 2, 5_000) }).catch(() => {});
+      await page.waitForLoadState('networkidle', { timeout: Math.min(left() / 3, 2_000) }).catch(() => {});
+      guard.assertUsable();
+      if (highlight) await page.evaluate(`(${HIGHLIGHT})(${JSON.stringify(highlight)})`).catch(() => false);
+      const caption = `佐证截图　${page.url()}　${fmtInstant(new Date().toISOString())}`;
+      await page.evaluate(`(${CAPTION})(${JSON.stringify(caption)})`).catch(() => {});
+      const png = await page.screenshot({ type: 'png', fullPage: false, animations: 'disabled', timeout: left() });
+      // A navigation during the capture counts too.
+      guard.assertUsable();
+      return png;
     },
-    {
-      viewport: { width: 1280, height: 900 },
-      deviceScaleFactor: 1,
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-      ignoreHTTPSErrors: true,
-      acceptDownloads: false,
-      serviceWorkers: 'block',
-    },
+    { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' },
+    { deadlineMs: timeoutMs, signal: opts.signal },
   );
 }
 
 export function reasonOf(err: unknown, timeoutMs: number): string {
   const seconds = Math.round(timeoutMs / 1000);
-  if (err instanceof Deadline) return `页面在 ${seconds} 秒内未能完成截图`;
+  if (err instanceof PageDeadlineError) return `页面在 ${seconds} 秒内未能完成截图`;
+  if (err instanceof OffHostError) return `${err.message}，未截图`;
   const message = err instanceof Error ? err.message : String(err);
   if (/Timeout|timed out/i.test(message)) return `页面加载超时（${seconds} 秒）`;
   if (/ERR_CONNECTION_REFUSED/.test(message)) return '无法连接网站（连接被拒绝）';
+  if (/ERR_TUNNEL_CONNECTION_FAILED|ERR_ADDRESS_UNREACHABLE|ERR_TIMED_OUT/.test(message)) return '无法连接网站';
   if (/ERR_NAME_NOT_RESOLVED/.test(message)) return '无法解析网站域名';
   if (/ERR_CONNECTION_(RESET|CLOSED)|ERR_EMPTY_RESPONSE/.test(message)) return '网站中断了连接';
   if (/ERR_(CERT|SSL)/.test(message)) return '网站证书或加密连接有误';
   if (/Download is starting|ERR_ABORTED/.test(message)) return '该地址是附件下载，无法截图';
   if (/ERR_INTERNET_DISCONNECTED|ERR_NETWORK/.test(message)) return '网络不可用';
   if (/Failed to launch|找不到 Chromium|ZWGK_CHROMIUM/.test(message)) return '浏览器无法启动（请检查 Chromium 安装），未能截图';
-  if (/closed/i.test(message)) return '截图已取消';
+  if (/closed|已取消/i.test(message)) return '截图已取消';
   return '页面无法打开，未能截图';
 }
 

@@ -3,9 +3,9 @@ import type { AuditOptions } from '../audit/run-audit.ts';
 import { loadAuditInputs } from '../config/inputs.ts';
 import { createAuditProgress } from './audit-progress.ts';
 import { todayInShanghai } from '../lib/time.ts';
-import { collect, dataDirOption, parseAsOf, parseConcurrency, parseYear } from './options.ts';
+import { addNetworkOptions, collect, dataDirOption, parseAsOf, parseConcurrency, parseYear, type NetworkFlags } from './options.ts';
 
-interface AuditFlags {
+interface AuditFlags extends NetworkFlags {
   units: string;
   unit?: string[];
   asOf?: string;
@@ -23,7 +23,7 @@ interface AuditFlags {
 }
 
 export function registerAuditCommand(program: Command): void {
-  program
+  const command = program
     .command('audit')
     .description('抓取（或读取已存快照）、判定、计分，输出 report.json / report.html / report.xlsx 及佐证截图')
     .requiredOption('--units <csv>', '单位名单 CSV（id,name,type,url）')
@@ -39,36 +39,40 @@ export function registerAuditCommand(program: Command): void {
     .option('--incremental', '沿用上次快照中未变化列表的内容（夜间定时任务用；默认逐页重新核查）')
     .option('--no-screenshots', '不截取佐证截图')
     .option('--pdf', '同时输出 report.pdf')
-    .option('--per-unit', '为每个单位单独输出 units/<id>.html')
-    .action(async (flags: AuditFlags) => {
-      // Checked before the heavy modules load, so a bad file is answered at once.
-      const inputs = loadAuditInputs({ unitsFile: flags.units, only: flags.unit, schemeFile: flags.scheme, overridesFile: flags.overrides });
-      const progress = createAuditProgress(inputs.selected);
-      const asOf = flags.asOf ?? todayInShanghai();
-      const options: AuditOptions = {
-        asOf,
-        year: flags.year,
-        dataDir: dataDirOption(flags.data),
-        outDir: flags.out ?? `./reports/${asOf}`,
-        concurrency: flags.concurrency,
-        fresh: !flags.incremental,
-        fromStore: flags.fromStore,
-        screenshots: flags.screenshots,
-        formats: flags.pdf ? ['json', 'html', 'xlsx', 'pdf'] : ['json', 'html', 'xlsx'],
-        perUnitReports: flags.perUnit,
-        onProgress: progress.onProgress,
-      };
-      const { runAudit } = await import('../audit/run-audit.ts');
-      const { closeBrowser } = await import('../browser/chromium.ts');
-      const { formatSummaryTable } = await import('../report/console-summary.ts');
-      try {
-        const { report, outDir } = await runAudit(inputs, options);
-        progress.finish();
-        process.stdout.write(`${formatSummaryTable(report)}\n`);
-        process.stdout.write(`报告已生成：${outDir}/report.html（另有 report.json、report.xlsx、evidence/）\n`);
-      } finally {
-        progress.finish();
-        await closeBrowser();
-      }
-    });
+    .option('--per-unit', '为每个单位单独输出 units/<id>.html');
+  addNetworkOptions(command).action(async (flags: AuditFlags) => {
+    // Checked before the heavy modules load, so a bad file is answered at once.
+    const inputs = loadAuditInputs({ unitsFile: flags.units, only: flags.unit, schemeFile: flags.scheme, overridesFile: flags.overrides });
+    const progress = createAuditProgress(inputs.selected);
+    const asOf = flags.asOf ?? todayInShanghai();
+    const options: AuditOptions = {
+      asOf,
+      year: flags.year,
+      dataDir: dataDirOption(flags.data),
+      outDir: flags.out ?? `./reports/${asOf}`,
+      concurrency: flags.concurrency,
+      minIntervalMs: flags.minInterval,
+      allowHosts: flags.allowHost,
+      ignoreHttpsErrors: flags.ignoreHttpsErrors,
+      fresh: !flags.incremental,
+      fromStore: flags.fromStore,
+      screenshots: flags.screenshots,
+      formats: flags.pdf ? ['json', 'html', 'xlsx', 'pdf'] : ['json', 'html', 'xlsx'],
+      // A unit audited on its own gets its own report (the one the office sends it).
+      perUnitReports: flags.perUnit || Boolean(flags.unit?.length),
+      onProgress: progress.onProgress,
+    };
+    const { runAudit } = await import('../audit/run-audit.ts');
+    const { closeBrowser } = await import('../browser/chromium.ts');
+    const { formatSummaryTable } = await import('../report/console-summary.ts');
+    try {
+      const { report, outDir } = await runAudit(inputs, options);
+      progress.finish();
+      process.stdout.write(`${formatSummaryTable(report)}\n`);
+      process.stdout.write(`报告已生成：${outDir}/report.html（另有 report.json、report.xlsx、evidence/）\n`);
+    } finally {
+      progress.finish();
+      await closeBrowser();
+    }
+  });
 }

@@ -4,10 +4,11 @@ import { crawlUnits } from '../crawl/crawl-run.ts';
 import { loadAuditInputs } from '../config/inputs.ts';
 import { planGather } from '../judge/gather-plan.ts';
 import { openStore } from '../store/store.ts';
-import { collect, dataDirOption, parseConcurrency } from './options.ts';
+import { addNetworkOptions, collect, dataDirOption, parseConcurrency, type NetworkFlags } from './options.ts';
 import { createCrawlProgress, formatCrawlSummary } from './progress.ts';
+import { NetworkPolicy } from '../net/policy.ts';
 
-interface CrawlFlags {
+interface CrawlFlags extends NetworkFlags {
   units: string;
   unit?: string[];
   data?: string;
@@ -19,7 +20,7 @@ interface CrawlFlags {
 
 /** `zwgk crawl`: fetch and store snapshots only (no judging). */
 export function registerCrawlCommand(program: Command): void {
-  program
+  const command = program
     .command('crawl')
     .description('抓取各单位政府信息公开栏目并保存快照（不判定、不计分）')
     .requiredOption('--units <csv>', '单位名单 CSV（id,name,type,url）')
@@ -28,36 +29,39 @@ export function registerCrawlCommand(program: Command): void {
     .option('--concurrency <n>', '每个站点同时请求数（默认 2）', parseConcurrency)
     .option('--scheme <file>', '考评方案文件（默认 rules/schemes/yifeng-2020.yaml），用于栏目分类')
     .option('--no-browser', '不用浏览器渲染脚本生成的列表（这类栏目记为无法读取）')
-    .option('--contact <text>', '写入 User-Agent 的联系方式（如县政府办公室电话或邮箱）')
-    .action(async (flags: CrawlFlags) => {
-      const { selected: units, scheme } = loadAuditInputs({ unitsFile: flags.units, only: flags.unit, schemeFile: flags.scheme });
-      const dataDir = dataDirOption(flags.data);
-      const store = await openStore(dataDir);
+    .option('--contact <text>', '写入 User-Agent 的联系方式（如县政府办公室电话或邮箱）');
+  addNetworkOptions(command).action(async (flags: CrawlFlags) => {
+    const { units: all, selected: units, scheme } = loadAuditInputs({ unitsFile: flags.units, only: flags.unit, schemeFile: flags.scheme });
+    const dataDir = dataDirOption(flags.data);
+    const store = await openStore(dataDir);
 
-      // Ctrl-C: stop fetching, keep the snapshots already saved, exit non-zero.
-      const abort = new AbortController();
-      const onSignal = () => abort.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      const progress = createCrawlProgress(units);
-      try {
-        const snapshots = await crawlUnits(units, {
-          plan: planGather(scheme),
-          store,
-          concurrency: flags.concurrency,
-          browser: flags.browser,
-          signal: abort.signal,
-          fetch: { contact: flags.contact },
-          onProgress: progress.onProgress,
-        });
-        progress.finish();
-        process.stdout.write(`${formatCrawlSummary(snapshots)}\n`);
-        process.stdout.write(`快照已保存到 ${dataDir}（共 ${snapshots.length} 个单位）\n`);
-      } finally {
-        progress.finish();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        await closeBrowser();
-      }
-    });
+    // Ctrl-C: stop fetching, keep the snapshots already saved, exit non-zero.
+    const abort = new AbortController();
+    const onSignal = () => abort.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const progress = createCrawlProgress(units);
+    // The units file's hosts, not only the selected units'.
+    const policy = NetworkPolicy.forUnits(all, { allowHosts: flags.allowHost, minIntervalMs: flags.minInterval, ignoreHttpsErrors: flags.ignoreHttpsErrors });
+    try {
+      const snapshots = await crawlUnits(units, {
+        plan: planGather(scheme),
+        store,
+        concurrency: flags.concurrency,
+        browser: flags.browser,
+        signal: abort.signal,
+        fetch: { contact: flags.contact },
+        policy,
+        onProgress: progress.onProgress,
+      });
+      progress.finish();
+      process.stdout.write(`${formatCrawlSummary(snapshots)}\n`);
+      process.stdout.write(`快照已保存到 ${dataDir}（共 ${snapshots.length} 个单位）\n`);
+    } finally {
+      progress.finish();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await closeBrowser();
+    }
+  });
 }

@@ -29,7 +29,9 @@ export function registerDemoCommand(program: Command): void {
         process.stderr.write(`示例门户已启动：${portal.baseUrl}\n单位名单：${unitsFile}\n测评日期：${DEMO_AS_OF}\n`);
         const inputs = loadAuditInputs({ unitsFile });
         const progress = createAuditProgress(inputs.selected);
-        const { report } = await runAudit(inputs, { asOf: DEMO_AS_OF, dataDir, outDir, perUnitReports: true, onProgress: progress.onProgress });
+        // The sample interpretations link to the province site (127.0.0.2): allowed, as an office would allow its provincial portal.
+        const allowHosts = [new URL(portal.provinceUrl).host];
+        const { report } = await runAudit(inputs, { asOf: DEMO_AS_OF, dataDir, outDir, allowHosts, perUnitReports: true, onProgress: progress.onProgress });
         progress.finish();
         process.stdout.write(`${formatSummaryTable(report)}\n`);
         process.stdout.write(`\n报告：${join(outDir, 'report.html')}\n表格：${join(outDir, 'report.xlsx')}\n数据：${join(outDir, 'report.json')}\n各单位报告：${join(outDir, 'units')}/\n`);

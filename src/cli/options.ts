@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { isCalendarDate } from '../lib/time.ts';
+import { parseHostSpec } from '../net/hosts.ts';
 
 /** Options shared by audit, crawl and serve (DESIGN.md contract). */
 export function dataDirOption(value: string | undefined): string {
@@ -26,4 +27,34 @@ export function parseYear(value: string): number {
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** `--allow-host <host[:port]>`, repeatable: checked at once (one Chinese line when malformed). */
+export function collectAllowHost(value: string, previous: string[] = []): string[] {
+  try {
+    parseHostSpec(value);
+  } catch (err) {
+    throw new InvalidArgumentError(`--allow-host：${(err as Error).message}`);
+  }
+  return [...previous, value];
+}
+
+export function parseMinInterval(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n > 60_000) throw new InvalidArgumentError('--min-interval 须为 0 到 60000 之间的整数（毫秒）');
+  return n;
+}
+
+/** The network options shared by audit, crawl and serve (DESIGN "Where the tool may connect", "Politeness"). */
+export function addNetworkOptions(command: Command): Command {
+  return command
+    .option('--allow-host <host[:port]>', '允许链接检查访问的站点（可重复；如省政府网站。不写端口即 80/443）', collectAllowHost)
+    .option('--min-interval <ms>', '同一站点两次请求开始的最小间隔，毫秒（默认 100）', parseMinInterval)
+    .option('--ignore-https-errors', '忽略网站证书错误（默认不忽略）');
+}
+
+export interface NetworkFlags {
+  allowHost?: string[];
+  minInterval?: number;
+  ignoreHttpsErrors?: boolean;
 }

@@ -9,9 +9,9 @@ import { cronScheduler } from '../serve/scheduler.ts';
 import { AuditService, type AuditRunner } from '../serve/service.ts';
 import { nowIso } from '../lib/time.ts';
 import { readUnitsCsv } from '../config/units.ts';
-import { parseConcurrency } from './options.ts';
+import { addNetworkOptions, parseConcurrency, type NetworkFlags } from './options.ts';
 
-interface ServeFlags {
+interface ServeFlags extends NetworkFlags {
   units?: string;
   host?: string;
   port?: number;
@@ -69,7 +69,9 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
       dataDir,
       reportsDir: join(dataDir, 'reports'),
       concurrency: flags.concurrency ?? config.politeness.concurrency,
-      minIntervalMs: config.politeness.minIntervalMs,
+      minIntervalMs: flags.minInterval ?? config.politeness.minIntervalMs,
+      allowHosts: [...config.allowHosts, ...(flags.allowHost ?? [])],
+      ignoreHttpsErrors: flags.ignoreHttpsErrors || config.ignoreHttpsErrors,
       schemeFile: config.schemeFile,
       overridesFile: config.overridesFile,
       screenshots: config.screenshots,
@@ -90,6 +92,9 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
     const why = code === 'EADDRINUSE' ? '端口已被占用' : code === 'EADDRNOTAVAIL' ? '本机没有这个地址' : code === 'EACCES' ? '没有权限' : (err as Error).message;
     throw new Error(`无法在 ${host}:${port} 上监听：${why}`);
   }
+  // The dashboard's own address is never a link-check target.
+  const listening = new URL(server.url);
+  service.settings.ownAddresses = [{ host: listening.hostname, port: Number(listening.port) }];
   service.startSchedule(cronScheduler(config.schedule, config.timezone));
 
   const next = service.nextScheduledRun();
@@ -109,7 +114,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
 }
 
 export function registerServeCommand(program: Command): void {
-  program
+  const command = program
     .command('serve')
     .description('常驻服务：按计划定时审计全部单位，保存历史，提供仪表盘和 HTTP 接口')
     .option('--units <csv>', '单位名单 CSV（也可在配置文件中设置 unitsFile）')
@@ -117,33 +122,33 @@ export function registerServeCommand(program: Command): void {
     .option('--port <n>', '端口（默认 8080）', parsePort)
     .option('--config <file>', '配置文件（YAML 或 JSON，见 docs/serve.md）')
     .option('--data <dir>', '数据目录（默认 ./data 或环境变量 ZWGK_DATA_DIR）')
-    .option('--concurrency <n>', '每个站点同时请求数（默认 2）', parseConcurrency)
-    .action(async (flags: ServeFlags) => {
-      const log = logToStderr;
-      const handle = await startServe(flags, { log });
-      await new Promise<void>((done) => {
-        let stopping = false;
-        const onSignal = (signal: string) => {
-          if (stopping) {
-            log(`再次收到 ${signal}，立即退出`);
-            process.exit(130);
-          }
-          stopping = true;
-          log(`收到 ${signal}，正在关闭：不再接受请求，等待进行中的审计结束…`);
-          handle.stop().then(
-            () => {
-              log('已关闭');
-              done();
-            },
-            (err: Error) => {
-              log(`关闭时出错：${err.message}`);
-              process.exitCode = 1;
-              done();
-            },
-          );
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-      });
+    .option('--concurrency <n>', '每个站点同时请求数（默认 2）', parseConcurrency);
+  addNetworkOptions(command).action(async (flags: ServeFlags) => {
+    const log = logToStderr;
+    const handle = await startServe(flags, { log });
+    await new Promise<void>((done) => {
+      let stopping = false;
+      const onSignal = (signal: string) => {
+        if (stopping) {
+          log(`再次收到 ${signal}，立即退出`);
+          process.exit(130);
+        }
+        stopping = true;
+        log(`收到 ${signal}，正在关闭：不再接受请求，等待进行中的审计结束…`);
+        handle.stop().then(
+          () => {
+            log('已关闭');
+            done();
+          },
+          (err: Error) => {
+            log(`关闭时出错：${err.message}`);
+            process.exitCode = 1;
+            done();
+          },
+        );
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
     });
+  });
 }

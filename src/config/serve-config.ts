@@ -4,6 +4,7 @@ import { Cron } from 'croner';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { zhCN } from 'zod/v4/locales';
+import { parseHostSpec } from '../net/hosts.ts';
 
 /**
  * The `zwgk serve` config file (YAML or JSON). Strict: an unknown key is an
@@ -28,6 +29,15 @@ function validTimeZone(tz: string): boolean {
   }
 }
 
+function validHostSpec(text: string): boolean {
+  try {
+    parseHostSpec(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 export const serveConfigSchema = z
@@ -45,11 +55,15 @@ export const serveConfigSchema = z
       .object({
         /** Requests at once per host. */
         concurrency: int(1, 16).default(2),
-        /** Minimum spacing between two requests to one host, in milliseconds. */
+        /** Least time between two request starts on one host, in milliseconds (default 100). */
         minIntervalMs: int(0, 60_000).optional(),
       })
       .strict()
       .default({ concurrency: 2 }),
+    /** Hosts (`host[:port]`) link checks may reach whatever their address, e.g. the provincial portal. */
+    allowHosts: z.array(z.string().refine(validHostSpec, { message: '站点无效，应写作 主机名 或 主机名:端口（如 www.jiangxi.gov.cn 或 10.1.2.3:8080）' })).default([]),
+    /** Accept invalid certificates of the portal (default: refuse them). */
+    ignoreHttpsErrors: z.boolean().default(false),
     dataDir: z.string().min(1).optional(),
     unitsFile: z.string().min(1).optional(),
     schemeFile: z.string().min(1).optional(),

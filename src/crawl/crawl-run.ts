@@ -7,6 +7,7 @@ import { newCrawlId, nowIso } from '../lib/time.ts';
 import { renderPage, type RenderedPage } from '../browser/render.ts';
 import { crawlUnit, errorLine, type CrawlUnitOptions, type UnitProgress } from './crawl-unit.ts';
 import { Fetcher, type FetcherOptions } from './fetcher.ts';
+import { NetworkPolicy, type NetworkSettings } from '../net/policy.ts';
 
 /**
  * A crawl run over several units: one Fetcher (so the per-host politeness
@@ -33,8 +34,12 @@ export interface CrawlRunOptions {
   browser?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: CrawlProgress) => void;
-  /** Fetcher settings (timeouts, retries, size cap, robots, spacing, User-Agent contact). */
-  fetch?: Omit<FetcherOptions, 'allowedHosts' | 'cache' | 'perHost'>;
+  /** Fetcher settings (timeouts, retries, size cap, robots, User-Agent contact). */
+  fetch?: Omit<FetcherOptions, 'policy' | 'cache' | 'perHost'>;
+  /** The run's network policy (the audit shares one with its screenshots); absent: one for these units, from `network`. */
+  policy?: NetworkPolicy;
+  /** Without `policy`: the settings of one for these units' hosts (pacing, allowed link hosts, certificates). */
+  network?: NetworkSettings;
   /**
    * Per-unit bounds (pages per column, articles, time per unit, context year) and
    * `reuseDays`: how long the stored snapshot's readings stand in for pages
@@ -69,9 +74,9 @@ export class CrawlAbortedError extends Error {
 
 export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promise<UnitSnapshot[]> {
   const store = options.store;
-  const allowedHosts = [...new Set(units.map((u) => new URL(u.url).host))];
-  const fetcher = new Fetcher({ ...options.fetch, allowedHosts, perHost: options.concurrency ?? 2, cache: store });
-  const render = options.browser === false ? undefined : makeRenderer(fetcher, allowedHosts, options.renderTimeoutMs);
+  const policy = options.policy ?? NetworkPolicy.forUnits(units, options.network);
+  const fetcher = new Fetcher({ ...options.fetch, policy, perHost: options.concurrency ?? 2, cache: store });
+  const render = options.browser === false ? undefined : makeRenderer(fetcher, policy, options.renderTimeoutMs);
   const run = await store?.beginRun(units.map((u) => u.id));
   const crawlId = run?.id ?? newCrawlId();
 
@@ -152,12 +157,12 @@ function crashedUnit(unit: Unit, crawlId: string, startedAt: string, err: unknow
   };
 }
 
-/** Browser rendering under the same rules as fetching: allowed hosts, robots.txt, the host's politeness slot. */
-function makeRenderer(fetcher: Fetcher, allowedHosts: string[], timeoutMs?: number): (url: string, signal?: AbortSignal) => Promise<RenderedPage> {
+/** Browser rendering under the same rules as fetching: the policy, robots.txt, the host's politeness slot. */
+function makeRenderer(fetcher: Fetcher, policy: NetworkPolicy, timeoutMs?: number): (url: string, signal?: AbortSignal) => Promise<RenderedPage> {
   return async (url, signal) => {
     if (!fetcher.isAllowedHost(url)) throw new Error(`站点不在单位名单所列网站之内，未渲染：${url}`);
     const target = new URL(url);
     if (!(await fetcher.robotsAllow(target))) throw new Error('网站 robots.txt 不允许抓取此地址，未渲染');
-    return fetcher.queueFor(target.host).add(() => renderPage(url, { allowedHosts, userAgent: fetcher.userAgent, timeoutMs, signal }), { signal });
+    return fetcher.queueFor(target.host).add(() => renderPage(url, { policy, userAgent: fetcher.userAgent, timeoutMs, signal }), { signal });
   };
 }

@@ -546,7 +546,15 @@ class UnitCrawl {
       else read.notes.push('静态页面无条目，浏览器复核未成功');
       return;
     }
-    await this.#paginate(this.#take(read, url, rendered, 'browser').parsed, rendered.finalUrl, read, 'browser', this.#loadRendered);
+    const { parsed } = this.#take(read, url, rendered, 'browser');
+    // A script-drawn list that came out empty while scripts of other hosts were refused may have needed one of them.
+    if (parsed.items.length === 0 && needsBrowser && rendered.blocked) {
+      const hosts = rendered.blocked.slice(0, 3).join('、');
+      this.#fail({ url, kind: 'render', reason: `浏览器渲染后列表为空，而页面引用的其他站点脚本（${hosts}）已按网络访问规则拦截，无法判断栏目是否为空`, attempts: 1 });
+      read.failed = true;
+      return;
+    }
+    await this.#paginate(parsed, rendered.finalUrl, read, 'browser', this.#loadRendered);
   }
 
   /** Items without a date, or with a year guessed from context, take the article's 发布日期. */

@@ -6,6 +6,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { version } from '../lib/version.ts';
 import type { FailureKind, FetchFailure, LinkRef } from '../model/snapshot.ts';
 import type { PageCache, StoredPage } from '../model/crawl-memory.ts';
+import { ForbiddenTargetError, type NetworkPolicy } from '../net/policy.ts';
 import { decodeBody } from './parse/charset.ts';
 import { ALLOW_ALL, parseRobots, type RobotsPolicy } from './robots.ts';
 
@@ -16,17 +17,22 @@ import { ALLOW_ALL, parseRobots, type RobotsPolicy } from './robots.ts';
  * mapping of every way a request can fail to a FetchFailure with a Chinese
  * reason. Nothing here knows about columns or items.
  *
- * - `fetch(url)` is for crawling: only http(s) URLs on `allowedHosts` (the
- *   hosts of the units file), robots.txt respected.
+ * Every request goes through the run's NetworkPolicy (src/net/policy.ts): its
+ * address checked before the request and on every redirect hop, its resolved
+ * IP checked at connect time (the Agent's connector), its start paced per host.
+ *
+ * - `fetch(url)` is for crawling: only http(s) URLs on the hosts of the units
+ *   file, robots.txt respected.
  * - `checkLink(url)` only reports what a reader clicking the link would get
- *   (status after redirects, page title): any http(s) host, a small size cap,
- *   never crawls on. It does not consult robots.txt, being one request a
- *   person would make.
+ *   (status after redirects, page title): a host the policy allows for link
+ *   checks, a small size cap, never crawls on. A link the policy forbids is
+ *   not fetched: its check says `kind: 'forbidden'` with the reason. It does
+ *   not consult robots.txt, being one request a person would make.
  */
 
 export interface FetcherOptions {
-  /** Hosts (`host[:port]`) the crawl may fetch from: those of the units file. */
-  allowedHosts: Iterable<string>;
+  /** Where requests may go, and their pacing per host (`--min-interval`). */
+  policy: NetworkPolicy;
   /** Whole-request timeout per attempt. Default 15 000 ms. */
   timeoutMs?: number;
   /** Attempts for timeouts, resets, 5xx and 429. Default 3. */
@@ -45,8 +51,6 @@ export interface FetcherOptions {
   memoBytes?: number;
   /** Requests in flight per host. Default 2. */
   perHost?: number;
-  /** Minimum spacing between request starts on one host. Default 100 ms. */
-  minIntervalMs?: number;
   /** Default true. */
   respectRobots?: boolean;
   /** Contact (e-mail or phone of the office) put into the User-Agent. */
@@ -55,7 +59,6 @@ export interface FetcherOptions {
   userAgent?: string;
   /** Conditional requests and raw-page storage (the store). */
   cache?: PageCache;
-  dispatcher?: Dispatcher;
 }
 
 export interface FetchedPage {
@@ -131,7 +134,7 @@ interface FollowRequest {
 /** Result of one HTTP exchange (one attempt, one hop). */
 type Attempt =
   | { kind: 'response'; status: number; headers: Record<string, string | string[] | undefined>; body: Buffer; truncated: boolean }
-  | { kind: 'error'; failure: FailureKind; code: string; retryable: boolean };
+  | { kind: 'error'; failure: FailureKind; code: string; retryable: boolean; reason?: string };
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const v = headers[name];
@@ -175,12 +178,11 @@ function titleOf(html: string): string | undefined {
 }
 
 export class Fetcher {
-  readonly #allowed: Set<string>;
-  readonly #o: Required<Omit<FetcherOptions, 'allowedHosts' | 'contact' | 'cache' | 'dispatcher'>>;
+  readonly #policy: NetworkPolicy;
+  readonly #o: Required<Omit<FetcherOptions, 'policy' | 'contact' | 'cache'>>;
   readonly #cache?: PageCache;
   readonly #uaHeader: string;
   readonly #agent: Dispatcher;
-  readonly #ownAgent: boolean;
   readonly #queues = new Map<string, PQueue>();
   readonly #robots = new Map<string, Promise<RobotsPolicy>>();
   readonly #links = new Map<string, Promise<LinkCheck>>();
@@ -190,7 +192,7 @@ export class Fetcher {
   #readBytes = 0;
 
   constructor(options: FetcherOptions) {
-    this.#allowed = new Set([...options.allowedHosts].map((h) => h.toLowerCase()));
+    this.#policy = options.policy;
     this.#o = {
       timeoutMs: options.timeoutMs ?? 15_000,
       tries: Math.max(1, options.tries ?? 3),
@@ -201,14 +203,12 @@ export class Fetcher {
       maxRedirects: options.maxRedirects ?? 5,
       memoBytes: options.memoBytes ?? 8 * MB,
       perHost: Math.max(1, options.perHost ?? 2),
-      minIntervalMs: options.minIntervalMs ?? 100,
       respectRobots: options.respectRobots ?? true,
       userAgent: options.userAgent ?? defaultUserAgent(options.contact),
     };
     this.#cache = options.cache;
     this.#uaHeader = headerBytes(this.#o.userAgent);
-    this.#ownAgent = !options.dispatcher;
-    this.#agent = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: this.#o.perHost * 2 });
+    this.#agent = new Agent({ keepAliveTimeout: 10_000, connections: this.#o.perHost * 2, connect: this.#policy.connector() });
   }
 
   /** The User-Agent as text (the browser encodes it itself). */
@@ -216,24 +216,17 @@ export class Fetcher {
     return this.#o.userAgent;
   }
 
+  /** A page of the units file's hosts (the crawl may fetch it). */
   isAllowedHost(url: string): boolean {
-    try {
-      const u = new URL(url);
-      return (u.protocol === 'http:' || u.protocol === 'https:') && this.#allowed.has(u.host.toLowerCase());
-    } catch {
-      return false;
-    }
+    return this.#policy.isUnitUrl(url);
   }
 
-  /** The politeness queue of a host; the browser renderer takes its slots here too. */
+  /** The politeness queue of a host (requests in flight); the browser renderer takes its slots here too. Spacing is the policy's. */
   queueFor(host: string): PQueue {
     const key = host.toLowerCase();
     let q = this.#queues.get(key);
     if (!q) {
-      q = new PQueue({
-        concurrency: this.#o.perHost,
-        ...(this.#o.minIntervalMs > 0 ? { interval: this.#o.minIntervalMs, intervalCap: 1, strict: true } : {}),
-      });
+      q = new PQueue({ concurrency: this.#o.perHost });
       this.#queues.set(key, q);
     }
     return q;
@@ -287,7 +280,7 @@ export class Fetcher {
       return fail(url, 'off-host', `地址无效：${url}`, 0);
     }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') return fail(url, 'off-host', '只抓取 http/https 地址', 0);
-    if (!this.#allowed.has(target.host.toLowerCase())) {
+    if (!this.#policy.check(target, 'page').ok) {
       return fail(url, 'off-host', `站点 ${target.host} 不在单位名单所列网站之内，未抓取`, 0);
     }
     if (method === 'GET' && spec.form) {
@@ -357,8 +350,9 @@ export class Fetcher {
   }
 
   /**
-   * What a reader following the link gets: final status after redirects (any
-   * http/https host), the page title when it is HTML. Memoised per URL.
+   * What a reader following the link gets: final status after redirects, the
+   * page title when it is HTML. Memoised per URL. A target the policy forbids
+   * (checked on the address, each hop and the resolved IP) is never requested.
    */
   checkLink(url: string, opts: { stats?: FetchStats; signal?: AbortSignal } = {}): Promise<LinkCheck> {
     let p = this.#links.get(url);
@@ -379,6 +373,8 @@ export class Fetcher {
     if (target.protocol !== 'http:' && target.protocol !== 'https:') {
       return { status: null, ok: false, error: `不是网页链接（${target.protocol.replace(':', '')}）` };
     }
+    const verdict = this.#policy.check(target, 'link');
+    if (!verdict.ok) return { status: null, ok: false, error: verdict.reason, kind: 'forbidden' };
     const chain = await this.#follow(target, { method: 'GET', headers: {}, maxBytes: this.#o.linkMaxBytes, stats: opts.stats, signal: opts.signal, crawl: false });
     if (!chain.ok) {
       const f = chain.failure;
@@ -401,7 +397,7 @@ export class Fetcher {
     return { status: res.status, ok: true, finalUrl, ...(title ? { title } : {}) };
   }
 
-  /** Follows redirects by hand: at most maxRedirects hops, http(s) only, and (when crawling) allowed hosts only. */
+  /** Follows redirects by hand: at most maxRedirects hops, http(s) only, each hop checked by the policy. */
   async #follow(
     start: URL,
     req: FollowRequest,
@@ -436,12 +432,16 @@ export class Fetcher {
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
         return { ok: false, failure: mkFailure(url.href, 'off-host', `重定向到非 http/https 地址 ${next.href}，未跟随`, attempts, res.status), attempts };
       }
-      if (!this.#allowed.has(next.host.toLowerCase())) {
+      const verdict = this.#policy.check(next, req.crawl ? 'page' : 'link');
+      if (!verdict.ok) {
         if (req.crawl) {
           return { ok: false, failure: mkFailure(url.href, 'off-host', `重定向到单位名单以外的站点 ${next.host}，未跟随`, attempts, res.status), attempts };
         }
-        // A link check stays on the link's own host: the redirect itself is the answer.
-        if (next.hostname !== start.hostname) return { ok: true, res, finalUrl: url.href, redirectedTo: next.href, attempts };
+        return { ok: false, failure: mkFailure(url.href, 'forbidden', `重定向目标 ${verdict.reason}`, attempts, res.status), attempts };
+      }
+      // A link check stays on the link's own host (or the units file's and allowed ones): another redirect is the answer itself.
+      if (!req.crawl && !this.#policy.isExempt(next) && next.hostname !== start.hostname) {
+        return { ok: true, res, finalUrl: url.href, redirectedTo: next.href, attempts };
       }
       if (seen.has(next.href)) {
         return { ok: false, failure: mkFailure(start.href, 'redirect-loop', `重定向形成循环（${next.href}）`, attempts, res.status), attempts };
@@ -464,6 +464,7 @@ export class Fetcher {
   #errorFailure(url: string, e: Extract<Attempt, { kind: 'error' }>, attempts: number): FetchFailure {
     const tried = `，已尝试 ${attempts} 次`;
     if (e.code === 'ABORTED') return mkFailure(url, 'network', '抓取已中止', attempts);
+    if (e.failure === 'forbidden') return mkFailure(url, 'forbidden', e.reason ?? '按网络访问规则未访问', attempts);
     if (e.failure === 'decode') return mkFailure(url, 'decode', `服务器声明的压缩格式（${e.code}）与数据不符，无法解压`, attempts);
     if (e.failure === 'timeout') return mkFailure(url, 'timeout', `请求超时（${Math.round(this.#o.timeoutMs / 1000)} 秒内未完成）${tried}`, attempts);
     return mkFailure(url, e.failure, `网络连接失败（${e.code}）${tried}`, attempts);
@@ -515,6 +516,11 @@ export class Fetcher {
     signal: AbortSignal | undefined,
     crawl: boolean,
   ): Promise<Attempt> {
+    try {
+      await this.#policy.pace(url.host, signal);
+    } catch {
+      return { kind: 'error', failure: 'network', code: 'ABORTED', retryable: false };
+    }
     if (stats) stats.requests++;
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), this.#o.timeoutMs);
@@ -552,6 +558,7 @@ export class Fetcher {
     } catch (err) {
       const e = err as Error & { code?: string; cause?: { code?: string } };
       if (err instanceof DecodeError) return { kind: 'error', failure: 'decode', code: err.message, retryable: false };
+      if (err instanceof ForbiddenTargetError) return { kind: 'error', failure: 'forbidden', code: err.code, retryable: false, reason: err.message };
       if (timeout.signal.aborted || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT') {
         return { kind: 'error', failure: 'timeout', code: 'TIMEOUT', retryable: true };
       }
@@ -588,7 +595,7 @@ export class Fetcher {
 
   async close(): Promise<void> {
     await Promise.all([...this.#queues.values()].map((q) => q.onIdle()));
-    if (this.#ownAgent) await this.#agent.close();
+    await this.#agent.close();
   }
 }
 

@@ -18,7 +18,9 @@ export interface Unit {
 
 /**
  * Why a page could not be used. `blocked` = anti-bot challenge (412/521); `robots` = disallowed by robots.txt;
- * `parse` = the page was read but nothing usable was recognised in it (e.g. no column tree on the index).
+ * `parse` = the page was read but nothing usable was recognised in it (e.g. no column tree on the index);
+ * `forbidden` = a link the network policy does not let the tool check (a loopback, private, link-local… target
+ * outside the units file and --allow-host): never requested, so nothing is known about it.
  */
 export type FailureKind =
   | 'timeout'
@@ -29,6 +31,7 @@ export type FailureKind =
   | 'blocked'
   | 'robots'
   | 'off-host'
+  | 'forbidden'
   | 'soft-404'
   | 'decode'
   | 'render'
@@ -112,7 +115,7 @@ export interface LinkRef {
     ok: boolean;
     /** Chinese, why the link did not work (or could not be judged). */
     error?: string;
-    /** What went wrong: `http-error`/`soft-404` mean broken; `blocked`/`timeout`/`network` mean it could not be judged. */
+    /** What went wrong: `http-error`/`soft-404` mean broken; `blocked`/`timeout`/`network`/`forbidden` mean it could not be judged. */
     kind?: FailureKind;
     finalUrl?: string;
     title?: string;

@@ -33,8 +33,13 @@ export interface ServiceSettings {
   /** Where each run's report directory goes (`<reportsDir>/<runId>`). */
   reportsDir: string;
   concurrency: number;
-  /** Minimum spacing between requests to one host, in ms (the crawler's default when absent). */
+  /** Least time between two request starts on one host, in ms (the policy's default 100 when absent). */
   minIntervalMs?: number;
+  /** Hosts link checks may reach whatever their address (--allow-host, allowHosts:). */
+  allowHosts?: string[];
+  /** Where this service listens: never a link-check target (set once the dashboard listens). */
+  ownAddresses?: { host: string; port: number }[];
+  ignoreHttpsErrors?: boolean;
   schemeFile?: string;
   overridesFile?: string;
   screenshots: boolean;
@@ -397,6 +402,9 @@ export class AuditService {
         outDir: job.outDir,
         concurrency: settings.concurrency,
         minIntervalMs: settings.minIntervalMs,
+        allowHosts: settings.allowHosts,
+        ownAddresses: settings.ownAddresses,
+        ignoreHttpsErrors: settings.ignoreHttpsErrors,
         // A unit that says "we fixed it" must be seen as it is now, not through last night's reading.
         fresh: job.kind === 'unit' || undefined,
         schemeFile: settings.schemeFile,

@@ -102,6 +102,16 @@ describe.concurrent('command line values', () => {
     const r = await audit(['--units', goodUnits, '--unit', 'nosuch']);
     expectOneLineError(r, ['nosuch']);
   });
+
+  it.each(['http://www.jiangxi.gov.cn/', 'www.jiangxi.gov.cn/xxgk', 'user@10.0.0.1'])('--allow-host %s', async (value) => {
+    const r = await audit(['--units', goodUnits, '--allow-host', value]);
+    expectOneLineError(r, ['--allow-host', value, /主机名:端口/]);
+  });
+
+  it.each(['-5', 'abc', '100000'])('--min-interval %s', async (value) => {
+    const r = await audit(['--units', goodUnits, `--min-interval=${value}`]);
+    expectOneLineError(r, ['--min-interval', /毫秒/]);
+  });
 });
 
 describe.concurrent('overrides file', () => {

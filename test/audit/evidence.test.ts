@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeBrowser, withPage } from '../../src/browser/chromium.ts';
+import { NetworkPolicy } from '../../src/net/policy.ts';
 import { captureEvidence, safeSegment } from '../../src/audit/evidence.ts';
 import type { UnitResult } from '../../src/model/result.ts';
 import { finding } from '../helpers/report-factory.ts';
@@ -27,6 +28,8 @@ let base: string;
 let closedPortUrl: string;
 const hits = new Map<string, number>();
 let dir: string;
+/** The units file's hosts: the test server, and a portal that is down (the closed port). */
+let policy: NetworkPolicy;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -37,6 +40,10 @@ beforeAll(async () => {
     } else if (req.url === '/frame.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end('<!doctype html><meta charset="utf-8"><h1>黄岗山垦殖场</h1><div style="height:1500px"></div><iframe src="/list.html" style="width:100%;height:500px"></iframe>');
+    } else if (req.url === '/busy.html') {
+      // Answers, then keeps the page's only thread busy for good: the hard deadline must still end it.
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<h1>通知公告</h1><script>setTimeout(() => { for (;;) {} }, 10)</script>');
     } else if (req.url === '/hang.html') {
       // Never answers: the per-page time bound must end it.
     } else {
@@ -51,6 +58,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
   closedPortUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/index.html`;
   await new Promise<void>((r) => probe.close(() => r()));
+  policy = new NetworkPolicy({ unitHosts: [new URL(base).host, new URL(closedPortUrl).host], minIntervalMs: 0 });
   dir = mkdtempSync(join(tmpdir(), 'zwgk-evidence-'));
 });
 
@@ -67,7 +75,7 @@ function unit(id: string, findings: UnitResult['findings']): UnitResult {
 
 /** Pixels of the PNG, from row `fromRow` down, that the predicate (JS source over r,g,b) accepts — counted by the browser itself. */
 async function countPixels(png: Buffer, predicate: string, fromRow = 0): Promise<number> {
-  return withPage(async (page) => {
+  return withPage(policy, async (page) => {
     await page.setContent(`<img id="i" src="data:image/png;base64,${png.toString('base64')}">`);
     return page.evaluate(`(() => {
       const img = document.getElementById('i');
@@ -80,7 +88,7 @@ async function countPixels(png: Buffer, predicate: string, fromRow = 0): Promise
       for (let i = 0; i < d.length; i += 4) { const r = d[i], g = d[i + 1], b = d[i + 2]; if (${predicate}) n++; }
       return n;
     })()`) as Promise<number>;
-  });
+  }, {}, { deadlineMs: 30_000 });
 }
 
 const RED = 'r > 200 && g < 40 && b < 40';
@@ -93,7 +101,7 @@ describe('captureEvidence', () => {
     const second = finding({ rule: 'column-update', code: 'stale', deduction: 0, url, column: '通知公告', evidence: { highlight: TARGET } });
     const plain = finding({ rule: 'leader-disclosure', code: 'not-named', deduction: 1, url, evidence: {} });
     const progress: [number, number][] = [];
-    await captureEvidence([unit('wjw', [first, second, plain])], dir, { onProgress: (d, t) => progress.push([d, t]) });
+    await captureEvidence([unit('wjw', [first, second, plain])], dir, { policy, onProgress: (d, t) => progress.push([d, t]) });
 
     expect(first.evidence.screenshot).toMatch(/^evidence\/wjw\/column-update-stale-[0-9a-f]{10}\.png$/);
     expect(second.evidence.screenshot).toBe(first.evidence.screenshot);
@@ -119,13 +127,13 @@ describe('captureEvidence', () => {
 
   it('finds and outlines the row inside a same-origin iframe further down the page', async () => {
     const f = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: `${base}/frame.html`, evidence: { highlight: TARGET } });
-    await captureEvidence([unit('hgs', [f])], dir);
+    await captureEvidence([unit('hgs', [f])], dir, { policy });
     expect(await redPixels(readFileSync(join(dir, f.evidence.screenshot!)))).toBeGreaterThan(300);
   });
 
   it('keeps files inside evidence/ for a hostile unit id', async () => {
     const f = finding({ rule: '../x', code: 'a/b', deduction: 1, url: `${base}/list.html`, evidence: {} });
-    await captureEvidence([unit('../../evil unit/..', [f])], dir);
+    await captureEvidence([unit('../../evil unit/..', [f])], dir, { policy });
     const shot = f.evidence.screenshot!;
     expect(shot).toBeDefined();
     const segments = shot.split('/');
@@ -146,15 +154,17 @@ describe('captureEvidence', () => {
     const refused = finding({ rule: 'column-update', code: 'empty', deduction: 1, url: closedPortUrl, evidence: {} });
     const hanging = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: `${base}/hang.html`, evidence: { highlight: 'x' } });
     const script = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: 'javascript:alert(1)', evidence: {} });
+    const busy = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: `${base}/busy.html`, evidence: { highlight: '通知公告' } });
     const started = Date.now();
-    await captureEvidence([unit('hgs', [refused, hanging, script])], dir, { timeoutMs: 2_000 });
+    await captureEvidence([unit('hgs', [refused, hanging, script, busy])], dir, { policy, timeoutMs: 2_000 });
     expect(Date.now() - started).toBeLessThan(8_000);
-    for (const f of [refused, hanging, script]) {
+    for (const f of [refused, hanging, script, busy]) {
       expect(f.evidence.screenshot).toBeUndefined();
       expect(f.evidence.screenshotError).toMatch(/[\u4e00-\u9fff]/);
     }
     expect(refused.evidence.screenshotError).toContain('连接被拒绝');
     expect(hanging.evidence.screenshotError).toMatch(/超时|未能完成/);
+    expect(busy.evidence.screenshotError).toMatch(/未能完成截图/);
     expect(script.evidence.screenshotError).toContain('http');
   });
 
@@ -162,14 +172,14 @@ describe('captureEvidence', () => {
     const f = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: `${base}/list.html`, evidence: {} });
     const controller = new AbortController();
     controller.abort(new Error('用户取消'));
-    await expect(captureEvidence([unit('tgz', [f])], dir, { signal: controller.signal })).rejects.toThrow('用户取消');
+    await expect(captureEvidence([unit('tgz', [f])], dir, { policy, signal: controller.signal })).rejects.toThrow('用户取消');
     expect(f.evidence).toEqual({});
   });
 
   it('skips waived findings', async () => {
     const waived = finding({ rule: 'column-update', code: 'stale', deduction: 0, url: `${base}/list.html`, evidence: {}, review: { decision: 'waived', reason: '撤并' } });
     const before = hits.get('/list.html') ?? 0;
-    await captureEvidence([unit('rsj', [waived])], dir);
+    await captureEvidence([unit('rsj', [waived])], dir, { policy });
     expect(waived.evidence.screenshot).toBeUndefined();
     expect(hits.get('/list.html') ?? 0).toBe(before);
   });

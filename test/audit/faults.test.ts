@@ -27,7 +27,8 @@ const MAX_PAGES = 6;
 const CRAWL: Omit<CrawlRunOptions, 'plan' | 'store'> = {
   concurrency: 4,
   unitConcurrency: 6,
-  fetch: { timeoutMs: 1000, tries: 2, backoffMs: 30, maxRetryAfterMs: 1200, maxBytes: 2 * 1024 * 1024, maxRedirects: 5, minIntervalMs: 0 },
+  fetch: { timeoutMs: 1000, tries: 2, backoffMs: 30, maxRetryAfterMs: 1200, maxBytes: 2 * 1024 * 1024, maxRedirects: 5 },
+  network: { minIntervalMs: 0 },
   bounds: { maxPagesPerColumn: MAX_PAGES, unitTimeMs: 20_000, contextYear: 2020 },
 };
 

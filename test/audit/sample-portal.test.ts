@@ -40,7 +40,9 @@ beforeAll(async () => {
     asOf: groundTruth.asOf,
     dataDir: join(dir, 'data'),
     outDir: join(dir, 'out'),
-    crawl: { fetch: { minIntervalMs: 0 } },
+    minIntervalMs: 0,
+    // The interpretations link to the province site (127.0.0.2, loopback): allowed as an operator would allow it.
+    allowHosts: [new URL(portal.provinceUrl).host],
   });
 }, 240_000);
 

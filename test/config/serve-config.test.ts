@@ -24,6 +24,8 @@ describe('serve config file', () => {
       port: 8080,
       publicRead: false,
       politeness: { concurrency: 2 },
+      allowHosts: [],
+      ignoreHttpsErrors: false,
       retention: { runs: 30, maxEvidenceMb: 2048 },
       warnings: { staleWithinDays: 30, backdatedDays: 7 },
     });
@@ -40,6 +42,7 @@ describe('serve config file', () => {
     ['bad cron', 'schedule: "0 25 * * *"\n', '字段 schedule：不是有效的 cron 表达式'],
     ['bad time zone', 'timezone: Asia/Beijing\n', '字段 timezone：不是有效的时区名称'],
     ['short token', 'token: abc\n', '字段 token：令牌至少 8 个字符'],
+    ['bad allowed host', 'allowHosts:\n  - www.jiangxi.gov.cn\n  - http://10.0.0.1/\n', '字段 allowHosts.1：站点无效，应写作 主机名 或 主机名:端口'],
   ])('refuses a %s with one Chinese line naming the file and the field', (_, text, expected) => {
     const file = write('serve.yaml', text);
     let message = '';

@@ -62,7 +62,7 @@ describe('program errors on odd pages', () => {
         { id: 'ok', name: '县测试局', type: 'department', url: `${base}/ok/index.html` },
         { id: 'bad', name: '县测试局', type: 'department', url: `${base}/bad/index.html` },
       ],
-      { plan: planGather(scheme), browser: false, fetch: { minIntervalMs: 0 } },
+      { plan: planGather(scheme), browser: false, network: { minIntervalMs: 0 } },
     );
     expect(ok!.columns.map((c) => [c.key, c.status, c.items.length])).toEqual([
       ['通知公告', 'ok', 1],

@@ -145,7 +145,8 @@ afterAll(async () => {
 
 const OPTS: Omit<CrawlRunOptions, 'plan' | 'store'> = {
   browser: false,
-  fetch: { timeoutMs: 2000, tries: 2, backoffMs: 10, minIntervalMs: 0 },
+  fetch: { timeoutMs: 2000, tries: 2, backoffMs: 10 },
+  network: { minIntervalMs: 0 },
   bounds: { maxPagesPerColumn: 4, contextYear: 2020 },
 };
 

@@ -159,6 +159,19 @@ describe('interpretation-link: broken-link', () => {
     expect(withCheck(undefined).findings).toEqual([]);
   });
 
+  it('a link the network policy did not let the tool request (forbidden, or a redirect off the portal) is inconclusive with the reason, never broken', () => {
+    const s = scheme();
+    const strict = { ...s, settings: { ...s.settings, 'interpretation-link': { ...s.settings['interpretation-link'], noAnswer: 'broken' as const } } };
+    const forbidden = { status: null, ok: false, kind: 'forbidden' as const, error: '127.0.0.1:8081 是本机地址，按网络访问规则未访问' };
+    const judged = (check: LinkRef['check'], url: string) => run(unitWith([{ over: { links: [link(url, '原文链接', { check })] } }]).snap, ctx({ scheme: strict }));
+    const r = judged(forbidden, 'http://127.0.0.1:8081/policy.html');
+    expect(r.findings).toEqual([]);
+    expect(r.inconclusive).toHaveLength(1);
+    expect(r.inconclusive[0]!.reason).toMatch(/127\.0\.0\.1:8081.*按网络访问规则未访问.*--allow-host/);
+    const offHost = judged({ status: 302, ok: false, kind: 'off-host', error: '重定向到单位名单以外的站点 10.0.0.1，未跟随' }, `${PORTAL}/hop.html`);
+    expect([offHost.findings, offHost.inconclusive.length]).toEqual([[], 1]);
+  });
+
   it('one working link among broken ones is enough', () => {
     const links = [link(`${PORTAL}/gone.html`, '原文', { check: { status: 404, ok: false } }), link(`${PORTAL}/p.html`, '政策原文')];
     expect(codes(judge([{ over: { links } }]))).toEqual([]);

@@ -31,14 +31,15 @@ describe('startServe', () => {
 
   it('starts from a config file with flags winning, serves the API and stops cleanly', async () => {
     write('units.csv', unitsCsv());
-    const config = write('serve.yaml', 'unitsFile: units.csv\ntoken: config-token-123\nport: 1\nretention:\n  runs: 5\n');
+    const config = write('serve.yaml', 'unitsFile: units.csv\ntoken: config-token-123\nport: 1\nretention:\n  runs: 5\nallowHosts: [www.jiangxi.gov.cn]\npoliteness:\n  minIntervalMs: 300\n');
     const calls: AuditRequest[] = [];
     const logged: string[] = [];
     const runner = async (opts: AuditRequest) => {
       calls.push(opts);
       return writeOutcome(opts, [unitResult(UNITS[1]!, [])]);
     };
-    const handle = await startServe({ config, port: 0, host: '127.0.0.1', data: join(dir, 'data') }, { env: { ZWGK_TOKEN: 'env-token-4567' }, runner, log: (l) => logged.push(l) });
+    const flags = { config, port: 0, host: '127.0.0.1', data: join(dir, 'data'), allowHost: ['10.1.2.3:8080'], minInterval: 250 };
+    const handle = await startServe(flags, { env: { ZWGK_TOKEN: 'env-token-4567' }, runner, log: (l) => logged.push(l) });
     try {
       expect(handle.service.nextScheduledRun()).toBeInstanceOf(Date);
       const refused = await fetch(`${handle.url}/api/units/wjw/audit`, { method: 'POST', headers: { Authorization: 'Bearer config-token-123' } });
@@ -47,6 +48,9 @@ describe('startServe', () => {
       expect(ok.status).toBe(202);
       await handle.service.idle();
       expect(calls[0]).toMatchObject({ only: ['wjw'], dataDir: join(dir, 'data'), unitsFile: join(dir, 'units.csv'), concurrency: 2 });
+      // The network policy's settings: the config's allowed hosts and the flag's, the flag's pacing, and the service's own address.
+      const { port } = new URL(handle.url);
+      expect(calls[0]).toMatchObject({ allowHosts: ['www.jiangxi.gov.cn', '10.1.2.3:8080'], minIntervalMs: 250, ownAddresses: [{ host: '127.0.0.1', port: Number(port) }] });
       expect(existsSync(join(dir, 'data', 'history.json'))).toBe(true);
       expect(logged[0]).toBe(`zwgk serve 已启动：${handle.url}（数据目录 ${join(dir, 'data')}）`);
     } finally {

@@ -27,6 +27,7 @@ const TOKEN = 'e2e-token-abcdef123456';
 
 interface FixturePortal {
   baseUrl: string;
+  provinceUrl: string;
   unitsCsv(): string;
   setGeneration(g: 1 | 2): void;
   close(): Promise<void>;
@@ -63,7 +64,8 @@ describe.skipIf(!ready)('zwgk serve end to end (sample portal, real pipeline, Ch
     writeFileSync(join(dir, 'units.csv'), [csv[0], ...csv.filter((l) => /^(jtj|rsj|tgz),/.test(l))].join('\n'));
     history = await HistoryStore.open(join(dir, 'data'));
     svc = new AuditService(
-      serviceSettings(dir, { concurrency: 4, screenshots: false, overridesFile: join(dir, 'overrides.csv') }),
+      // The province site (127.0.0.2, loopback) is allowed for link checks, as the office would allow its provincial portal.
+      serviceSettings(dir, { concurrency: 4, screenshots: false, overridesFile: join(dir, 'overrides.csv'), allowHosts: [new URL(portal.provinceUrl).host] }),
       { history, runner: realRunner, scheme: loadScheme(DEFAULT_SCHEME) },
     );
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2021-01-20T02:00:00+08:00'), shouldAdvanceTime: true });
