@@ -3,7 +3,8 @@ import type { AuditOptions } from '../audit/run-audit.ts';
 import { readUnitsCsv, selectUnits } from '../config/units.ts';
 import { createAuditProgress } from './audit-progress.ts';
 import { todayInShanghai } from '../lib/time.ts';
-import { collect, dataDirOption, parseAsOf, parseConcurrency, parseYear } from './options.ts';
+import { openDataDir, parseWaitMinutes } from './data-dir.ts';
+import { collect, dataDirOption, parseAsOf, parseConcurrency, parseYear, warnLine } from './options.ts';
 
 interface AuditFlags {
   units: string;
@@ -20,6 +21,7 @@ interface AuditFlags {
   incremental?: boolean;
   pdf?: boolean;
   perUnit?: boolean;
+  wait?: number;
 }
 
 export function registerAuditCommand(program: Command): void {
@@ -40,17 +42,20 @@ export function registerAuditCommand(program: Command): void {
     .option('--no-screenshots', '不截取佐证截图')
     .option('--pdf', '同时输出 report.pdf')
     .option('--per-unit', '为每个单位单独输出 units/<id>.html')
+    .option('--wait <分钟>', '数据目录正被另一个 zwgk 进程使用时，最多等待的分钟数（默认不等待，直接提示）', parseWaitMinutes)
     .action(async (flags: AuditFlags) => {
       // Checked before the heavy modules load, so a bad file is answered at once.
       const units = selectUnits(readUnitsCsv(flags.units), flags.unit);
       const progress = createAuditProgress(units);
       const asOf = flags.asOf ?? todayInShanghai();
+      const dataDir = dataDirOption(flags.data);
+      const { lock } = await openDataDir(dataDir, { command: 'zwgk audit', waitMinutes: flags.wait, log: warnLine });
       const options: AuditOptions = {
         unitsFile: flags.units,
         only: flags.unit,
         asOf,
         year: flags.year,
-        dataDir: dataDirOption(flags.data),
+        dataDir,
         outDir: flags.out ?? `./reports/${asOf}`,
         concurrency: flags.concurrency,
         fresh: !flags.incremental,
@@ -61,6 +66,7 @@ export function registerAuditCommand(program: Command): void {
         formats: flags.pdf ? ['json', 'html', 'xlsx', 'pdf'] : ['json', 'html', 'xlsx'],
         perUnitReports: flags.perUnit,
         onProgress: progress.onProgress,
+        onWarning: warnLine,
       };
       const { runAudit } = await import('../audit/run-audit.ts');
       const { closeBrowser } = await import('../browser/chromium.ts');
@@ -73,6 +79,7 @@ export function registerAuditCommand(program: Command): void {
       } finally {
         progress.finish();
         await closeBrowser();
+        await lock.release();
       }
     });
 }

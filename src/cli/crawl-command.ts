@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { closeBrowser } from '../browser/chromium.ts';
 import { crawlUnits } from '../crawl/crawl-run.ts';
 import { DEFAULT_SCHEME, loadScheme } from '../config/scheme.ts';
-import { openStore } from '../store/store.ts';
 import { readUnitsCsv, selectUnits } from '../config/units.ts';
-import { collect, dataDirOption, parseConcurrency } from './options.ts';
+import { openDataDir, parseWaitMinutes } from './data-dir.ts';
+import { collect, dataDirOption, parseConcurrency, warnLine } from './options.ts';
 import { createCrawlProgress, formatCrawlSummary } from './progress.ts';
 
 interface CrawlFlags {
@@ -15,6 +15,7 @@ interface CrawlFlags {
   scheme?: string;
   browser: boolean;
   contact?: string;
+  wait?: number;
 }
 
 /** `zwgk crawl`: fetch and store snapshots only (no judging). */
@@ -29,11 +30,12 @@ export function registerCrawlCommand(program: Command): void {
     .option('--scheme <file>', '考评方案文件（默认 rules/schemes/yifeng-2020.yaml），用于栏目分类')
     .option('--no-browser', '不用浏览器渲染脚本生成的列表（这类栏目记为无法读取）')
     .option('--contact <text>', '写入 User-Agent 的联系方式（如县政府办公室电话或邮箱）')
+    .option('--wait <分钟>', '数据目录正被另一个 zwgk 进程使用时，最多等待的分钟数（默认不等待，直接提示）', parseWaitMinutes)
     .action(async (flags: CrawlFlags) => {
       const units = selectUnits(readUnitsCsv(flags.units), flags.unit);
       const scheme = loadScheme(flags.scheme ?? DEFAULT_SCHEME);
       const dataDir = dataDirOption(flags.data);
-      const store = await openStore(dataDir);
+      const { lock, store } = await openDataDir(dataDir, { command: 'zwgk crawl', waitMinutes: flags.wait, log: warnLine });
 
       // Ctrl-C: stop fetching, keep the snapshots already saved, exit non-zero.
       const abort = new AbortController();
@@ -50,6 +52,7 @@ export function registerCrawlCommand(program: Command): void {
           signal: abort.signal,
           fetch: { contact: flags.contact },
           onProgress: progress.onProgress,
+          onWarning: warnLine,
         });
         progress.finish();
         process.stdout.write(`${formatCrawlSummary(snapshots)}\n`);
@@ -59,6 +62,7 @@ export function registerCrawlCommand(program: Command): void {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         await closeBrowser();
+        await lock.release();
       }
     });
 }

@@ -24,6 +24,11 @@ export function parseYear(value: string): number {
   return n;
 }
 
+/** A warning for the office on stderr, on a line of its own (clearing an in-place progress line on a terminal). */
+export function warnLine(line: string): void {
+  process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}注意：${line}\n`);
+}
+
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }

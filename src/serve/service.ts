@@ -7,10 +7,11 @@ import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
 import type { AuditOptions, AuditOutcome, AuditProgress } from '../audit/run-audit.ts';
 import type { HistoryStore } from '../history/history-store.ts';
-import type { RunKind, RunRecord, RunTrigger, RunStateName } from '../history/model.ts';
+import type { HistoryData, RunKind, RunRecord, RunTrigger, RunStateName } from '../history/model.ts';
 import { beginRun, completeRun, failRun, interruptRunning, trimRuns } from '../history/record.ts';
 import type { CategoryRules, WarningSettings } from '../history/warnings.ts';
-import type { AuditReport, UnitResult } from '../model/result.ts';
+import { parseOverrides, type Override } from '../config/overrides.ts';
+import type { AuditReport, Finding, UnitResult } from '../model/result.ts';
 import type { Unit } from '../model/snapshot.ts';
 import { nowIso, TIME_ZONE, todayInShanghai } from '../lib/time.ts';
 import { readUnitsCsv } from '../config/units.ts';
@@ -69,6 +70,7 @@ export interface RunView {
   startedAt?: string;
   finishedAt?: string;
   error?: string;
+  warnings?: string[];
   results?: RunRecord['results'];
 }
 
@@ -125,6 +127,8 @@ interface Job {
   startedAt?: string;
   finishedAt?: string;
   error?: string;
+  /** Lines the audit reported beyond its results, kept with the run. */
+  warnings: string[];
   controller: AbortController;
   settled: Promise<void>;
   settle: () => void;
@@ -142,7 +146,10 @@ export class AuditService {
   private closing = false;
   private scheduler: Scheduler | null = null;
   private readonly reports = new Map<string, AuditReport>();
+  private readonly unreadableReports = new Set<string>();
   private unitsCache: { mtimeMs: number; units: Unit[] } | null = null;
+  /** The last reviewer decision's write: the next one starts after it. */
+  private overridesWrite: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly settings: ServiceSettings,
@@ -221,15 +228,34 @@ export class AuditService {
     if (input.decision === 'waived' && !reason) throw new ActionError(400, '豁免必须写明理由');
     const finding = this.latest(unitId)?.result.findings.find((f) => f.rule === input.rule && f.code === input.code && f.url === input.url);
     if (!finding) throw new ActionError(404, '该单位最近一次结果中没有这个问题');
-    if ([this.active, ...this.queue].some((j) => j?.kind === 'unit' && j.units[0] === unitId)) {
-      throw new ActionError(409, '该单位有审计正在进行，请等其完成后再复核');
+    // Two reviewers at once: each read-modify-write of the file waits for the one before, so both decisions land.
+    const write = this.overridesWrite.then(async () => {
+      if ([this.active, ...this.queue].some((j) => j?.kind === 'unit' && j.units[0] === unitId && !j.rejudge)) {
+        throw new ActionError(409, '该单位有审计正在进行，请等其完成后再复核');
+      }
+      const existing = existsSync(file) ? readFileSync(file, 'utf8') : OVERRIDES_HEADER;
+      const decided = finding.review ?? this.decisionInFile(existing, file, unitId, finding);
+      if (decided) throw new ActionError(409, `该问题已有复核结论（${DECISION_TEXT[decided.decision]}），如需更改请直接编辑复核文件 ${file}`);
+      const line = [unitId, `${finding.rule}/${finding.code}`, finding.url, DECISION_TEXT[input.decision], reason].map(csvField).join(',');
+      await writeFileAtomic(file, `${existing}${existing.endsWith('\n') ? '' : '\n'}${line}\n`);
+      this.log(`单位 ${unitId} 的问题已复核为${DECISION_TEXT[input.decision]}：${finding.url}`);
+      // A re-judge not yet started reads the file when it starts: it shows this decision too.
+      const waiting = this.queue.find((j) => j.rejudge && j.units[0] === unitId);
+      return { runId: (waiting ?? this.enqueue('unit', 'manual', [unitId], true)).id };
+    });
+    this.overridesWrite = write.catch(() => {});
+    return write;
+  }
+
+  /** A decision already in the overrides file for this finding (written since the latest result was judged). */
+  private decisionInFile(text: string, file: string, unitId: string, finding: Finding): Pick<Override, 'decision'> | undefined {
+    let rows: Override[];
+    try {
+      rows = parseOverrides(text, file);
+    } catch (err) {
+      throw new ActionError(409, (err as Error).message);
     }
-    if (finding.review) throw new ActionError(409, `该问题已有复核结论（${DECISION_TEXT[finding.review.decision]}），如需更改请直接编辑复核文件 ${file}`);
-    const existing = existsSync(file) ? readFileSync(file, 'utf8') : OVERRIDES_HEADER;
-    const line = [unitId, `${finding.rule}/${finding.code}`, finding.url, DECISION_TEXT[input.decision], reason].map(csvField).join(',');
-    await writeFileAtomic(file, `${existing}${existing.endsWith('\n') ? '' : '\n'}${line}\n`);
-    this.log(`单位 ${unitId} 的问题已复核为${DECISION_TEXT[input.decision]}：${finding.url}`);
-    return { runId: this.enqueue('unit', 'manual', [unitId], true).id };
+    return rows.find((o) => o.unit === unitId && o.url === finding.url && o.rule === finding.rule && (!o.code || o.code === finding.code));
   }
 
   getRun(runId: string): RunView | undefined {
@@ -248,6 +274,7 @@ export class AuditService {
         startedAt: job.startedAt,
         finishedAt: job.finishedAt,
         error: job.error,
+        warnings: job.warnings,
         results: this.record(runId)?.results,
       };
     }
@@ -264,6 +291,7 @@ export class AuditService {
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
       error: run.error,
+      warnings: run.warnings,
       results: run.results,
     };
   }
@@ -277,22 +305,41 @@ export class AuditService {
     return this.deps.history.data.runs.find((r) => r.id === runId);
   }
 
-  /** One unit's latest audited result (from its run's report.json), or undefined before its first audit. */
+  /**
+   * One unit's latest audited result (from its run's report.json), or
+   * undefined before its first audit. When that report.json cannot be read,
+   * the unit's newest earlier run whose report can (one damaged file costs
+   * that run's freshness, not the unit's page).
+   */
   latest(unitId: string): LatestResult | undefined {
     const state = this.deps.history.data.units[unitId];
-    const run = state?.latestRunId ? this.record(state.latestRunId) : undefined;
-    if (!run || !state?.auditedAt) return undefined;
-    const result = this.report(run.outDir)?.units.find((u) => u.id === unitId);
-    return result && { result, auditedAt: state.auditedAt, runId: run.id };
+    const runs = this.deps.history.data.runs;
+    const at = state?.latestRunId ? runs.findIndex((r) => r.id === state.latestRunId) : -1;
+    if (at < 0 || !state?.auditedAt) return undefined;
+    for (let i = at; i >= 0; i--) {
+      const run = runs[i]!;
+      if (i < at && (run.state !== 'done' || !run.results.some((r) => r.id === unitId))) continue;
+      const result = this.report(run.outDir)?.units.find((u) => u.id === unitId);
+      if (result) return { result, auditedAt: i === at ? state.auditedAt : (run.finishedAt ?? state.auditedAt), runId: run.id };
+    }
+    return undefined;
   }
 
-  /** report.json of a run directory (cached; undefined when gone). */
+  /** report.json of a run directory (cached; undefined when gone or unreadable, said once in the log). */
   report(outDir: string): AuditReport | undefined {
     const cached = this.reports.get(outDir);
     if (cached) return cached;
     const file = join(outDir, 'report.json');
     if (!existsSync(file)) return undefined;
-    const report = JSON.parse(readFileSync(file, 'utf8')) as AuditReport;
+    let report: AuditReport;
+    try {
+      report = JSON.parse(readFileSync(file, 'utf8')) as AuditReport;
+      if (!Array.isArray(report.units)) throw new Error('units');
+    } catch {
+      if (!this.unreadableReports.has(file)) this.log(`报告文件 ${file} 无法读取（内容不完整或已损坏），仪表盘改用此前可读的结果`);
+      this.unreadableReports.add(file);
+      return undefined;
+    }
     this.reports.set(outDir, report);
     return report;
   }
@@ -343,6 +390,7 @@ export class AuditService {
       rejudge,
       state: 'running',
       queued: true,
+      warnings: [],
       controller,
       settled,
       settle,
@@ -400,6 +448,10 @@ export class AuditService {
         onProgress: (p) => {
           job.progress = p;
         },
+        onWarning: (line) => {
+          job.warnings.push(line);
+          this.log(`审计 ${job.id}：${line}`);
+        },
         signal: job.controller.signal,
       });
       // An audit cut short by shutdown may still return, with units it never reached: do not record that as a result.
@@ -408,6 +460,7 @@ export class AuditService {
       job.finishedAt = this.now();
       await this.deps.history.update((d) => {
         completeRun(d, job.id, job.finishedAt!, outcome, settings.warnings, this.deps.rules);
+        keepWarnings(d, job);
         trimRuns(d, settings.retention.historyRuns);
       });
       job.state = 'done';
@@ -419,7 +472,9 @@ export class AuditService {
       this.log(`审计 ${job.id} 失败：${job.error}`);
       try {
         await this.deps.history.update((d) => {
-          if (d.runs.some((r) => r.id === job.id)) failRun(d, job.id, job.finishedAt!, job.error!);
+          if (!d.runs.some((r) => r.id === job.id)) return;
+          failRun(d, job.id, job.finishedAt!, job.error!);
+          keepWarnings(d, job);
         });
       } catch (writeErr) {
         this.log(`无法写入历史记录：${(writeErr as Error).message}`);
@@ -474,6 +529,11 @@ export class AuditService {
   private now(): string {
     return nowIso(this.clock());
   }
+}
+
+function keepWarnings(d: HistoryData, job: Job): void {
+  const run = d.runs.find((r) => r.id === job.id);
+  if (run && job.warnings.length > 0) run.warnings = [...job.warnings];
 }
 
 function settlesWithin(p: Promise<void>, ms: number): Promise<boolean> {
