@@ -82,11 +82,11 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
   const progress = opts.onProgress ?? (() => {});
 
   const crawlSettings = opts.crawl ?? {};
-  const crawl = (which: Unit[]) =>
+  const crawl = (which: Unit[], fresh = opts.fresh) =>
     crawlUnits(which, {
       ...crawlSettings,
       fetch: { ...crawlSettings.fetch, ...(opts.minIntervalMs !== undefined && { minIntervalMs: opts.minIntervalMs }) },
-      bounds: { ...crawlSettings.bounds, ...(opts.fresh && { reuseDays: 0 }) },
+      bounds: { ...crawlSettings.bounds, ...(fresh && { reuseDays: 0 }) },
       store,
       scheme,
       concurrency: opts.concurrency,
@@ -107,7 +107,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
       stored.push(snap);
     }
     const unreadable = selected.filter((_, i) => !stored[i]);
-    const crawled = unreadable.length > 0 ? await crawl(unreadable) : [];
+    const crawled = unreadable.length > 0 ? await crawl(unreadable, true) : [];
     snapshots = stored.map((snap) => snap ?? crawled.shift()!);
   } else {
     snapshots = await crawl(selected);

@@ -78,17 +78,17 @@ export async function lockDataDir(dataDir: string, opts: LockOptions): Promise<D
     if (found === 'gone') continue;
     if (found === 'unreadable' ? await olderThan(file, UNREADABLE_GRACE_MS) : isStale(found)) {
       if (await takeOver(file, found)) {
-        opts.onTakeover?.(`数据目录 ${dir} 的锁文件${found === 'unreadable' ? '已损坏' : `属于已不存在的进程（${describe(found)}）`}，已接管`);
+        opts.onTakeover?.(`数据目录 ${dir} 的锁文件${found === 'unreadable' ? '已损坏' : `属于已不存在的进程 ${describe(found)}`}，已接管`);
       }
       continue;
     }
-    const holder = found === 'unreadable' ? '另一个 zwgk 进程' : describe(found);
+    const holder = found === 'unreadable' ? '另一个 zwgk 进程' : ` ${describe(found)}`;
     if (Date.now() >= deadline) {
       const waited = opts.waitMs ? `，等待 ${opts.waitMs >= 60_000 ? `${Math.round(opts.waitMs / 60_000)} 分钟` : `${Math.ceil(opts.waitMs / 1000)} 秒`}后仍未释放` : '';
       const hint = found !== 'unreadable' && found.command.startsWith('zwgk serve') ? '服务运行期间请在仪表盘上操作，或' : '请等它结束，或';
-      throw new DataDirBusyError(`数据目录 ${dir} 正被 ${holder} 使用${waited}；${hint}用 --wait <分钟> 排队等待、用 --data 指定另一个数据目录`);
+      throw new DataDirBusyError(`数据目录 ${dir} 正被${holder}使用${waited}；${hint}用 --wait <分钟> 排队等待、用 --data 指定另一个数据目录`);
     }
-    if (!told) opts.onWait?.(`数据目录 ${dir} 正被 ${holder} 使用，等待其结束…`);
+    if (!told) opts.onWait?.(`数据目录 ${dir} 正被${holder}使用，等待其结束…`);
     told = true;
     await sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
   }
