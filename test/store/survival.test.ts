@@ -245,6 +245,38 @@ describe('a truncated or missing snapshot costs that unit only', () => {
   }, 60_000);
 });
 
+describe('the office is told', () => {
+  it("an audit's warnings are kept with its run: in the history, the run's API answer and the dashboard", async () => {
+    const dir = mkdtempSync(join(root, 'warn-'));
+    writeFileSync(join(dir, 'units.csv'), unitsCsv());
+    const history = await HistoryStore.open(join(dir, 'data'));
+    const line = '单位 wjw 的快照文件 snapshots/wjw/x.json.gz（内容不完整或已损坏）无法读取，且没有更早的可用快照';
+    const logged: string[] = [];
+    const svc = new AuditService(serviceSettings(dir), {
+      history,
+      rules: CATEGORY_RULES,
+      log: (l) => logged.push(l),
+      runner: async (opts) => {
+        opts.onWarning!(line);
+        return writeOutcome(opts, UNITS.map((u) => unitResult(u, [])));
+      },
+    });
+    const server = await startDashboardServer({ service: svc, history, policy: { token: TOKEN, publicRead: false }, host: '127.0.0.1', port: 0, pdfWriter: async () => {} });
+    try {
+      const { runId } = svc.startFull('manual')!;
+      await svc.idle();
+      expect(history.data.runs.find((r) => r.id === runId)!.warnings).toEqual([line]);
+      expect(logged).toContain(`审计 ${runId}：${line}`);
+      const headers = { Authorization: `Bearer ${TOKEN}` };
+      expect(((await (await fetch(`${server.url}/api/runs/${runId}`, { headers })).json()) as { warnings: string[] }).warnings).toEqual([line]);
+      expect(await (await fetch(`${server.url}/`, { headers })).text()).toContain(`注意：${line}`);
+    } finally {
+      await svc.shutdown(0);
+      await server.close();
+    }
+  });
+});
+
 describe('reviewer decisions are serialised', () => {
   const stale = finding('column-update', 'stale', 'http://127.0.0.1:9/xxgk/jtj/tzgg/', 1, '通知公告');
   const empty = finding('column-update', 'empty', 'http://127.0.0.1:9/xxgk/jtj/gzdt/', 1, '工作动态');
