@@ -148,7 +148,7 @@ export class AuditService {
   private readonly reports = new Map<string, AuditReport>();
   private readonly unreadableReports = new Set<string>();
   private unitsCache: { mtimeMs: number; units: Unit[] } | null = null;
-  /** The last reviewer decision's write: the next one starts after it. */
+  /** The last change to the overrides file: the next one starts after it. */
   private overridesWrite: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -229,7 +229,7 @@ export class AuditService {
     const finding = this.latest(unitId)?.result.findings.find((f) => f.rule === input.rule && f.code === input.code && f.url === input.url);
     if (!finding) throw new ActionError(404, '该单位最近一次结果中没有这个问题');
     // Two reviewers at once: each read-modify-write of the file waits for the one before, so both decisions land.
-    const write = this.overridesWrite.then(async () => {
+    return this.onOverridesFile(async () => {
       if ([this.active, ...this.queue].some((j) => j?.kind === 'unit' && j.units[0] === unitId && !j.rejudge)) {
         throw new ActionError(409, '该单位有审计正在进行，请等其完成后再复核');
       }
@@ -243,8 +243,13 @@ export class AuditService {
       const waiting = this.queue.find((j) => j.rejudge && j.units[0] === unitId);
       return { runId: (waiting ?? this.enqueue('unit', 'manual', [unitId], true)).id };
     });
-    this.overridesWrite = write.catch(() => {});
-    return write;
+  }
+
+  /** Every change to the overrides file, one after the other. */
+  private onOverridesFile<T>(fn: () => Promise<T>): Promise<T> {
+    const done = this.overridesWrite.then(fn);
+    this.overridesWrite = done.catch(() => {});
+    return done;
   }
 
   /** A decision already in the overrides file for this finding (written since the latest result was judged). */
@@ -429,7 +434,8 @@ export class AuditService {
       });
       job.controller.signal.throwIfAborted();
       // The dashboard appends reviewer decisions to this file and every audit reads it: it must exist.
-      if (settings.overridesFile && !existsSync(settings.overridesFile)) await writeFileAtomic(settings.overridesFile, OVERRIDES_HEADER);
+      const overrides = settings.overridesFile;
+      if (overrides) await this.onOverridesFile(async () => existsSync(overrides) || writeFileAtomic(overrides, OVERRIDES_HEADER));
       const outcome = await this.deps.runner({
         unitsFile: settings.unitsFile,
         only: job.kind === 'unit' ? job.units : undefined,

@@ -60,20 +60,52 @@ const UNREADABLE_GRACE_MS = 5_000;
 const held = new Map<string, { file: string; owner: LockOwner; users: number }>();
 let exitHook = false;
 
+/** Acquisitions under way in this process: a second one for the same folder waits for it and then shares the lock. */
+const acquiring = new Map<string, Promise<unknown>>();
+
 export async function lockDataDir(dataDir: string, opts: LockOptions): Promise<DataLock> {
   const dir = resolve(dataDir);
   const file = join(dir, LOCK_FILE);
+  const pending = acquiring.get(dir);
+  if (pending) {
+    await pending.catch(() => {});
+    return lockDataDir(dataDir, opts);
+  }
   const mine = held.get(dir);
   if (mine) {
     mine.users++;
     return handle(dir, file);
   }
-  await mkdir(dir, { recursive: true });
   const owner: LockOwner = { pid: process.pid, command: opts.command, host: hostname(), startedAt: nowIso(), ...procIdentity(process.pid) };
+  const done = acquire(dir, file, owner, opts);
+  acquiring.set(dir, done);
+  try {
+    await done;
+  } finally {
+    acquiring.delete(dir);
+  }
+  held.set(dir, { file, owner, users: 1 });
+  if (!exitHook) {
+    exitHook = true;
+    // A command that exits without releasing (process.exit on a second Ctrl-C) leaves no lock behind.
+    process.on('exit', () => {
+      for (const h of held.values()) if (ownsSync(h.file, h.owner)) unlinkSafe(h.file);
+    });
+  }
+  return handle(dir, file);
+}
+
+async function acquire(dir: string, file: string, owner: LockOwner, opts: LockOptions): Promise<void> {
   const deadline = Date.now() + Math.max(0, opts.waitMs ?? 0);
   let told = false;
   for (;;) {
-    if (await create(file, owner)) break;
+    let created: boolean;
+    try {
+      created = await create(file, owner);
+    } catch (err) {
+      throw new Error(`数据目录 ${dir} 无法写入锁文件：${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    if (created) return;
     const found = await readOwner(file);
     if (found === 'gone') continue;
     if (found === 'unreadable' ? await olderThan(file, UNREADABLE_GRACE_MS) : isStale(found)) {
@@ -92,15 +124,6 @@ export async function lockDataDir(dataDir: string, opts: LockOptions): Promise<D
     told = true;
     await sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
   }
-  held.set(dir, { file, owner, users: 1 });
-  if (!exitHook) {
-    exitHook = true;
-    // A command that exits without releasing (process.exit on a second Ctrl-C) leaves no lock behind.
-    process.on('exit', () => {
-      for (const h of held.values()) if (ownsSync(h.file, h.owner)) unlinkSafe(h.file);
-    });
-  }
-  return handle(dir, file);
 }
 
 function handle(dir: string, file: string): DataLock {
@@ -128,6 +151,7 @@ function describe(o: LockOwner): string {
  * system has no hard links, an exclusive create and a write.
  */
 async function create(file: string, owner: LockOwner): Promise<boolean> {
+  await mkdir(dirname(file), { recursive: true });
   const text = `${JSON.stringify(owner)}\n`;
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fh = await open(tmp, 'w');

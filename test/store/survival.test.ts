@@ -186,8 +186,13 @@ describe('one writer per data folder', () => {
 
   it("in one process the lock is shared (zwgk serve's own audits) and goes with the last user", async () => {
     const dataDir = copySeed();
-    const a = await lockDataDir(dataDir, { command: 'zwgk serve' });
-    const b = await lockDataDir(dataDir, { command: 'zwgk audit' });
+    const said: string[] = [];
+    const [a, b] = await Promise.all([
+      lockDataDir(dataDir, { command: 'zwgk serve', onTakeover: (l) => said.push(l) }),
+      lockDataDir(dataDir, { command: 'zwgk audit', onTakeover: (l) => said.push(l) }),
+    ]);
+    expect(said).toEqual([]);
+    expect(JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8')).command).toBe('zwgk serve');
     await a.release();
     expect(existsSync(join(dataDir, LOCK_FILE))).toBe(true);
     await b.release();
