@@ -282,6 +282,45 @@ describe('the office is told', () => {
   });
 });
 
+describe('a damaged report.json costs that run, not the unit', () => {
+  it("the dashboard shows the unit's newest result whose report can be read, and says so once in the log", async () => {
+    const dir = mkdtempSync(join(root, 'report-'));
+    writeFileSync(join(dir, 'units.csv'), unitsCsv());
+    const history = await HistoryStore.open(join(dir, 'data'));
+    let night = 0;
+    const runner = async (opts: Parameters<typeof writeOutcome>[0]) => {
+      const findings = ++night === 1 ? [finding('column-update', 'stale', 'http://127.0.0.1:9/xxgk/jtj/tzgg/')] : [];
+      return writeOutcome(opts, UNITS.map((u) => unitResult(u, u.id === 'jtj' ? findings : [])));
+    };
+    const first = new AuditService(serviceSettings(dir), { history, rules: CATEGORY_RULES, runner });
+    const older = first.startFull('manual')!.runId;
+    await first.idle();
+    const newer = first.startUnit('jtj').runId;
+    await first.idle();
+    expect(first.latest('jtj')!.runId).toBe(newer);
+    await first.shutdown(0);
+    truncateHalf(join(history.data.runs.find((r) => r.id === newer)!.outDir, 'report.json'));
+
+    // A restarted service: nothing cached.
+    const logged: string[] = [];
+    const svc = new AuditService(serviceSettings(dir), { history, rules: CATEGORY_RULES, runner, log: (l) => logged.push(l) });
+    const server = await startDashboardServer({ service: svc, history, policy: { token: TOKEN, publicRead: false }, host: '127.0.0.1', port: 0, pdfWriter: async () => {} });
+    try {
+      const latest = svc.latest('jtj')!;
+      expect(latest.runId).toBe(older);
+      expect(latest.result.findings).toHaveLength(1);
+      expect(latest.auditedAt).toBe(history.data.runs.find((r) => r.id === older)!.finishedAt);
+      expect(svc.latest('wjw')!.runId).toBe(older);
+      const headers = { Authorization: `Bearer ${TOKEN}` };
+      for (const path of ['/', '/units/jtj', '/api/units/jtj']) expect((await fetch(server.url + path, { headers })).status, path).toBe(200);
+      expect(logged.filter((l) => l.startsWith('报告文件 '))).toEqual([expect.stringMatching(/report\.json 无法读取（内容不完整或已损坏），仪表盘改用此前可读的结果$/)]);
+    } finally {
+      await svc.shutdown(0);
+      await server.close();
+    }
+  });
+});
+
 describe('reviewer decisions are serialised', () => {
   const stale = finding('column-update', 'stale', 'http://127.0.0.1:9/xxgk/jtj/tzgg/', 1, '通知公告');
   const empty = finding('column-update', 'empty', 'http://127.0.0.1:9/xxgk/jtj/gzdt/', 1, '工作动态');
