@@ -23,7 +23,7 @@ export class HistoryStore {
   static async open(dataDir: string): Promise<HistoryStore> {
     const file = join(dataDir, HISTORY_FILE);
     mkdirSync(dataDir, { recursive: true });
-    const adapter = new DurableJsonFile<HistoryData>(file, { label: '历史记录文件', valid: isHistoryShape });
+    const adapter = new DurableJsonFile<HistoryData>(file, { label: '历史记录文件', valid: isHistoryShape, stringify: (d) => JSON.stringify(d, null, 2) });
     const db = new Low<HistoryData>(adapter, emptyHistory());
     await db.read();
     if (db.data.version !== HISTORY_VERSION) {
