@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { AuditOptions } from '../audit/run-audit.ts';
+import { readOverrides } from '../config/overrides.ts';
+import { DEFAULT_SCHEME, loadScheme } from '../config/scheme.ts';
 import { readUnitsCsv, selectUnits } from '../config/units.ts';
 import { createAuditProgress } from './audit-progress.ts';
 import { todayInShanghai } from '../lib/time.ts';
@@ -48,6 +50,9 @@ export function registerAuditCommand(program: Command): void {
       const units = selectUnits(readUnitsCsv(flags.units), flags.unit);
       const progress = createAuditProgress(units);
       const asOf = flags.asOf ?? todayInShanghai();
+      // Bad input is answered before waiting for the data folder: read here once, again by the pipeline.
+      if (flags.overrides) readOverrides(flags.overrides);
+      loadScheme(flags.scheme ?? DEFAULT_SCHEME);
       const dataDir = dataDirOption(flags.data);
       const { lock } = await openDataDir(dataDir, { command: 'zwgk audit', waitMinutes: flags.wait, log: warnLine });
       const options: AuditOptions = {
