@@ -5,8 +5,7 @@ import { DEFAULT_SCHEME, loadScheme } from '../config/scheme.ts';
 import { readUnitsCsv, selectUnits } from '../config/units.ts';
 import { createAuditProgress } from './audit-progress.ts';
 import { todayInShanghai } from '../lib/time.ts';
-import { openDataDir, parseWaitMinutes } from './data-dir.ts';
-import { collect, dataDirOption, parseAsOf, parseConcurrency, parseYear, warnLine } from './options.ts';
+import { collect, dataDirOption, parseAsOf, parseConcurrency, parseYear, parseWaitMinutes, warnLine } from './options.ts';
 
 interface AuditFlags {
   units: string;
@@ -54,6 +53,7 @@ export function registerAuditCommand(program: Command): void {
       if (flags.overrides) readOverrides(flags.overrides);
       loadScheme(flags.scheme ?? DEFAULT_SCHEME);
       const dataDir = dataDirOption(flags.data);
+      const { openDataDir } = await import('./data-dir.ts');
       const { lock } = await openDataDir(dataDir, { command: 'zwgk audit', waitMinutes: flags.wait, log: warnLine });
       const options: AuditOptions = {
         unitsFile: flags.units,

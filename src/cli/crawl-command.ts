@@ -3,8 +3,8 @@ import { closeBrowser } from '../browser/chromium.ts';
 import { crawlUnits } from '../crawl/crawl-run.ts';
 import { DEFAULT_SCHEME, loadScheme } from '../config/scheme.ts';
 import { readUnitsCsv, selectUnits } from '../config/units.ts';
-import { openDataDir, parseWaitMinutes } from './data-dir.ts';
-import { collect, dataDirOption, parseConcurrency, warnLine } from './options.ts';
+import { openDataDir } from './data-dir.ts';
+import { collect, dataDirOption, parseConcurrency, parseWaitMinutes, warnLine } from './options.ts';
 import { createCrawlProgress, formatCrawlSummary } from './progress.ts';
 
 interface CrawlFlags {

@@ -1,13 +1,5 @@
-import { InvalidArgumentError } from 'commander';
 import { lockDataDir, type DataLock } from '../store/data-lock.ts';
 import { openStore, type Store } from '../store/store.ts';
-
-/** `--wait <分钟>` of audit, crawl and serve: how long to wait for another process on the same data folder. */
-export function parseWaitMinutes(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1440) throw new InvalidArgumentError('--wait 须为 0 到 1440 之间的分钟数');
-  return n;
-}
 
 /**
  * What every command that writes the data folder does first: take its lock

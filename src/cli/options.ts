@@ -29,6 +29,13 @@ export function warnLine(line: string): void {
   process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}注意：${line}\n`);
 }
 
+/** `--wait <分钟>`: how long to wait for another process on the same data folder. */
+export function parseWaitMinutes(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1440) throw new InvalidArgumentError('--wait 须为 0 到 1440 之间的分钟数');
+  return n;
+}
+
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }

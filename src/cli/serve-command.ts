@@ -9,8 +9,7 @@ import { cronScheduler } from '../serve/scheduler.ts';
 import { AuditService, type AuditRunner } from '../serve/service.ts';
 import { nowIso } from '../lib/time.ts';
 import { readUnitsCsv } from '../config/units.ts';
-import { openDataDir, parseWaitMinutes } from './data-dir.ts';
-import { parseConcurrency } from './options.ts';
+import { parseConcurrency, parseWaitMinutes } from './options.ts';
 
 interface ServeFlags {
   units?: string;
@@ -65,6 +64,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
   const dataDir = resolve(flags.data ?? env.ZWGK_DATA_DIR ?? config.dataDir ?? './data');
   const scheme = loadScheme(config.schemeFile ?? DEFAULT_SCHEME);
 
+  const { openDataDir } = await import('./data-dir.ts');
   const { lock } = await openDataDir(dataDir, { command: 'zwgk serve', waitMinutes: flags.wait, log });
   const unlockAndThrow = async (err: unknown): Promise<never> => {
     await lock.release();

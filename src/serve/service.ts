@@ -10,7 +10,7 @@ import type { HistoryStore } from '../history/history-store.ts';
 import type { HistoryData, RunKind, RunRecord, RunTrigger, RunStateName } from '../history/model.ts';
 import { beginRun, completeRun, failRun, interruptRunning, trimRuns } from '../history/record.ts';
 import type { CategoryRules, WarningSettings } from '../history/warnings.ts';
-import { parseOverrides, type Override } from '../config/overrides.ts';
+import type { Override } from '../config/overrides.ts';
 import type { AuditReport, Finding, UnitResult } from '../model/result.ts';
 import type { Unit } from '../model/snapshot.ts';
 import { nowIso, TIME_ZONE, todayInShanghai } from '../lib/time.ts';
@@ -234,7 +234,7 @@ export class AuditService {
         throw new ActionError(409, '该单位有审计正在进行，请等其完成后再复核');
       }
       const existing = existsSync(file) ? readFileSync(file, 'utf8') : OVERRIDES_HEADER;
-      const decided = finding.review ?? this.decisionInFile(existing, file, unitId, finding);
+      const decided = finding.review ?? (await this.decisionInFile(existing, file, unitId, finding));
       if (decided) throw new ActionError(409, `该问题已有复核结论（${DECISION_TEXT[decided.decision]}），如需更改请直接编辑复核文件 ${file}`);
       const line = [unitId, `${finding.rule}/${finding.code}`, finding.url, DECISION_TEXT[input.decision], reason].map(csvField).join(',');
       await writeFileAtomic(file, `${existing}${existing.endsWith('\n') ? '' : '\n'}${line}\n`);
@@ -253,7 +253,9 @@ export class AuditService {
   }
 
   /** A decision already in the overrides file for this finding (written since the latest result was judged). */
-  private decisionInFile(text: string, file: string, unitId: string, finding: Finding): Pick<Override, 'decision'> | undefined {
+  private async decisionInFile(text: string, file: string, unitId: string, finding: Finding): Promise<Pick<Override, 'decision'> | undefined> {
+    // The parser brings the rule modules with it: loaded when a reviewer first decides, not when the service starts.
+    const { parseOverrides } = await import('../config/overrides.ts');
     let rows: Override[];
     try {
       rows = parseOverrides(text, file);
