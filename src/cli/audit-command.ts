@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import type { AuditOptions } from '../audit/run-audit.ts';
-import { readOverrides } from '../config/overrides.ts';
-import { DEFAULT_SCHEME, loadScheme } from '../config/scheme.ts';
 import { readUnitsCsv, selectUnits } from '../config/units.ts';
 import { createAuditProgress } from './audit-progress.ts';
 import { todayInShanghai } from '../lib/time.ts';
@@ -50,7 +48,8 @@ export function registerAuditCommand(program: Command): void {
       const progress = createAuditProgress(units);
       const asOf = flags.asOf ?? todayInShanghai();
       // Bad input is answered before waiting for the data folder: read here once, again by the pipeline.
-      if (flags.overrides) readOverrides(flags.overrides);
+      if (flags.overrides) (await import('../config/overrides.ts')).readOverrides(flags.overrides);
+      const { DEFAULT_SCHEME, loadScheme } = await import('../config/scheme.ts');
       loadScheme(flags.scheme ?? DEFAULT_SCHEME);
       const dataDir = dataDirOption(flags.data);
       const { openDataDir } = await import('./data-dir.ts');
