@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../lib/atomic-write.ts';
 import { nowIso } from '../lib/time.ts';
 import type { JudgedUnit } from '../model/judged.ts';
 import type { AuditReport, UnitResult } from '../model/result.ts';
-import type { UnitSnapshot } from '../model/snapshot.ts';
+import type { Unit, UnitSnapshot } from '../model/snapshot.ts';
 import { NetworkPolicy } from '../net/policy.ts';
 import { renderHtmlReport } from '../report/html-report.ts';
 import { writeXlsxReport } from '../report/xlsx-report.ts';
@@ -54,6 +54,8 @@ export interface AuditOptions {
   /** Also write units/<id>.html, the per-unit report the office sends to each unit (always, for an audit of named units). */
   perUnitReports?: boolean;
   onProgress?: (p: AuditProgress) => void;
+  /** One Chinese line per thing the office should know beyond the results (a stored snapshot that could not be read). */
+  onWarning?: (line: string) => void;
   signal?: AbortSignal;
 }
 
@@ -90,33 +92,43 @@ export async function runAudit(inputs: AuditInputs, opts: AuditOptions): Promise
   const store = await openStore(opts.dataDir);
   const progress = opts.onProgress ?? (() => {});
 
-  let snapshots: UnitSnapshot[];
-  if (opts.fromStore) {
-    snapshots = [];
-    for (const unit of selected) {
-      const snap = await store.latestSnapshot(unit.id);
-      if (!snap) throw new Error(`数据目录 ${opts.dataDir} 中没有单位 ${unit.id}（${unit.name}）的抓取快照，请先运行 zwgk crawl 或去掉 --from-store`);
-      snapshots.push(snap);
-    }
-  } else {
-    const crawl = opts.crawl ?? {};
-    snapshots = await crawlUnits(selected, {
-      ...crawl,
+  const crawlSettings = opts.crawl ?? {};
+  const crawl = (which: Unit[], fresh = opts.fresh) =>
+    crawlUnits(which, {
+      ...crawlSettings,
       policy,
-      bounds: { ...crawl.bounds, ...(opts.fresh && { reuseDays: 0 }) },
+      bounds: { ...crawlSettings.bounds, ...(fresh && { reuseDays: 0 }) },
       store,
       plan: planGather(scheme),
       concurrency: opts.concurrency,
       signal: opts.signal,
       onProgress: (p) => progress({ phase: 'crawl', ...p, crawl: p }),
+      onWarning: opts.onWarning,
     });
+
+  let snapshots: UnitSnapshot[];
+  if (opts.fromStore) {
+    // A damaged snapshot file costs its unit the previous snapshot, else a fresh crawl of that unit; never the run.
+    const stored: (UnitSnapshot | null)[] = [];
+    for (const unit of selected) {
+      const snap = await store.latestSnapshot(unit.id, { onUnreadable: opts.onWarning });
+      if (!snap && store.listSnapshots(unit.id).length === 0) {
+        throw new Error(`数据目录 ${opts.dataDir} 中没有单位 ${unit.id}（${unit.name}）的抓取快照，请先运行 zwgk crawl 或去掉 --from-store`);
+      }
+      stored.push(snap);
+    }
+    const unreadable = selected.filter((_, i) => !stored[i]);
+    const crawled = unreadable.length > 0 ? await crawl(unreadable, true) : [];
+    snapshots = stored.map((snap) => snap ?? crawled.shift()!);
+  } else {
+    snapshots = await crawl(selected);
   }
 
   // Units outside --unit still count for the "not assessed → average" rule: judge their stored snapshots.
   const peers: UnitSnapshot[] = [];
   for (const unit of units) {
     if (selected.includes(unit)) continue;
-    const snap = await store.latestSnapshot(unit.id);
+    const snap = await store.latestSnapshot(unit.id, { onUnreadable: opts.onWarning });
     if (snap) peers.push(snap);
   }
 

@@ -3,7 +3,7 @@ import type { AuditOptions } from '../audit/run-audit.ts';
 import { loadAuditInputs } from '../config/inputs.ts';
 import { createAuditProgress } from './audit-progress.ts';
 import { todayInShanghai } from '../lib/time.ts';
-import { addNetworkOptions, collect, dataDirOption, parseAsOf, parseConcurrency, parseYear, type NetworkFlags } from './options.ts';
+import { addNetworkOptions, collect, dataDirOption, parseAsOf, parseConcurrency, parseWaitMinutes, parseYear, warnLine, type NetworkFlags } from './options.ts';
 
 interface AuditFlags extends NetworkFlags {
   units: string;
@@ -20,6 +20,7 @@ interface AuditFlags extends NetworkFlags {
   incremental?: boolean;
   pdf?: boolean;
   perUnit?: boolean;
+  wait?: number;
 }
 
 export function registerAuditCommand(program: Command): void {
@@ -39,16 +40,20 @@ export function registerAuditCommand(program: Command): void {
     .option('--incremental', '沿用上次快照中未变化列表的内容（夜间定时任务用；默认逐页重新核查）')
     .option('--no-screenshots', '不截取佐证截图')
     .option('--pdf', '同时输出 report.pdf')
-    .option('--per-unit', '为每个单位单独输出 units/<id>.html');
+    .option('--per-unit', '为每个单位单独输出 units/<id>.html')
+    .option('--wait <分钟>', '数据目录正被另一个 zwgk 进程使用时，最多等待的分钟数（默认不等待，直接提示）', parseWaitMinutes);
   addNetworkOptions(command).action(async (flags: AuditFlags) => {
-    // Checked before the heavy modules load, so a bad file is answered at once.
+    // Checked before the heavy modules load and before waiting for the data folder, so a bad file is answered at once.
     const inputs = loadAuditInputs({ unitsFile: flags.units, only: flags.unit, schemeFile: flags.scheme, overridesFile: flags.overrides });
     const progress = createAuditProgress(inputs.selected);
     const asOf = flags.asOf ?? todayInShanghai();
+    const dataDir = dataDirOption(flags.data);
+    const { openDataDir } = await import('./data-dir.ts');
+    const { lock } = await openDataDir(dataDir, { command: 'zwgk audit', waitMinutes: flags.wait, log: warnLine });
     const options: AuditOptions = {
       asOf,
       year: flags.year,
-      dataDir: dataDirOption(flags.data),
+      dataDir,
       outDir: flags.out ?? `./reports/${asOf}`,
       concurrency: flags.concurrency,
       minIntervalMs: flags.minInterval,
@@ -61,6 +66,7 @@ export function registerAuditCommand(program: Command): void {
       // A unit audited on its own gets its own report (the one the office sends it).
       perUnitReports: flags.perUnit || Boolean(flags.unit?.length),
       onProgress: progress.onProgress,
+      onWarning: warnLine,
     };
     const { runAudit } = await import('../audit/run-audit.ts');
     const { closeBrowser } = await import('../browser/chromium.ts');
@@ -73,6 +79,7 @@ export function registerAuditCommand(program: Command): void {
     } finally {
       progress.finish();
       await closeBrowser();
+      await lock.release();
     }
   });
 }

@@ -3,8 +3,8 @@ import { closeBrowser } from '../browser/chromium.ts';
 import { crawlUnits } from '../crawl/crawl-run.ts';
 import { loadAuditInputs } from '../config/inputs.ts';
 import { planGather } from '../judge/gather-plan.ts';
-import { openStore } from '../store/store.ts';
-import { addNetworkOptions, collect, dataDirOption, parseConcurrency, type NetworkFlags } from './options.ts';
+import { openDataDir } from './data-dir.ts';
+import { addNetworkOptions, collect, dataDirOption, parseConcurrency, parseWaitMinutes, warnLine, type NetworkFlags } from './options.ts';
 import { createCrawlProgress, formatCrawlSummary } from './progress.ts';
 import { NetworkPolicy } from '../net/policy.ts';
 
@@ -16,6 +16,7 @@ interface CrawlFlags extends NetworkFlags {
   scheme?: string;
   browser: boolean;
   contact?: string;
+  wait?: number;
 }
 
 /** `zwgk crawl`: fetch and store snapshots only (no judging). */
@@ -29,11 +30,12 @@ export function registerCrawlCommand(program: Command): void {
     .option('--concurrency <n>', '每个站点同时请求数（默认 2）', parseConcurrency)
     .option('--scheme <file>', '考评方案文件（默认 rules/schemes/yifeng-2020.yaml），用于栏目分类')
     .option('--no-browser', '不用浏览器渲染脚本生成的列表（这类栏目记为无法读取）')
-    .option('--contact <text>', '写入 User-Agent 的联系方式（如县政府办公室电话或邮箱）');
+    .option('--contact <text>', '写入 User-Agent 的联系方式（如县政府办公室电话或邮箱）')
+    .option('--wait <分钟>', '数据目录正被另一个 zwgk 进程使用时，最多等待的分钟数（默认不等待，直接提示）', parseWaitMinutes);
   addNetworkOptions(command).action(async (flags: CrawlFlags) => {
     const { units: all, selected: units, scheme } = loadAuditInputs({ unitsFile: flags.units, only: flags.unit, schemeFile: flags.scheme });
     const dataDir = dataDirOption(flags.data);
-    const store = await openStore(dataDir);
+    const { lock, store } = await openDataDir(dataDir, { command: 'zwgk crawl', waitMinutes: flags.wait, log: warnLine });
 
     // Ctrl-C: stop fetching, keep the snapshots already saved, exit non-zero.
     const abort = new AbortController();
@@ -53,6 +55,7 @@ export function registerCrawlCommand(program: Command): void {
         fetch: { contact: flags.contact },
         policy,
         onProgress: progress.onProgress,
+        onWarning: warnLine,
       });
       progress.finish();
       process.stdout.write(`${formatCrawlSummary(snapshots)}\n`);
@@ -62,6 +65,7 @@ export function registerCrawlCommand(program: Command): void {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       await closeBrowser();
+      await lock.release();
     }
   });
 }

@@ -25,6 +25,18 @@ export function parseYear(value: string): number {
   return n;
 }
 
+/** A warning for the office on stderr, on a line of its own (clearing an in-place progress line on a terminal). */
+export function warnLine(line: string): void {
+  process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}注意：${line}\n`);
+}
+
+/** `--wait <分钟>`: how long to wait for another process on the same data folder. */
+export function parseWaitMinutes(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1440) throw new InvalidArgumentError('--wait 须为 0 到 1440 之间的分钟数');
+  return n;
+}
+
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }

@@ -9,7 +9,7 @@ import { cronScheduler } from '../serve/scheduler.ts';
 import { AuditService, type AuditRunner } from '../serve/service.ts';
 import { nowIso } from '../lib/time.ts';
 import { readUnitsCsv } from '../config/units.ts';
-import { addNetworkOptions, parseConcurrency, type NetworkFlags } from './options.ts';
+import { addNetworkOptions, parseConcurrency, parseWaitMinutes, type NetworkFlags } from './options.ts';
 
 interface ServeFlags extends NetworkFlags {
   units?: string;
@@ -18,6 +18,7 @@ interface ServeFlags extends NetworkFlags {
   config?: string;
   data?: string;
   concurrency?: number;
+  wait?: number;
 }
 
 export interface ServeHandle {
@@ -46,7 +47,8 @@ export interface ServeDeps {
 /**
  * Everything `zwgk serve` does, minus signal handling: resolve settings
  * (flags > environment > config file > defaults), open history, start the
- * schedule and the dashboard. Throws one Chinese line on bad input.
+ * schedule and the dashboard. Throws one Chinese line on bad input. Holds the
+ * data folder's lock until stopped: the audits it runs in-process share it.
  */
 export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promise<ServeHandle> {
   const { env = process.env, runner = realRunner, log = logToStderr } = deps;
@@ -62,7 +64,14 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
   const dataDir = resolve(flags.data ?? env.ZWGK_DATA_DIR ?? config.dataDir ?? './data');
   const scheme = loadScheme(config.schemeFile ?? DEFAULT_SCHEME);
 
-  const history = await HistoryStore.open(dataDir);
+  const { openDataDir } = await import('./data-dir.ts');
+  const { lock } = await openDataDir(dataDir, { command: 'zwgk serve', waitMinutes: flags.wait, log });
+  const unlockAndThrow = async (err: unknown): Promise<never> => {
+    await lock.release();
+    throw err;
+  };
+  const history = await HistoryStore.open(dataDir).catch(unlockAndThrow);
+  if (history.recovery) log(history.recovery);
   const service = new AuditService(
     {
       unitsFile: resolve(unitsFile),
@@ -80,7 +89,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
     },
     { history, runner, scheme, log },
   );
-  await service.recoverInterrupted();
+  await service.recoverInterrupted().catch(unlockAndThrow);
 
   let server: RunningServer;
   const host = flags.host ?? config.host;
@@ -90,7 +99,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EADDRINUSE' ? '端口已被占用' : code === 'EADDRNOTAVAIL' ? '本机没有这个地址' : code === 'EACCES' ? '没有权限' : (err as Error).message;
-    throw new Error(`无法在 ${host}:${port} 上监听：${why}`);
+    return unlockAndThrow(new Error(`无法在 ${host}:${port} 上监听：${why}`));
   }
   // The dashboard's own address is never a link-check target.
   const listening = new URL(server.url);
@@ -109,6 +118,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
     async stop() {
       await server.close();
       await service.shutdown(config.shutdownGraceSeconds * 1000);
+      await lock.release();
     },
   };
 }
@@ -122,7 +132,8 @@ export function registerServeCommand(program: Command): void {
     .option('--port <n>', '端口（默认 8080）', parsePort)
     .option('--config <file>', '配置文件（YAML 或 JSON，见 docs/serve.md）')
     .option('--data <dir>', '数据目录（默认 ./data 或环境变量 ZWGK_DATA_DIR）')
-    .option('--concurrency <n>', '每个站点同时请求数（默认 2）', parseConcurrency);
+    .option('--concurrency <n>', '每个站点同时请求数（默认 2）', parseConcurrency)
+    .option('--wait <分钟>', '数据目录正被另一个 zwgk 进程使用时，最多等待的分钟数（默认不等待，直接提示）', parseWaitMinutes);
   addNetworkOptions(command).action(async (flags: ServeFlags) => {
     const log = logToStderr;
     const handle = await startServe(flags, { log });

@@ -34,6 +34,8 @@ export interface CrawlRunOptions {
   browser?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: CrawlProgress) => void;
+  /** One Chinese line per thing the office should know that is not a unit's result (a stored snapshot that could not be read). */
+  onWarning?: (line: string) => void;
   /** Fetcher settings (timeouts, retries, size cap, robots, User-Agent contact). */
   fetch?: Omit<FetcherOptions, 'policy' | 'cache' | 'perHost'>;
   /** The run's network policy (the audit shares one with its screenshots); absent: one for these units, from `network`. */
@@ -104,7 +106,8 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
           if (options.signal?.aborted) return;
           emit('unit-start', { unitId: unit.id, columns: 0, columnsDone: 0, pages: 0, items: 0, errors: 0 });
           // The last night the portal answered: what it read may stand in for pages unchanged since (bounds.reuseDays).
-          const previous = store && options.bounds?.reuseDays !== 0 ? await store.latestSnapshot(unit.id, { reachable: true }) : null;
+          // Its file damaged: the one before it, else every page is read afresh.
+          const previous = store && options.bounds?.reuseDays !== 0 ? await store.latestSnapshot(unit.id, { reachable: true, onUnreadable: options.onWarning }) : null;
           const startedAt = nowIso();
           const snap = await crawlUnit(
             unit,

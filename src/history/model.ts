@@ -38,6 +38,8 @@ export interface RunRecord {
   state: RunStateName;
   /** Chinese, why the run failed. */
   error?: string;
+  /** Chinese, what the office should know about the run beyond its results (a stored snapshot that could not be read). */
+  warnings?: string[];
   /** Report directory (absolute) holding report.json / html / xlsx / evidence. */
   outDir: string;
   /** True once retention removed the report directory. */

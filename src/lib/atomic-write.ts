@@ -1,16 +1,67 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-/** Written beside the target and renamed, so a reader never sees half a report. */
-export async function writeFileAtomic(file: string, content: Buffer | Uint8Array | string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+export interface AtomicWriteOptions {
+  /**
+   * Flush the file and its folder to the disk (default true). Only a cache
+   * whose reader treats a missing or damaged file as "not stored" may skip it.
+   */
+  fsync?: boolean;
+}
+
+/**
+ * Written beside the target, flushed, renamed, and the folder flushed: a
+ * reader never sees half a file, and after a power cut the file is either
+ * the old one or the complete new one (never zero-length). The temporary
+ * name carries the pid, so a crashed process's leftovers can be told apart.
+ */
+export async function writeFileAtomic(file: string, content: Buffer | Uint8Array | string, opts: AtomicWriteOptions = {}): Promise<void> {
+  const durable = opts.fsync !== false;
+  await makeDir(dirname(file), durable);
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(tmp, content);
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(content);
+      if (durable) await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
+  }
+  if (durable) await fsyncDir(dirname(file));
+}
+
+/** Flushes a folder's entries (a rename or a new file in it) to the disk. */
+export async function fsyncDir(dir: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(dir, 'r');
+  } catch (err) {
+    // Windows cannot open a folder; it has no folder fsync to do either.
+    if (process.platform === 'win32') return;
+    throw err;
+  }
+  try {
+    await fh.sync();
+  } catch (err) {
+    // Some file systems (network shares) refuse a folder fsync: nothing more can be done there.
+    if (!['EINVAL', 'ENOTSUP', 'EPERM', 'EISDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** mkdir -p; with `durable`, the folders it created are flushed into their parents. */
+async function makeDir(dir: string, durable: boolean): Promise<void> {
+  const first = await mkdir(dir, { recursive: true });
+  if (!durable || first === undefined) return;
+  for (let d = dir; ; d = dirname(d)) {
+    await fsyncDir(dirname(d));
+    if (d === first || dirname(d) === d) break;
   }
 }

@@ -32,7 +32,10 @@ export interface CrawlMemory extends PageCache {
   finishRun(id: string, status: 'done' | 'failed' | 'aborted'): Promise<void>;
   /** The first instant any crawl saw `url` in the unit's columns; records `seenAt` the first time. */
   firstSeen(unitId: string, url: string, seenAt: string): string;
-  /** The newest complete snapshot (with `reachable`: the last night the portal answered), or null. */
-  latestSnapshot(unitId: Unit['id'], opts?: { reachable?: boolean }): Promise<UnitSnapshot | null>;
+  /**
+   * The newest readable snapshot (with `reachable`: the last night the portal answered), or null;
+   * a damaged file is passed over for the one before it, told through `onUnreadable`.
+   */
+  latestSnapshot(unitId: Unit['id'], opts?: { reachable?: boolean; onUnreadable?: (line: string) => void }): Promise<UnitSnapshot | null>;
   saveSnapshot(snapshot: UnitSnapshot): Promise<unknown>;
 }

@@ -199,12 +199,13 @@ export function renderOverview(m: OverviewModel, ctx: PageContext): string {
     : last.state === 'failed'
       ? html`<div class="v bad">失败</div><div class="s">${fmtInstant(last.finishedAt)}</div><div class="s bad">${last.error ?? ''}</div>`
       : html`<div class="v">${fmtInstant(last.finishedAt)}</div><div class="s">${last.results.length} 个单位</div>`;
+  const lastNotes = last?.warnings?.length ? html`<div class="s bad">${last.warnings.map((w) => html`<div>注意：${w}</div>`)}</div>` : '';
   const done = m.lastReport && !m.lastReport.pruned ? m.lastReport : undefined;
   const body = html`
 <section class="cards">
   <div class="card"><div class="k">单位数</div><div class="v">${m.rows.length}</div><div class="s">已审计 ${audited.length}</div></div>
   <div class="card"><div class="k">平均得分</div><div class="v">${avg === null ? '—' : fmtNum(avg)}</div><div class="s">过程测评，满分 100</div></div>
-  <div class="card"><div class="k">最近一次全量审计</div>${lastBox}</div>
+  <div class="card"><div class="k">最近一次全量审计</div>${lastBox}${lastNotes}</div>
   <div class="card"><div class="k">下次定时审计</div><div class="v">${m.nextRun ? fmtInstant(m.nextRun.toISOString()) : '未安排'}</div><div class="s">北京时间</div></div>
 </section>
 ${m.active.length ? html`<section class="panel running"><h2>正在进行</h2><ul>${m.active.map((r) => html`<li><b>${runLabel(r)}</b>：${progressText(r)}</li>`)}</ul></section>` : ''}

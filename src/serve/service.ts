@@ -7,12 +7,13 @@ import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
 import type { AuditOutcome, AuditProgress, AuditRequest } from '../audit/run-audit.ts';
 import type { HistoryStore } from '../history/history-store.ts';
-import type { RunKind, RunRecord, RunTrigger, RunStateName } from '../history/model.ts';
+import type { HistoryData, RunKind, RunRecord, RunTrigger, RunStateName } from '../history/model.ts';
 import { beginRun, completeRun, failRun, interruptRunning, trimRuns } from '../history/record.ts';
 import type { WarningSettings } from '../history/warnings.ts';
+import type { Override } from '../config/overrides.ts';
 import type { Scheme } from '../config/scheme.ts';
 import { ruleCatalog } from '../judge/catalog.ts';
-import type { AuditReport, RuleCatalog, UnitResult } from '../model/result.ts';
+import type { AuditReport, Finding, RuleCatalog, UnitResult } from '../model/result.ts';
 import type { Unit } from '../model/snapshot.ts';
 import { nowIso, TIME_ZONE, todayInShanghai } from '../lib/time.ts';
 import { readUnitsCsv } from '../config/units.ts';
@@ -76,6 +77,7 @@ export interface RunView {
   startedAt?: string;
   finishedAt?: string;
   error?: string;
+  warnings?: string[];
   results?: RunRecord['results'];
 }
 
@@ -132,6 +134,8 @@ interface Job {
   startedAt?: string;
   finishedAt?: string;
   error?: string;
+  /** Lines the audit reported beyond its results, kept with the run. */
+  warnings: string[];
   controller: AbortController;
   settled: Promise<void>;
   settle: () => void;
@@ -149,7 +153,10 @@ export class AuditService {
   private closing = false;
   private scheduler: Scheduler | null = null;
   private readonly reports = new Map<string, AuditReport>();
+  private readonly unreadableReports = new Set<string>();
   private unitsCache: { mtimeMs: number; units: Unit[] } | null = null;
+  /** The last change to the overrides file: the next one starts after it. */
+  private overridesWrite: Promise<unknown> = Promise.resolve();
 
   /** The selected rules' labels, for the dashboard. */
   readonly catalog: RuleCatalog;
@@ -232,15 +239,41 @@ export class AuditService {
     if (input.decision === 'waived' && !reason) throw new ActionError(400, '豁免必须写明理由');
     const finding = this.latest(unitId)?.result.findings.find((f) => f.rule === input.rule && f.code === input.code && f.url === input.url);
     if (!finding) throw new ActionError(404, '该单位最近一次结果中没有这个问题');
-    if ([this.active, ...this.queue].some((j) => j?.kind === 'unit' && j.units[0] === unitId)) {
-      throw new ActionError(409, '该单位有审计正在进行，请等其完成后再复核');
+    // Two reviewers at once: each read-modify-write of the file waits for the one before, so both decisions land.
+    return this.onOverridesFile(async () => {
+      if ([this.active, ...this.queue].some((j) => j?.kind === 'unit' && j.units[0] === unitId && !j.rejudge)) {
+        throw new ActionError(409, '该单位有审计正在进行，请等其完成后再复核');
+      }
+      const existing = existsSync(file) ? readFileSync(file, 'utf8') : OVERRIDES_HEADER;
+      const decided = finding.review ?? (await this.decisionInFile(existing, file, unitId, finding));
+      if (decided) throw new ActionError(409, `该问题已有复核结论（${DECISION_TEXT[decided.decision]}），如需更改请直接编辑复核文件 ${file}`);
+      const line = [unitId, `${finding.rule}/${finding.code}`, finding.url, DECISION_TEXT[input.decision], reason].map(csvField).join(',');
+      await writeFileAtomic(file, `${existing}${existing.endsWith('\n') ? '' : '\n'}${line}\n`);
+      this.log(`单位 ${unitId} 的问题已复核为${DECISION_TEXT[input.decision]}：${finding.url}`);
+      // A re-judge not yet started reads the file when it starts: it shows this decision too.
+      const waiting = this.queue.find((j) => j.rejudge && j.units[0] === unitId);
+      return { runId: (waiting ?? this.enqueue('unit', 'manual', [unitId], true)).id };
+    });
+  }
+
+  /** Every change to the overrides file, one after the other. */
+  private onOverridesFile<T>(fn: () => Promise<T>): Promise<T> {
+    const done = this.overridesWrite.then(fn);
+    this.overridesWrite = done.catch(() => {});
+    return done;
+  }
+
+  /** A decision already in the overrides file for this finding (written since the latest result was judged). */
+  private async decisionInFile(text: string, file: string, unitId: string, finding: Finding): Promise<Pick<Override, 'decision'> | undefined> {
+    // The parser brings the rule modules with it: loaded when a reviewer first decides, not when the service starts.
+    const { parseOverrides } = await import('../config/overrides.ts');
+    let rows: Override[];
+    try {
+      rows = parseOverrides(text, file);
+    } catch (err) {
+      throw new ActionError(409, (err as Error).message);
     }
-    if (finding.review) throw new ActionError(409, `该问题已有复核结论（${DECISION_TEXT[finding.review.decision]}），如需更改请直接编辑复核文件 ${file}`);
-    const existing = existsSync(file) ? readFileSync(file, 'utf8') : OVERRIDES_HEADER;
-    const line = [unitId, `${finding.rule}/${finding.code}`, finding.url, DECISION_TEXT[input.decision], reason].map(csvField).join(',');
-    await writeFileAtomic(file, `${existing}${existing.endsWith('\n') ? '' : '\n'}${line}\n`);
-    this.log(`单位 ${unitId} 的问题已复核为${DECISION_TEXT[input.decision]}：${finding.url}`);
-    return { runId: this.enqueue('unit', 'manual', [unitId], true).id };
+    return rows.find((o) => o.unit === unitId && o.url === finding.url && o.rule === finding.rule && (!o.code || o.code === finding.code));
   }
 
   getRun(runId: string): RunView | undefined {
@@ -259,6 +292,7 @@ export class AuditService {
         startedAt: job.startedAt,
         finishedAt: job.finishedAt,
         error: job.error,
+        warnings: job.warnings,
         results: this.record(runId)?.results,
       };
     }
@@ -275,6 +309,7 @@ export class AuditService {
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
       error: run.error,
+      warnings: run.warnings,
       results: run.results,
     };
   }
@@ -288,22 +323,41 @@ export class AuditService {
     return this.deps.history.data.runs.find((r) => r.id === runId);
   }
 
-  /** One unit's latest audited result (from its run's report.json), or undefined before its first audit. */
+  /**
+   * One unit's latest audited result (from its run's report.json), or
+   * undefined before its first audit. When that report.json cannot be read,
+   * the unit's newest earlier run whose report can (one damaged file costs
+   * that run's freshness, not the unit's page).
+   */
   latest(unitId: string): LatestResult | undefined {
     const state = this.deps.history.data.units[unitId];
-    const run = state?.latestRunId ? this.record(state.latestRunId) : undefined;
-    if (!run || !state?.auditedAt) return undefined;
-    const result = this.report(run.outDir)?.units.find((u) => u.id === unitId);
-    return result && { result, auditedAt: state.auditedAt, runId: run.id };
+    const runs = this.deps.history.data.runs;
+    const at = state?.latestRunId ? runs.findIndex((r) => r.id === state.latestRunId) : -1;
+    if (at < 0 || !state?.auditedAt) return undefined;
+    for (let i = at; i >= 0; i--) {
+      const run = runs[i]!;
+      if (i < at && (run.state !== 'done' || !run.results.some((r) => r.id === unitId))) continue;
+      const result = this.report(run.outDir)?.units.find((u) => u.id === unitId);
+      if (result) return { result, auditedAt: i === at ? state.auditedAt : (run.finishedAt ?? state.auditedAt), runId: run.id };
+    }
+    return undefined;
   }
 
-  /** report.json of a run directory (cached; undefined when gone). */
+  /** report.json of a run directory (cached; undefined when gone or unreadable, said once in the log). */
   report(outDir: string): AuditReport | undefined {
     const cached = this.reports.get(outDir);
     if (cached) return cached;
     const file = join(outDir, 'report.json');
     if (!existsSync(file)) return undefined;
-    const report = JSON.parse(readFileSync(file, 'utf8')) as AuditReport;
+    let report: AuditReport;
+    try {
+      report = JSON.parse(readFileSync(file, 'utf8')) as AuditReport;
+      if (!Array.isArray(report.units)) throw new Error('units');
+    } catch {
+      if (!this.unreadableReports.has(file)) this.log(`报告文件 ${file} 无法读取（内容不完整或已损坏），仪表盘改用此前可读的结果`);
+      this.unreadableReports.add(file);
+      return undefined;
+    }
     this.reports.set(outDir, report);
     return report;
   }
@@ -354,6 +408,7 @@ export class AuditService {
       rejudge,
       state: 'running',
       queued: true,
+      warnings: [],
       controller,
       settled,
       settle,
@@ -392,7 +447,8 @@ export class AuditService {
       });
       job.controller.signal.throwIfAborted();
       // The dashboard appends reviewer decisions to this file and every audit reads it: it must exist.
-      if (settings.overridesFile && !existsSync(settings.overridesFile)) await writeFileAtomic(settings.overridesFile, OVERRIDES_HEADER);
+      const overrides = settings.overridesFile;
+      if (overrides) await this.onOverridesFile(async () => existsSync(overrides) || writeFileAtomic(overrides, OVERRIDES_HEADER));
       const outcome = await this.deps.runner({
         unitsFile: settings.unitsFile,
         only: job.kind === 'unit' ? job.units : undefined,
@@ -414,6 +470,10 @@ export class AuditService {
         onProgress: (p) => {
           job.progress = p;
         },
+        onWarning: (line) => {
+          job.warnings.push(line);
+          this.log(`审计 ${job.id}：${line}`);
+        },
         signal: job.controller.signal,
       });
       // An audit cut short by shutdown may still return, with units it never reached: do not record that as a result.
@@ -422,6 +482,7 @@ export class AuditService {
       job.finishedAt = this.now();
       await this.deps.history.update((d) => {
         completeRun(d, job.id, job.finishedAt!, outcome, settings.warnings, this.deps.scheme);
+        keepWarnings(d, job);
         trimRuns(d, settings.retention.historyRuns);
       });
       job.state = 'done';
@@ -433,7 +494,9 @@ export class AuditService {
       this.log(`审计 ${job.id} 失败：${job.error}`);
       try {
         await this.deps.history.update((d) => {
-          if (d.runs.some((r) => r.id === job.id)) failRun(d, job.id, job.finishedAt!, job.error!);
+          if (!d.runs.some((r) => r.id === job.id)) return;
+          failRun(d, job.id, job.finishedAt!, job.error!);
+          keepWarnings(d, job);
         });
       } catch (writeErr) {
         this.log(`无法写入历史记录：${(writeErr as Error).message}`);
@@ -488,6 +551,11 @@ export class AuditService {
   private now(): string {
     return nowIso(this.clock());
   }
+}
+
+function keepWarnings(d: HistoryData, job: Job): void {
+  const run = d.runs.find((r) => r.id === job.id);
+  if (run && job.warnings.length > 0) run.warnings = [...job.warnings];
 }
 
 function settlesWithin(p: Promise<void>, ms: number): Promise<boolean> {

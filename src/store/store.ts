@@ -1,20 +1,20 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { constants, gunzip, gzip } from 'node:zlib';
 import { Low } from 'lowdb';
-import { DataFile } from 'lowdb/node';
 import { writeFileAtomic } from '../lib/atomic-write.ts';
-import { newCrawlId, nowIso } from '../lib/time.ts';
+import { DurableJsonFile, isPlainObject } from '../lib/json-file.ts';
+import { fmtInstant, newCrawlId, nowIso } from '../lib/time.ts';
 import type { CrawlMemory, StoredPage } from '../model/crawl-memory.ts';
 import type { UnitSnapshot } from '../model/snapshot.ts';
 
 /**
  * The store: what crawls leave behind, under one data directory.
  *
- *   <dataDir>/zwgk.json                              lowdb index (compact JSON, written atomically by steno)
+ *   <dataDir>/zwgk.json                              lowdb index (compact JSON), zwgk.json.bak the version before
  *   <dataDir>/snapshots/<unitId>/<crawlId>.json.gz   one UnitSnapshot per unit and crawl
  *   <dataDir>/pages/<sha1 of body>.html.gz           raw response bodies (bytes as served), content-addressed
  *
@@ -25,23 +25,28 @@ import type { UnitSnapshot } from '../model/snapshot.ts';
  * `saveSnapshot` and `finishRun`), so a crawl writes the index once per unit,
  * not once per item (and, after a snapshot, at most every few seconds).
  *
- * Atomicity: snapshot and page files are written to a temporary name and
- * renamed; a snapshot is listed in the index only after its file is complete,
- * so `latestSnapshot` returns the previous good one until then.
+ * Atomicity: snapshot, page and index files are written to a temporary name,
+ * flushed and renamed (src/lib/atomic-write.ts); a snapshot is listed in the
+ * index only after its file is complete, so `latestSnapshot` returns the
+ * previous good one until then. A snapshot file that cannot be read (truncated,
+ * deleted) is passed over for the one before it, and said so. A damaged index
+ * is recovered from zwgk.json.bak, else rebuilt from the snapshot files on
+ * disk; `store.recovery` says so in one line (src/lib/json-file.ts).
  *
  * API:
  *   openStore(dataDir) → Store      one shared instance per directory in a process
  *   await store.beginRun(unitIds) → CrawlRun    store.finishRun(id, status)      store.listRuns()
  *   store.firstSeen(unitId, url, seenAt) → ISO  (the stored instant, or records seenAt)
- *   store.saveSnapshot(snap)                    store.latestSnapshot(unitId, { reachable? })
+ *   store.saveSnapshot(snap)                    store.latestSnapshot(unitId, { reachable?, onUnreadable? })
  *   store.listSnapshots(unitId) → SnapshotRef[] (oldest first)   store.loadSnapshot(unitId, crawlId)
  *   store.pageValidators(url) / store.loadPage(url) / store.savePage(url, page)   (the fetcher's PageCache)
  *   store.pagePath(url) → absolute path of the stored raw page (for evidence)
  *   store.flush()
  *
- * One process should own a data directory at a time: two processes writing the
- * same zwgk.json would overwrite each other's index. Opening a store clears up
- * after a crashed process (runs left `running`, half-written temporary files).
+ * One process owns a data directory at a time (src/store/data-lock.ts, taken
+ * by the commands): two processes writing the same zwgk.json would overwrite
+ * each other's index. Opening a store clears up after a crashed process (runs
+ * left `running`, half-written temporary files).
  */
 
 export interface CrawlRun {
@@ -105,6 +110,8 @@ export class Store implements CrawlMemory {
   readonly dataDir: string;
   readonly #db: Low<StoreData>;
   #flushedAt = 0;
+  /** Set when the index had to be recovered at open: one Chinese line the command or service reports. */
+  recovery: string | null = null;
 
   constructor(dataDir: string, db: Low<StoreData>) {
     this.dataDir = dataDir;
@@ -135,7 +142,7 @@ export class Store implements CrawlMemory {
       if (run.pid !== undefined) dead.add(run.pid);
     }
     if (dead.size === 0) return;
-    const dirs = [join(this.dataDir, 'pages'), ...(await subdirs(join(this.dataDir, 'snapshots')))];
+    const dirs = [this.dataDir, join(this.dataDir, 'pages'), ...(await subdirs(join(this.dataDir, 'snapshots')))];
     for (const dir of dirs) {
       for (const name of await readdir(dir).catch(() => [] as string[])) {
         const m = /\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name);
@@ -182,13 +189,27 @@ export class Store implements CrawlMemory {
   }
 
   /**
-   * The newest complete snapshot of a unit, or null. With `reachable`, skips
-   * snapshots whose index page could not be fetched (a night the portal was down).
+   * The newest complete snapshot of a unit that can be read, or null. With
+   * `reachable`, skips snapshots whose index page could not be fetched (a night
+   * the portal was down). A listed snapshot whose file is damaged or gone is
+   * passed over for the one before it; `onUnreadable` gets one Chinese line
+   * saying which and what was used instead.
    */
-  async latestSnapshot(unitId: string, opts: { reachable?: boolean } = {}): Promise<UnitSnapshot | null> {
+  async latestSnapshot(unitId: string, opts: { reachable?: boolean; onUnreadable?: (line: string) => void } = {}): Promise<UnitSnapshot | null> {
     const refs = this.listSnapshots(unitId).filter((r) => !opts.reachable || r.status !== 'unreachable');
-    const ref = refs[refs.length - 1];
-    return ref ? this.#readSnapshot(ref) : null;
+    const unreadable: string[] = [];
+    for (let i = refs.length - 1; i >= 0; i--) {
+      const ref = refs[i]!;
+      const snap = await this.#readSnapshot(ref).catch((err: Error) => {
+        unreadable.push(`${ref.file}（${err.message}）`);
+        return null;
+      });
+      if (!snap) continue;
+      if (unreadable.length > 0) opts.onUnreadable?.(`单位 ${unitId} 的快照文件 ${unreadable.join('、')}无法读取，改用 ${fmtInstant(ref.finishedAt)} 抓取的快照`);
+      return snap;
+    }
+    if (unreadable.length > 0) opts.onUnreadable?.(`单位 ${unitId} 的快照文件 ${unreadable.join('、')}无法读取，且没有更早的可用快照`);
+    return null;
   }
 
   async loadSnapshot(unitId: string, crawlId: string): Promise<UnitSnapshot | null> {
@@ -196,13 +217,61 @@ export class Store implements CrawlMemory {
     return ref ? this.#readSnapshot(ref) : null;
   }
 
-  async #readSnapshot(ref: SnapshotRef): Promise<UnitSnapshot> {
+  async #readSnapshot(ref: Pick<SnapshotRef, 'file'>): Promise<UnitSnapshot> {
     const file = join(this.dataDir, ref.file);
+    let snap: unknown;
     try {
-      return JSON.parse((await gunzipAsync(await readFile(file))).toString('utf8')) as UnitSnapshot;
+      snap = JSON.parse((await gunzipAsync(await readFile(file))).toString('utf8'));
     } catch (err) {
-      throw new Error(`快照文件 ${file} 无法读取：${(err as Error).message.split('\n')[0]}`);
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(code === 'ENOENT' ? '文件不存在' : code?.startsWith('Z_') || !code ? '内容不完整或已损坏' : `无法读取：${code}`);
     }
+    if (!isSnapshot(snap)) throw new Error('内容格式不对');
+    return snap;
+  }
+
+  /**
+   * After the index was lost: lists the snapshot files on disk it does not
+   * list, and takes back the earliest first-seen instant of every item they
+   * hold (so old items are not taken for newly published ones).
+   */
+  async #rescan(): Promise<{ listed: number; unreadable: number }> {
+    let listed = 0;
+    let unreadable = 0;
+    for (const unitDir of await subdirs(join(this.dataDir, 'snapshots'))) {
+      const unitId = basename(unitDir);
+      const known = new Set(this.listSnapshots(unitId).map((r) => r.crawlId));
+      for (const name of (await readdir(unitDir)).filter((n) => n.endsWith('.json.gz')).sort()) {
+        const crawlId = name.slice(0, -'.json.gz'.length);
+        if (known.has(crawlId)) continue;
+        const file = join('snapshots', unitId, name);
+        const snap = await this.#readSnapshot({ file }).catch(() => null);
+        if (!snap || snap.unit.id !== unitId || snap.crawlId !== crawlId) {
+          unreadable++;
+          continue;
+        }
+        const byUrl = (this.#data.firstSeen[unitId] ??= {});
+        for (const column of snap.columns) {
+          for (const item of column.items) {
+            const seen = byUrl[item.url];
+            if (item.firstSeen && (!seen || item.firstSeen < seen)) byUrl[item.url] = item.firstSeen;
+          }
+        }
+        (this.#data.snapshots[unitId] ??= []).push({ crawlId, file, startedAt: snap.startedAt, finishedAt: snap.finishedAt, status: snap.status });
+        listed++;
+      }
+      this.#data.snapshots[unitId]?.sort((a, b) => (a.crawlId < b.crawlId ? -1 : a.crawlId > b.crawlId ? 1 : 0));
+    }
+    return { listed, unreadable };
+  }
+
+  /** After the index had to be recovered at open: the snapshots it misses are listed again and the result written out at once. */
+  async recoverIndex(line: string): Promise<void> {
+    const { listed, unreadable } = await this.#rescan();
+    const rescanned = listed > 0 ? `；从磁盘重新登记了 ${listed} 个快照` : '';
+    const skipped = unreadable > 0 ? `（${unreadable} 个快照文件无法读取，已跳过）` : '';
+    this.recovery = `${line}${rescanned}${skipped}`;
+    await this.flush();
   }
 
   pageValidators(url: string): { etag?: string; lastModified?: string } | undefined {
@@ -233,7 +302,8 @@ export class Store implements CrawlMemory {
     const sha1 = createHash('sha1').update(page.body).digest('hex');
     const file = join('pages', `${sha1}.html.gz`);
     const abs = join(this.dataDir, file);
-    if (!existsSync(abs)) await writeFileAtomic(abs, await gzipAsync(page.body, PAGE_GZIP));
+    // A cache: loadPage treats a damaged file as not stored, so a flush to disk per page (thousands a night) is not needed.
+    if (!existsSync(abs)) await writeFileAtomic(abs, await gzipAsync(page.body, PAGE_GZIP), { fsync: false });
     const { status, finalUrl, contentType, etag, lastModified } = page;
     this.#data.pages[url] = { file, status, finalUrl, contentType, etag, lastModified, fetchedAt: nowIso() };
   }
@@ -264,17 +334,23 @@ async function load(dir: string): Promise<Store> {
   } catch (err) {
     throw new Error(`数据目录 ${dir} 无法创建：${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const file = join(dir, 'zwgk.json');
-  const db = new Low<StoreData>(new DataFile<StoreData>(file, { parse: JSON.parse, stringify: (d) => JSON.stringify(d) }), emptyData());
-  try {
-    await db.read();
-  } catch (err) {
-    throw new Error(`数据文件 ${file} 已损坏，无法读取（${(err as Error).message.split('\n')[0]}）`);
-  }
+  const adapter = new DurableJsonFile<StoreData>(join(dir, 'zwgk.json'), { label: '数据目录索引', valid: isStoreData });
+  const db = new Low<StoreData>(adapter, emptyData());
+  await db.read();
   db.data = { ...emptyData(), ...db.data };
   const store = new Store(dir, db);
+  if (adapter.recovery) await store.recoverIndex(adapter.recovery.line);
   await store.recover();
   return store;
+}
+
+function isStoreData(v: unknown): v is StoreData {
+  if (!isPlainObject(v)) return false;
+  return Array.isArray(v.runs) && isPlainObject(v.firstSeen) && isPlainObject(v.pages) && isPlainObject(v.snapshots);
+}
+
+function isSnapshot(v: unknown): v is UnitSnapshot {
+  return isPlainObject(v) && isPlainObject(v.unit) && typeof v.unit.id === 'string' && Array.isArray(v.columns) && isPlainObject(v.articles) && Array.isArray(v.failures);
 }
 
 function processAlive(pid: number): boolean {
