@@ -9,7 +9,7 @@ import type { ParsedItem } from './types.ts';
 import { directoryOf, isArticleUrl, isUnder } from './addresses.ts';
 import { dateFromEpochMs, dateFromUrl, findDates, parseDateHit, standaloneDate, yearFromUrl, ymd } from './dates.ts';
 import {
-  blockText, CHROME_WORD_RE, closest, rawText, descendants, elementChildren, inChrome, inlineText, isElement, linkTarget,
+  blockText, CHROME_WORD_RE, clipTitle, closest, rawText, descendants, elementChildren, inChrome, inlineText, isElement, linkTarget,
   normalizeSpace, resolveUrl, type AnyNode, type Element,
 } from './dom.ts';
 
@@ -55,10 +55,13 @@ function rowOf(a: Element, root: AnyNode): Element | null {
   return a.parent && isElement(a.parent) ? a.parent : null;
 }
 
+// On whitespace collapsed to single spaces: `\s*` next to `\s*` backtracks cubically on a padded address.
+const NO_OP_SCRIPT_RE = /^javascript: ?(void ?\(? ?0 ?\)?|;)? ?;? ?$/i;
+
 /** The script a link runs instead of an address (`javascript:openDoc('12')`, an onclick), or null. */
 function scriptCall(a: Element): string | null {
   const href = (a.attribs['href'] ?? '').trim();
-  if (/^javascript:/i.test(href) && !/^javascript:\s*(void\s*\(?\s*0\s*\)?|;)?\s*;?\s*$/i.test(href)) return href.slice(11);
+  if (/^javascript:/i.test(href) && !NO_OP_SCRIPT_RE.test(href.replace(/\s+/g, ' '))) return href.slice(11);
   const onclick = a.attribs['onclick']?.trim();
   return onclick || null;
 }
@@ -82,7 +85,7 @@ export function isScriptItemUrl(url: string): boolean {
 
 /** Title text of a link: the text, or `@title` when the text is cut short or padded with labels. */
 function cleanTitle(s: string): string {
-  return normalizeSpace(s).replace(PIN_MARK_RE, '').replace(BULLET_RE, '').trim();
+  return clipTitle(normalizeSpace(s)).replace(PIN_MARK_RE, '').replace(BULLET_RE, '').trim();
 }
 
 function chooseTitle(text: string, titleAttr: string | undefined): string {
@@ -300,7 +303,8 @@ function rollYears(rows: Candidate[], ctx: ItemContext): void {
 
 /** Strip tags from titles that JSON APIs return wrapped in `<p>` or with highlight markup. */
 export function stripTags(s: string): string {
-  return normalizeSpace(s.replace(/<[^>]*>/g, '').replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"'));
+  // `[^<>]`: an unclosed `<` ends at the next `<`, so a run of them is not rescanned to the end for each.
+  return normalizeSpace(s.replace(/<[^<>]*>/g, '').replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"'));
 }
 
 /** The address in a 集约化 `urls` field: a JSON string or object with `pc`/`common`, or a plain string. */
@@ -355,7 +359,7 @@ export function itemFromRecord(record: unknown, ctx: ItemContext): ParsedItem | 
     date = dateFromUrl(url);
     dateSource = date ? 'url' : null;
   }
-  const item: ParsedItem = { title: stripTags(rawTitle), url, date, dateSource };
+  const item: ParsedItem = { title: clipTitle(stripTags(rawTitle)), url, date, dateSource };
   const top = r['topStatus'] ?? r['aTs'] ?? r['isTop'] ?? r['top'];
   if ((typeof top === 'number' && top > 0) || top === true || top === '1') item.pinned = true;
   return item;

@@ -89,7 +89,8 @@ function scriptPagers($: CheerioAPI, base: string): ScriptPager[] {
     if (countSrc !== undefined && /^\d+$/.test(countSrc)) {
       const cur = findAssignment(src, 'currentPage');
       const joined = joinStringConcats(src);
-      const m = /([A-Za-z][\w-]*)_["']\s*\+\s*[\w$]+\s*\+\s*["']\.(\w+)/.exec(joined);
+      // The name starts after a non-word character: each run of word characters is read once, not from each of its letters.
+      const m = /(?<![\w-])([A-Za-z][\w-]*)_["']\s*\+\s*[\w$]+\s*\+\s*["']\.(\w+)/.exec(joined);
       out.push(trsPages(+countSrc, cur && /^\d+$/.test(cur) ? +cur : 0, m?.[1] ?? 'index', m?.[2] ?? 'html', base));
     }
   }
