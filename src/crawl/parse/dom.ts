@@ -443,15 +443,6 @@ export function bodyOf($: CheerioAPI): AnyNode {
   return findFirst(root, (e) => e.name === 'body') ?? root;
 }
 
-export function isAncestor(a: AnyNode, b: AnyNode): boolean {
-  let cur: AnyNode | null = b.parent;
-  while (cur) {
-    if (cur === a) return true;
-    cur = cur.parent;
-  }
-  return false;
-}
-
 /** Raw text of `<script>` elements (only those in the DOM: scripts inside HTML comments are not). */
 export function scriptTexts($: CheerioAPI, typePred: (type: string) => boolean = isJsType): string[] {
   let scripts = scriptCache.get($);

@@ -38,6 +38,24 @@ function firstClass(el: Element): string {
   return (el.attribs['class'] ?? '').trim().split(/\s+/)[0] ?? '';
 }
 
+function rowKind(el: Element): string {
+  return `${el.name}.${firstClass(el)}`;
+}
+
+// Counted once per parent: a list of thousands of rows must not recount its siblings for each link.
+const kindCounts = new WeakMap<AnyNode, Map<string, number>>();
+
+/** How many children of `parent` share each tag-and-first-class kind. */
+function siblingKinds(parent: AnyNode): Map<string, number> {
+  let counts = kindCounts.get(parent);
+  if (!counts) {
+    counts = new Map();
+    for (const s of elementChildren(parent)) counts.set(rowKind(s), (counts.get(rowKind(s)) ?? 0) + 1);
+    kindCounts.set(parent, counts);
+  }
+  return counts;
+}
+
 /** The repeated element that holds one list entry around link `a`. */
 function rowOf(a: Element, root: AnyNode): Element | null {
   let cur: AnyNode | null = a.parent;
@@ -46,10 +64,7 @@ function rowOf(a: Element, root: AnyNode): Element | null {
     if (ROW_TAGS.has(cur.name)) return cur;
     const el: Element = cur;
     // Inline wrappers, headings and table cells around the link are never the row itself.
-    if (!INLINE_RE.test(el.name) && el.parent) {
-      const same = elementChildren(el.parent).filter((s) => s.name === el.name && firstClass(s) === firstClass(el));
-      if (same.length >= 2) return el;
-    }
+    if (!INLINE_RE.test(el.name) && el.parent && (siblingKinds(el.parent).get(rowKind(el)) ?? 0) >= 2) return el;
     cur = el.parent;
   }
   return a.parent && isElement(a.parent) ? a.parent : null;
@@ -118,10 +133,19 @@ function isPinned(row: Element): boolean {
   return false;
 }
 
+// One look per table, not one per row.
+const tableHeads = new WeakMap<Element, { date: number; title: number } | null>();
+
 /** Column index of the date (and title) in a table with a header row. */
 function tableColumns(tr: Element): { date: number; title: number } | null {
   const table = closest(tr, (e) => e.name === 'table');
   if (!table) return null;
+  let head = tableHeads.get(table);
+  if (head === undefined) tableHeads.set(table, (head = tableHead(table)));
+  return head;
+}
+
+function tableHead(table: Element): { date: number; title: number } | null {
   const rows = descendants(table, (e) => e.name === 'tr').filter((r) => closest(r, (e) => e.name === 'table') === table);
   for (const r of rows.slice(0, 3)) {
     const cells = elementChildren(r).filter((c) => c.name === 'th' || c.name === 'td');
@@ -247,8 +271,9 @@ export function extractItems(root: AnyNode, ctx: ItemContext): ParsedItem[] {
   };
   const groups = new Map<AnyNode | null, Candidate[]>();
   for (const c of candidates) {
-    const key = c.row.parent;
-    groups.set(key, [...(groups.get(key) ?? []), c]);
+    const group = groups.get(c.row.parent);
+    if (group) group.push(c);
+    else groups.set(c.row.parent, [c]);
   }
   let best: Candidate[] = [];
   let bestScore = -Infinity;
@@ -261,7 +286,8 @@ export function extractItems(root: AnyNode, ctx: ItemContext): ParsedItem[] {
     }
   }
   const sig = signature(best[0]!.row);
-  const chosen = candidates.filter((c) => best.includes(c) || signature(c.row) === sig);
+  const inBest = new Set(best);
+  const chosen = candidates.filter((c) => inBest.has(c) || signature(c.row) === sig);
 
   rollYears(chosen, ctx);
   const seen = new Set<string>();
