@@ -47,7 +47,7 @@ function call(method: string, path: string, headers: Record<string, string> = {}
 const bearer = { authorization: `Bearer ${TOKEN}` };
 
 async function sessionCookie(): Promise<string> {
-  const r = await call('GET', `/?token=${TOKEN}`);
+  const r = await call('POST', '/login', { 'content-type': 'application/x-www-form-urlencoded' }, `token=${TOKEN}`);
   expect(r.status).toBe(303);
   const set = r.headers['set-cookie'];
   const cookie = (Array.isArray(set) ? set[0] : set)!.split(';')[0]!;
@@ -145,7 +145,8 @@ describe('an audit of the hostile portal, then its dashboard', () => {
       dialogs.push(d.message());
       void d.dismiss();
     });
-    await page.goto(`${serve.url}${path}?token=${TOKEN}`, { waitUntil: 'load' });
+    expect((await context.request.post(`${serve.url}/login`, { form: { token: TOKEN }, maxRedirects: 0 })).status()).toBe(303);
+    await page.goto(`${serve.url}${path}`, { waitUntil: 'load' });
     await page.waitForTimeout(300);
     await page.evaluate(() => {
       for (const el of Array.from(document.querySelectorAll('*'))) {
