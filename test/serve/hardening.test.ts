@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { startDashboardServer, type RunningServer } from '../../src/serve/http.t
 import { AuditService } from '../../src/serve/service.ts';
 import { loadServeConfig } from '../../src/config/serve-config.ts';
 import { CATEGORY_RULES, serviceSettings, unitsCsv } from '../helpers/serve-fakes.ts';
+import { rawCall } from '../helpers/raw-http.ts';
 
 /**
  * Service hardening: server-side sessions with an expiry that /logout
@@ -49,26 +49,7 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** Raw HTTP: the Host header and the path go out exactly as written. */
-function call(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
-  const { hostname, port } = new URL(server.url);
-  return new Promise((resolve, reject) => {
-    const req = request({ hostname, port, path, method, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (data += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const call = (method: string, path: string, headers: Record<string, string> = {}, body?: string) => rawCall(server.url, method, path, headers, body);
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 

@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServe, type ServeHandle } from '../../src/cli/serve-command.ts';
 import { CHROMIUM_ARGS, findChromium } from '../../src/browser/chromium.ts';
 import { HOSTILE_TEXT, PWNED, startHostilePortal, type HostilePortal } from '../../fixtures/hostile/portal.ts';
+import { rawCall } from '../helpers/raw-http.ts';
 
 /**
  * The dashboard of `zwgk serve` (real service, real audit of the hostile
@@ -22,27 +22,7 @@ let root: string;
 let serve: ServeHandle;
 let browser: Browser;
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** Raw HTTP, so Origin / Sec-Fetch-Site / Cookie and the path are exactly what the test says. */
-function call(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
-  const { hostname, port } = new URL(serve.url);
-  return new Promise((resolve, reject) => {
-    // The path goes out as written (no client-side `..` folding).
-    const req = request({ hostname, port, path, method, headers: { ...headers, ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (data += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const call = (method: string, path: string, headers: Record<string, string> = {}, body?: string) => rawCall(serve.url, method, path, headers, body);
 
 const bearer = { authorization: `Bearer ${TOKEN}` };
 
