@@ -7,6 +7,7 @@ import { nowIso } from '../lib/time.ts';
 import { renderPage, type RenderedPage } from '../browser/render.ts';
 import { crawlUnit, errorLine, type CrawlUnitOptions, type UnitProgress } from './crawl-unit.ts';
 import { Fetcher, type FetcherOptions } from './fetcher.ts';
+import { parsePool, type PageParser } from './parse-pool.ts';
 
 /**
  * A crawl run over several units: one Fetcher (so the per-host politeness
@@ -42,6 +43,10 @@ export interface CrawlRunOptions {
   bounds?: Omit<CrawlUnitOptions, 'scheme' | 'crawlId' | 'signal' | 'onProgress'>;
   /** Browser render time bound per page. Default 30 000 ms. */
   renderTimeoutMs?: number;
+  /** Parse time per page in the worker pool (src/crawl/parse-pool.ts). Default 10 000 ms. */
+  parseBudgetMs?: number;
+  /** Another parser instead of the worker pool (`inlineParser()` for tests that mock a parser). */
+  parser?: PageParser;
 }
 
 export interface CrawlProgress {
@@ -71,6 +76,8 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
   const allowedHosts = [...new Set(units.map((u) => new URL(u.url).host))];
   const fetcher = new Fetcher({ ...options.fetch, allowedHosts, perHost: options.concurrency ?? 2, cache: store });
   const render = options.browser === false ? undefined : makeRenderer(fetcher, allowedHosts, options.renderTimeoutMs);
+  // Pages are parsed off the event loop, each within a time budget: a page that stalls a parser cannot stall the run.
+  const parser = options.parser ?? parsePool(options.parseBudgetMs !== undefined ? { budgetMs: options.parseBudgetMs } : {});
   const run = await store?.beginRun(units.map((u) => u.id));
   const crawlId = run?.id ?? newCrawlId();
 
@@ -103,7 +110,7 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
           const snap = await crawlUnit(
             unit,
             { ...options.bounds, scheme: options.scheme, crawlId, signal: options.signal, onProgress: (p) => emit('unit-progress', p) },
-            { fetcher, firstSeen: store, render, previous },
+            { fetcher, firstSeen: store, render, previous, parser },
           ).then(detach, (err: unknown) => crashedUnit(unit, crawlId, startedAt, err));
           // An aborted unit is incomplete: keep the previous snapshot instead.
           if (options.signal?.aborted) return;
