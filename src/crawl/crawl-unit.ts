@@ -554,8 +554,9 @@ class UnitCrawl {
         return;
       }
       const answer = await this.#parse({ kind: 'endpoint', endpoint, body, pageUrl, contextYear: this.#contextYear }, label, r.page.status);
-      if ('failure' in answer) {
-        this.#fail(answer.failure);
+      const unreadable = 'value' in answer ? answer.value.unreadable : undefined;
+      if ('failure' in answer || unreadable !== undefined) {
+        this.#fail('failure' in answer ? answer.failure : { url: label, kind: 'parse', status: r.page.status, reason: `${unreadable}，未作判断`, attempts: r.page.attempts });
         read.pages.push({ url: label, status: r.page.status, items: 0, source: 'endpoint' });
         read.partial = true;
         return;

@@ -260,7 +260,7 @@ export function parseEndpointResponse(endpoint: ListEndpoint, body: string, page
   const empty: ParsedList = { items: [], nextPages: [], iframes: [], needsBrowser: false };
   if (endpoint.kind === 'hanweb-dataproxy') {
     const ds = readHanwebDatastore(body);
-    if (!ds) return empty;
+    if (!ds) return { ...empty, unreadable: '列表接口返回的内容不是可识别的 XML 数据' };
     const pages = ds.totalPages ?? (ds.totalRecords !== undefined && endpoint.perPage ? Math.ceil(ds.totalRecords / endpoint.perPage) : undefined);
     return { ...empty, items: hanwebItems(ds.records, ctx), ...(pages !== undefined ? { pagesAnnounced: pages } : {}) };
   }
@@ -268,7 +268,7 @@ export function parseEndpointResponse(endpoint: ListEndpoint, body: string, page
   try {
     json = JSON.parse(unwrapJsonp(body.replace(/^\uFEFF/, '')));
   } catch {
-    return empty;
+    return { ...empty, unreadable: '列表接口返回的内容不是可识别的 JSON 数据' };
   }
   const { records, total, pages: statedPages } = jsonRecords(json);
   const items: ParsedItem[] = [];
