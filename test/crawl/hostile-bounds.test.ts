@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SCHEME, runAudit } from '../../src/audit/run-audit.ts';
 import { loadScheme } from '../../src/config/scheme.ts';
 import { crawlUnits } from '../../src/crawl/crawl-run.ts';
+import { parsePool } from '../../src/crawl/parse-pool.ts';
 import type { UnitSnapshot } from '../../src/model/snapshot.ts';
 import { STALL_CASES, startStallPortal, type StallCase, type StallPortal } from '../../fixtures/hostile/stalls.ts';
 
@@ -113,6 +114,26 @@ describe('the parse budget', () => {
     expect(column(snap!, '政策文件')).toMatchObject({ status: 'ok' });
     expect(column(snap!, '政策文件').items).toHaveLength(3);
     expect(lines).toContain('unit-done');
+  }, 60_000);
+});
+
+describe('the unit bound while a parser is busy', () => {
+  it('fires on time: the page being parsed is abandoned (its worker ended) and the unit ends', async () => {
+    await parsePool().parse({ kind: 'dates', html: '' }); // workers loaded before the 400 ms start
+    const t0 = performance.now();
+    const [snap] = await crawlUnits([{ id: 'heavy', name: '县测试局', type: 'department', url: new URL('/xxgk/index.html', unitBase('heavy')).href }], {
+      scheme: loadScheme(DEFAULT_SCHEME),
+      browser: false,
+      fetch: { minIntervalMs: 0 },
+      parseBudgetMs: 60_000,
+      bounds: { unitTimeMs: 400 },
+    });
+    const elapsed = performance.now() - t0;
+    const list = column(snap!, '通知公告');
+    expect(list.status).not.toBe('ok');
+    expect(snap!.failures).toContainEqual(expect.objectContaining({ kind: 'timeout', reason: expect.stringContaining('单位抓取用时达到上限（400 毫秒）') }));
+    // Well before the parse of the 2 MB list could have finished its budget.
+    expect(elapsed).toBeLessThan(10_000);
   }, 60_000);
 });
 
