@@ -59,8 +59,8 @@ let workers: Workers | null = null;
 
 function sharedWorkers(): Workers {
   if (workers) return workers;
-  // As many as the cores (at most 4): the main thread mostly waits on the network.
-  const threads = Math.max(1, Math.min(4, availableParallelism()));
+  // One core is left to the main thread (fetching, the crawl's own work, the dashboard); at most 4.
+  const threads = Math.max(1, Math.min(4, availableParallelism() - 1));
   const pool = new Piscina({
     filename: new URL('./parse-worker.mjs', import.meta.url).href,
     minThreads: threads,
@@ -75,6 +75,8 @@ function sharedWorkers(): Workers {
 
 export function parsePool(opts: ParsePoolOptions = {}): PageParser {
   const budgetMs = opts.budgetMs ?? DEFAULT_PARSE_BUDGET_MS;
+  // Started now, so the workers load while the run opens its store and fetches its first pages.
+  sharedWorkers();
   const run = async <T extends ParseTask>(w: Workers, task: T, signal?: AbortSignal): Promise<ParseResult<T>> => {
     await w.ready;
     signal?.throwIfAborted();
