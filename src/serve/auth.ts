@@ -108,11 +108,14 @@ export function canRead(req: IncomingMessage, policy: AccessPolicy, sessions: Se
 
 /**
  * Why a state-changing request looks cross-site, or null. Browsers send
- * Sec-Fetch-Site and Origin; scripts (curl) send neither and still need the token.
+ * Sec-Fetch-Site (which no page can forge) and Origin; scripts (curl) send
+ * neither and still need the token. A same-origin Sec-Fetch-Site settles it:
+ * the dashboard's own forms go out with `Origin: null` under its
+ * `Referrer-Policy: no-referrer`.
  */
 export function crossSiteReason(req: IncomingMessage): string | null {
   const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site: ${String(site)}`;
+  if (site !== undefined) return site === 'same-origin' || site === 'none' ? null : `Sec-Fetch-Site: ${String(site)}`;
   const origin = req.headers.origin;
   if (origin === undefined) return null;
   let host: string;

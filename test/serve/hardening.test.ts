@@ -129,8 +129,12 @@ describe('login by POST only', () => {
     expect(bad.status).toBe(401);
     expect(bad.headers['set-cookie']).toBeUndefined();
     await login();
-    // A login form posted from another site is refused (login CSRF).
+    // A login form posted from another site is refused (login CSRF)…
     expect((await call('POST', '/login', { ...form, origin: 'http://evil.example' }, `token=${TOKEN}`)).status).toBe(403);
+    expect((await call('POST', '/login', { ...form, 'sec-fetch-site': 'cross-site', origin: 'null' }, `token=${TOKEN}`)).status).toBe(403);
+    expect((await call('POST', '/login', { ...form, origin: 'null' }, `token=${TOKEN}`)).status).toBe(403);
+    // …while the dashboard's own form (Origin: null under its no-referrer policy, but same-origin by Sec-Fetch-Site) logs in.
+    expect((await call('POST', '/login', { ...form, 'sec-fetch-site': 'same-origin', origin: 'null' }, `token=${TOKEN}`)).status).toBe(303);
     expect(logs.length).toBeGreaterThan(0);
     expect(logs.join('\n')).not.toContain(TOKEN);
   });
