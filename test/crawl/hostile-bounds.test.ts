@@ -51,27 +51,29 @@ async function audit(unit: StallCase): Promise<{ ms: number; snapshot: UnitSnaps
 }
 
 const column = (s: UnitSnapshot, name: string) => s.columns.find((c) => c.name === name)!;
+/** The crafted cases (heavy is an honest page, for the budget and the dashboard tests). */
+const CRAFTED = STALL_CASES.filter((c) => c !== 'heavy');
 
 describe('crafted pages cost at most twice a clean unit', () => {
   const times = new Map<StallCase, number>();
   const snaps = new Map<StallCase, UnitSnapshot>();
 
-  it('audits the clean unit and every crafted one', async () => {
+  it('audits the clean unit and every crafted one, interleaved, three times', async () => {
     await audit('clean'); // workers started, modules loaded: not part of any figure
-    const before = await audit('clean');
-    for (const c of STALL_CASES.filter((c) => c !== 'heavy')) {
-      const r = await audit(c);
-      times.set(c, r.ms);
-      snaps.set(c, r.snapshot);
+    // Rounds of every case in turn, and the median of each: the machine's load drifts and jitters.
+    const samples = new Map<StallCase, number[]>();
+    for (let round = 0; round < 3; round++) {
+      for (const c of ['clean', ...CRAFTED] as const) {
+        const r = await audit(c);
+        samples.set(c, [...(samples.get(c) ?? []), r.ms]);
+        snaps.set(c, r.snapshot);
+      }
     }
-    const after = await audit('clean');
-    // The yardstick from both sides of the crafted runs (the machine's load drifts).
-    times.set('clean', Math.max(before.ms, after.ms));
-    snaps.set('clean', after.snapshot);
-    console.log(`[hostile-bounds] ms: ${[...times].map(([c, ms]) => `${c} ${Math.round(ms)}`).join(', ')}`);
-  }, 120_000);
+    for (const [c, ms] of samples) times.set(c, ms.sort((a, b) => a - b)[1]!);
+    console.log(`[hostile-bounds] median ms: ${[...times].map(([c, ms]) => `${c} ${Math.round(ms)}`).join(', ')}`);
+  }, 180_000);
 
-  it.each(STALL_CASES.filter((c) => c !== 'heavy'))('%s: within 2 × the clean unit', (c) => {
+  it.each(CRAFTED)('%s: within 2 × the clean unit', (c) => {
     expect(times.get(c)!).toBeLessThanOrEqual(2 * times.get('clean')!);
   });
 
