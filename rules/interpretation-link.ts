@@ -60,7 +60,8 @@ export default defineRule({
   run,
 });
 
-const outsideBooks = (t: string) => t.replace(/《[^》]*》/gu, '《》');
+// `[^《》]`: an unclosed 《 ends at the next one, so a run of them is not rescanned to the end for each.
+const outsideBooks = (t: string) => t.replace(/《[^《》]*》/gu, '《》');
 
 /**
  * An interpretation, not the policy itself (the real columns mix both): a
@@ -77,7 +78,7 @@ export function isInterpretationTitle(title: string, s: Pick<Settings, 'titleKey
 /** Names of the interpreted policy: the 《》 titles, else the title without 关于 … 的政策解读. */
 export function policyNames(title: string): string[] {
   const t = compact(title);
-  const cited = [...t.matchAll(/《([^》]+)》/gu)].map((m) => m[1]!);
+  const cited = [...t.matchAll(/《([^《》]+)》/gu)].map((m) => m[1]!);
   if (cited.length) return cited;
   const bare = t.replace(/^.*?关于/u, '').replace(/(的)?(政策)?(解读|图解)$/u, '');
   return bare && bare !== t ? [bare] : [];

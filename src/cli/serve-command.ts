@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { HistoryStore } from '../history/history-store.ts';
 import { DEFAULT_SCHEME, loadScheme } from '../config/scheme.ts';
 import { loadServeConfig, type ServeConfig } from '../config/serve-config.ts';
+import { Sessions } from '../serve/auth.ts';
 import { startDashboardServer, type RunningServer } from '../serve/http.ts';
 import { realPdfWriter, realRunner } from '../serve/runner.ts';
 import { cronScheduler } from '../serve/scheduler.ts';
@@ -95,7 +96,17 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
   const host = flags.host ?? config.host;
   const port = flags.port ?? config.port;
   try {
-    server = await startDashboardServer({ service, history, policy: { token, publicRead: config.publicRead }, pdfWriter: realPdfWriter, log, host, port });
+    server = await startDashboardServer({
+      service,
+      history,
+      policy: { token, publicRead: config.publicRead, secureCookies: config.publicUrl?.startsWith('https:') ?? false },
+      sessions: new Sessions({ ttlMs: config.sessionHours * 3600_000 }),
+      pdfWriter: realPdfWriter,
+      log,
+      host,
+      port,
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EADDRINUSE' ? '端口已被占用' : code === 'EADDRNOTAVAIL' ? '本机没有这个地址' : code === 'EACCES' ? '没有权限' : (err as Error).message;

@@ -40,6 +40,15 @@ function validHostSpec(text: string): boolean {
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
+function httpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.pathname === '/' && !u.search && !u.hash && !u.username;
+  } catch {
+    return false;
+  }
+}
+
 export const serveConfigSchema = z
   .object({
     /** Cron expression of the nightly full audit (croner syntax). */
@@ -51,6 +60,14 @@ export const serveConfigSchema = z
     token: z.string().min(8, { message: '令牌至少 8 个字符' }).optional(),
     /** Read-only pages and GET APIs without the token. */
     publicRead: z.boolean().default(false),
+    /**
+     * The address users open when the service sits behind a reverse proxy
+     * (e.g. https://zwgk.example.gov.cn/): its host is answered besides the
+     * listen address and localhost; https makes session cookies Secure.
+     */
+    publicUrl: z.string().refine(httpUrl, { message: '应为 http:// 或 https:// 开头、只含主机名（和端口）的地址，例如 https://zwgk.example.gov.cn/' }).optional(),
+    /** A login session lasts this many hours. */
+    sessionHours: int(1, 720).default(12),
     politeness: z
       .object({
         /** Requests at once per host. */

@@ -8,6 +8,7 @@ import { renderPage, type RenderedPage } from '../browser/render.ts';
 import { crawlUnit, errorLine, type CrawlUnitOptions, type UnitProgress } from './crawl-unit.ts';
 import { Fetcher, type FetcherOptions } from './fetcher.ts';
 import { NetworkPolicy, type NetworkSettings } from '../net/policy.ts';
+import { parsePool, type PageParser } from './parse-pool.ts';
 
 /**
  * A crawl run over several units: one Fetcher (so the per-host politeness
@@ -50,6 +51,10 @@ export interface CrawlRunOptions {
   bounds?: Omit<CrawlUnitOptions, 'plan' | 'crawlId' | 'signal' | 'onProgress'>;
   /** Browser render time bound per page. Default 30 000 ms. */
   renderTimeoutMs?: number;
+  /** Parse time per page in the worker pool (src/crawl/parse-pool.ts). Default 10 000 ms. */
+  parseBudgetMs?: number;
+  /** Another parser instead of the worker pool (`inlineParser()` for tests that mock a parser). */
+  parser?: PageParser;
 }
 
 export interface CrawlProgress {
@@ -79,6 +84,8 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
   const policy = options.policy ?? NetworkPolicy.forUnits(units, options.network);
   const fetcher = new Fetcher({ ...options.fetch, policy, perHost: options.concurrency ?? 2, cache: store });
   const render = options.browser === false ? undefined : makeRenderer(fetcher, policy, options.renderTimeoutMs);
+  // Pages are parsed off the event loop, each within a time budget: a page that stalls a parser cannot stall the run.
+  const parser = options.parser ?? parsePool(options.parseBudgetMs !== undefined ? { budgetMs: options.parseBudgetMs } : {});
   const run = await store?.beginRun(units.map((u) => u.id));
   const crawlId = run?.id ?? newCrawlId();
 
@@ -112,7 +119,7 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
           const snap = await crawlUnit(
             unit,
             { ...options.bounds, plan: options.plan, crawlId, signal: options.signal, onProgress: (p) => emit('unit-progress', p) },
-            { fetcher, firstSeen: store, render, previous },
+            { fetcher, firstSeen: store, render, previous, parser },
           ).then(detach, (err: unknown) => crashedUnit(unit, crawlId, startedAt, err));
           // An aborted unit is incomplete: keep the previous snapshot instead.
           if (options.signal?.aborted) return;

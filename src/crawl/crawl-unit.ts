@@ -14,13 +14,11 @@ import {
 import { nowIso, todayInShanghai } from '../lib/time.ts';
 import type { RenderedPage } from '../browser/render.ts';
 import type { FetchedPage, FetchOutcome, FetchStats, Fetcher, LinkCheck } from './fetcher.ts';
-import { parseArticle } from './parse/article.ts';
 import { decodeBody } from './parse/charset.ts';
-import { parseEndpointResponse } from './parse/endpoints.ts';
 import { isScriptItemUrl } from './parse/items.ts';
-import { parseList, visibleDateCount } from './parse/list.ts';
-import { discoverColumns } from './parse/tree.ts';
-import type { DiscoveredColumn, ListEndpoint, ParsedItem, ParsedList } from './parse/types.ts';
+import type { DiscoveredColumn, ListEndpoint, ParsedArticle, ParsedItem, ParsedList } from './parse/types.ts';
+import { inlineParser, ParseTimeoutError, type PageParser } from './parse-pool.ts';
+import type { ParseResult, ParseTask } from './parse-task.ts';
 
 /**
  * One unit's crawl: index → column tree → every visible column's list pages
@@ -76,6 +74,8 @@ export interface CrawlUnitDeps {
   render?: (url: string, signal?: AbortSignal) => Promise<RenderedPage>;
   /** The unit's previous snapshot, for the nightly re-crawl (see `reuseDays`). */
   previous?: UnitSnapshot | null;
+  /** Where pages are parsed: the crawl run's worker pool (a time budget per page); default in this thread. */
+  parser?: PageParser;
 }
 
 /** Replacement characters that make a decoded page unusable (a stray one or two are tolerated). */
@@ -93,6 +93,8 @@ const DEFAULTS = {
 /** A page loaded for a list (fetched or rendered), or the status of a failure already recorded. */
 type LoadedPage = { html: string; finalUrl: string; status: number | null };
 type Loaded = LoadedPage | { failed: true; status: number | null };
+/** A parser's answer, or why there is none (not yet recorded: the caller decides whether it is a crawl failure). */
+type Parsed<T> = { value: T } | { failure: FetchFailure };
 
 interface ListRead {
   items: ParsedItem[];
@@ -106,9 +108,9 @@ interface ListRead {
   /** Some page failed or a bound was hit. */
   partial: boolean;
   /** The first page's HTML, for columns whose page is itself the content (leader pages). */
-  firstHtml?: { html: string; url: string };
+  firstHtml?: { html: string; url: string; status: number | null };
   /** The column's address is a document, not a list. */
-  document?: { html: string; url: string };
+  document?: { html: string; url: string; status: number | null };
   /** Items of the previous snapshot's column, when it may stand in for pages not read again. */
   known?: Set<string>;
   /** A page showed only known items: the rest of the list was taken from the previous snapshot. */
@@ -123,6 +125,7 @@ class UnitCrawl {
   readonly #unit: Unit;
   readonly #o: CrawlUnitOptions & typeof DEFAULTS;
   readonly #deps: CrawlUnitDeps;
+  readonly #parser: PageParser;
   readonly #now: () => Date;
   readonly #contextYear: number;
   readonly #stats: FetchStats = { requests: 0, pages: 0, bytes: 0, notModified: 0 };
@@ -146,6 +149,7 @@ class UnitCrawl {
     this.#unit = unit;
     this.#o = { ...DEFAULTS, ...stripUndefined(options) } as CrawlUnitOptions & typeof DEFAULTS;
     this.#deps = deps;
+    this.#parser = deps.parser ?? inlineParser();
     this.#now = options.now ?? (() => new Date());
     this.#contextYear = options.contextYear ?? Number(todayInShanghai(this.#now()).slice(0, 4));
     this.#signal = options.signal ? AbortSignal.any([this.#abort.signal, options.signal]) : this.#abort.signal;
@@ -224,11 +228,14 @@ class UnitCrawl {
     const index = await this.#loadStatic(this.#unit.url);
     if ('failed' in index) return snapshot('unreachable', [], {});
     const indexUrl = index.finalUrl;
-    let found = discoverColumns(index.html, indexUrl);
+    // An index that could not be parsed tells nothing of the unit's columns: nothing can be judged.
+    let found = await this.#columnsOf(index);
+    if (!found) return snapshot('unreachable', [], {});
     if (visibleColumns(found).length === 0) {
       // The tree may be drawn by script: look again at the rendered page.
       const rendered = await this.#render(indexUrl);
-      if (rendered) found = discoverColumns(rendered.html, rendered.finalUrl);
+      if (rendered) found = await this.#columnsOf(rendered);
+      if (!found) return snapshot('unreachable', [], {});
     }
     const discovered = uniqueKeys(visibleColumns(found));
     if (discovered.length === 0) {
@@ -249,6 +256,33 @@ class UnitCrawl {
 
     const partial = this.#failures.length > 0 || columns.some((c) => c.status !== 'ok');
     return snapshot(partial ? 'partial' : 'ok', columns, articles);
+  }
+
+  /** The column tree of an index page; null (recorded) when it could not be parsed. */
+  async #columnsOf(page: LoadedPage): Promise<DiscoveredColumn[] | null> {
+    const r = await this.#parse({ kind: 'tree', html: page.html, url: page.finalUrl }, page.finalUrl, page.status);
+    if ('value' in r) return r.value;
+    this.#fail(r.failure);
+    return null;
+  }
+
+  /**
+   * A page through the parser. A page whose parse ran out of its budget (a
+   * worker ended: a crafted or pathological page), or made the parser fail, is
+   * a `parse` failure: what it would have shown is unknown, never empty.
+   */
+  async #parse<T extends ParseTask>(task: T, url: string, status: number | null): Promise<Parsed<ParseResult<T>>> {
+    try {
+      return { value: await this.#parser.parse(task, this.#signal) };
+    } catch (err) {
+      const reason = this.#stopped
+        ? this.#stopNote()
+        : err instanceof ParseTimeoutError
+          ? `${err.message}（页面过大或结构异常），未作判断，需人工核查`
+          : `解析页面时程序出错（${errorLine(err)}），未作判断，需人工核查`;
+      const kind = this.#stopped && this.#timedOut ? 'timeout' : 'parse';
+      return { failure: { url, kind, ...(status !== null ? { status } : {}), reason, attempts: 1 } };
+    }
   }
 
   /** Text of a page, or a `decode` failure when the bytes came out as replacement characters (a charset the page lies about). */
@@ -308,8 +342,9 @@ class UnitCrawl {
     const read = await this.#readList(col.url, col.isArticle === true, prev);
     if (read.document) {
       // The tree links straight to one document (机构职能 and the like): that document is the column's one item.
-      const doc = this.#pageAsArticle(col.key, read.document);
-      read.items.push({ title: doc.title || col.name, url: doc.url, date: doc.published, dateSource: doc.published ? 'article' : null });
+      const doc = await this.#pageAsArticle(col.key, read.document);
+      if (doc) read.items.push({ title: doc.title || col.name, url: doc.url, date: doc.published, dateSource: doc.published ? 'article' : null });
+      else read.failed = true;
     }
     const seenAt = nowIso(this.#now());
     const items: ListItem[] = read.items.map((it) => ({
@@ -324,7 +359,7 @@ class UnitCrawl {
     if (!read.failed) {
       if (plan.fillDates) bounded.push(...(await this.#fillDates(col.key, items)));
       bounded.push(...(await this.#readArticles(col.key, plan.reads, items)));
-      if (plan.reads.some((r) => r.columnPage) && read.firstHtml && !read.document) this.#pageAsArticle(col.key, read.firstHtml);
+      if (plan.reads.some((r) => r.columnPage) && read.firstHtml && !read.document) await this.#pageAsArticle(col.key, read.firstHtml);
       if (this.#stopped && !read.notes.includes(this.#stopNote())) bounded.push(this.#stopNote());
     }
     const notes = [...read.notes, ...bounded];
@@ -364,8 +399,13 @@ class UnitCrawl {
       read.failed = true;
       return read;
     }
-    read.firstHtml = { html: first.html, url: first.finalUrl };
-    const { parsed } = this.#take(read, url, first, 'static');
+    read.firstHtml = { html: first.html, url: first.finalUrl, status: first.status };
+    const took = await this.#take(read, url, first, 'static');
+    if (!took) {
+      read.failed = true;
+      return read;
+    }
+    const { parsed } = took;
     if (read.rest) return read;
     if (parsed.endpoint) {
       await this.#readEndpoint(parsed.endpoint, first.finalUrl, read);
@@ -381,21 +421,31 @@ class UnitCrawl {
           read.partial = true;
           continue;
         }
-        await this.#paginate(this.#take(read, frame, sub, 'iframe').parsed, sub.finalUrl, read, 'iframe', this.#loadStatic);
+        const framed = await this.#take(read, frame, sub, 'iframe');
+        if (framed) await this.#paginate(framed.parsed, sub.finalUrl, read, 'iframe', this.#loadStatic);
       }
       if (read.items.length === 0) await this.#readRendered(url, parsed.needsBrowser, read);
     }
     // A parser blind spot must never read as an empty column.
-    if (read.items.length === 0 && !read.failed && !read.document && visibleDateCount(first.html, this.#contextYear) >= 2) {
-      this.#fail({ url, kind: 'parse', status: first.status ?? undefined, reason: '列表页有带日期的信息但未能识别出条目，未作判断', attempts: 1 });
-      read.failed = true;
+    if (read.items.length === 0 && !read.failed && !read.document) {
+      const dates = await this.#parse({ kind: 'dates', html: first.html, contextYear: this.#contextYear }, url, first.status);
+      if ('failure' in dates) this.#fail(dates.failure);
+      else if (dates.value >= 2) this.#fail({ url, kind: 'parse', status: first.status ?? undefined, reason: '列表页有带日期的信息但未能识别出条目，未作判断', attempts: 1 });
+      read.failed = 'failure' in dates || dates.value >= 2;
     }
     return read;
   }
 
-  /** Parses one list page into the reading; `fresh` counts the items not seen before. */
-  #take(read: ListRead, url: string, page: LoadedPage, source: ListSource): { parsed: ParsedList; fresh: number } {
-    const parsed = parseList(page.html, page.finalUrl, { contextYear: this.#contextYear });
+  /** Parses one list page into the reading; `fresh` counts the items not seen before. Null (recorded, the reading partial) when it could not be parsed. */
+  async #take(read: ListRead, url: string, page: LoadedPage, source: ListSource): Promise<{ parsed: ParsedList; fresh: number } | null> {
+    const r = await this.#parse({ kind: 'list', html: page.html, url: page.finalUrl, contextYear: this.#contextYear }, url, page.status);
+    if ('failure' in r) {
+      this.#fail(r.failure);
+      read.pages.push({ url, status: page.status, items: 0, source });
+      read.partial = true;
+      return null;
+    }
+    const parsed = r.value;
     // Items a page embeds for its endpoint may be older than the endpoint's own answer: only the endpoint tells.
     this.#took(read, parsed.items, parsed.nextPages.length > 0 && parsed.endpoint === undefined);
     const fresh = addItems(read, parsed.items);
@@ -455,7 +505,9 @@ class UnitCrawl {
         read.partial = true;
         continue;
       }
-      const { parsed, fresh } = this.#take(read, next, page, source);
+      const took = await this.#take(read, next, page, source);
+      if (!took) continue;
+      const { parsed, fresh } = took;
       // A page with nothing new is a calendar-style trap or the end of a looping pager.
       if (fresh > 0) enqueue(parsed.nextPages);
       else if (parsed.nextPages.some((u) => !queued.has(u))) read.notes.push(`第 ${read.pages.length} 页没有新条目，不再继续翻页`);
@@ -498,7 +550,15 @@ class UnitCrawl {
         read.partial = true;
         return;
       }
-      const parsed = parseEndpointResponse(endpoint, body, pageUrl, this.#contextYear);
+      const answer = await this.#parse({ kind: 'endpoint', endpoint, body, pageUrl, contextYear: this.#contextYear }, label, r.page.status);
+      const unreadable = 'value' in answer ? answer.value.unreadable : undefined;
+      if ('failure' in answer || unreadable !== undefined) {
+        this.#fail('failure' in answer ? answer.failure : { url: label, kind: 'parse', status: r.page.status, reason: `${unreadable}，未作判断`, attempts: r.page.attempts });
+        read.pages.push({ url: label, status: r.page.status, items: 0, source: 'endpoint' });
+        read.partial = true;
+        return;
+      }
+      const parsed = answer.value;
       const announced = parsed.pagesAnnounced;
       this.#took(read, parsed.items, announced === undefined || page < announced);
       const fresh = addItems(read, parsed.items);
@@ -546,15 +606,19 @@ class UnitCrawl {
       else read.notes.push('静态页面无条目，浏览器复核未成功');
       return;
     }
-    const { parsed } = this.#take(read, url, rendered, 'browser');
+    const took = await this.#take(read, url, rendered, 'browser');
+    if (!took) {
+      read.failed = true;
+      return;
+    }
     // A script-drawn list that came out empty while scripts of other hosts were refused may have needed one of them.
-    if (parsed.items.length === 0 && needsBrowser && rendered.blocked) {
+    if (took.parsed.items.length === 0 && needsBrowser && rendered.blocked) {
       const hosts = rendered.blocked.slice(0, 3).join('、');
       this.#fail({ url, kind: 'render', reason: `浏览器渲染后列表为空，而页面引用的其他站点脚本（${hosts}）已按网络访问规则拦截，无法判断栏目是否为空`, attempts: 1 });
       read.failed = true;
       return;
     }
-    await this.#paginate(parsed, rendered.finalUrl, read, 'browser', this.#loadRendered);
+    await this.#paginate(took.parsed, rendered.finalUrl, read, 'browser', this.#loadRendered);
   }
 
   /** Items without a date, or with a year guessed from context, take the article's 发布日期. */
@@ -608,8 +672,8 @@ class UnitCrawl {
       return { status: 200, ok: true, finalUrl: target.finalUrl, ...(target.title ? { title: target.title } : {}) };
     }
     const f = target.failure!;
-    // A 200 answer too large (or not HTML) to read in full is still a working link.
-    const works = f.kind === 'too-large' && f.status !== undefined && f.status >= 200 && f.status < 300;
+    // A 200 answer too large to read in full, or that the parser could not read in time, is still a working link.
+    const works = (f.kind === 'too-large' || f.kind === 'parse') && f.status !== undefined && f.status >= 200 && f.status < 300;
     return works ? { status: f.status!, ok: true, finalUrl: f.url } : { status: f.status ?? null, ok: false, error: f.reason, kind: f.kind };
   }
 
@@ -646,19 +710,23 @@ class UnitCrawl {
     }
     const html = this.#decode(r.page);
     if (typeof html !== 'string') return { url, finalUrl: r.page.finalUrl, column, fetched: false, failure: html, ...empty };
-    let parsed: ReturnType<typeof parseArticle>;
-    try {
-      parsed = parseArticle(html, r.page.finalUrl);
-    } catch (err) {
-      const failure: FetchFailure = { url, kind: 'parse', status: r.page.status, reason: `读取文章时程序出错（${errorLine(err)}），需人工核查`, attempts: r.page.attempts };
-      return { url, finalUrl: r.page.finalUrl, column, fetched: false, failure, ...empty };
-    }
-    return { url, finalUrl: r.page.finalUrl, column, fetched: true, ...parsed, fetchedAt: nowIso(this.#now()) };
+    const parsed = await this.#parse({ kind: 'article', html, url: r.page.finalUrl }, url, r.page.status);
+    if ('failure' in parsed) return { url, finalUrl: r.page.finalUrl, column, fetched: false, failure: { ...parsed.failure, attempts: r.page.attempts }, ...empty };
+    return this.#parsedArticle(url, r.page.finalUrl, column, parsed.value);
   }
 
-  /** A column page that is itself content (a leader page, a document the tree links to), kept as an article. */
-  #pageAsArticle(column: string, page: { html: string; url: string }): ArticleSnapshot {
-    const article: ArticleSnapshot = { url: page.url, finalUrl: page.url, column, fetched: true, ...parseArticle(page.html, page.url), fetchedAt: nowIso(this.#now()) };
+  #parsedArticle(url: string, finalUrl: string, column: string, parsed: ParsedArticle): ArticleSnapshot {
+    return { url, finalUrl, column, fetched: true, ...parsed, fetchedAt: nowIso(this.#now()) };
+  }
+
+  /** A column page that is itself content (a leader page, a document the tree links to), kept as an article; null (recorded) when it could not be parsed. */
+  async #pageAsArticle(column: string, page: { html: string; url: string; status: number | null }): Promise<ArticleSnapshot | null> {
+    const parsed = await this.#parse({ kind: 'article', html: page.html, url: page.url }, page.url, page.status);
+    if ('failure' in parsed) {
+      this.#fail(parsed.failure);
+      return null;
+    }
+    const article = this.#parsedArticle(page.url, page.url, column, parsed.value);
     if (!this.#articles.has(page.url)) this.#articles.set(page.url, Promise.resolve(article));
     return article;
   }

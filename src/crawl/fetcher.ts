@@ -160,7 +160,7 @@ export function isSoft404(text: string): boolean {
   if (!SOFT_404_HINT.test(text)) return false;
   const visible = text
     .replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
+    .replace(/<[^<>]+>/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
   return visible.length < 600 && SOFT_404.test(visible);
@@ -171,10 +171,17 @@ function isChallenge(status: number, body: Buffer): boolean {
   return (status === 412 || status === 521) && /<script/i.test(body.subarray(0, 64 * 1024).toString('latin1'));
 }
 
+/** The page's `<title>`, cut to 300 characters. Found by two scans: a lazy `<title>…</title>` pattern rescans the page for every unclosed `<title`. */
 function titleOf(html: string): string | undefined {
-  const m = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html);
-  const t = m?.[1]?.replace(/\s+/g, ' ').trim();
-  return t || undefined;
+  const open = /<title[^<>]*>/i.exec(html);
+  if (!open) return undefined;
+  const from = open.index + open[0].length;
+  const close = /<\/title>/gi;
+  close.lastIndex = from;
+  const end = close.exec(html);
+  if (!end) return undefined;
+  const t = html.slice(from, end.index);
+  return t.replace(/\s+/g, ' ').trim().slice(0, 300) || undefined;
 }
 
 export class Fetcher {

@@ -23,7 +23,9 @@ import {
  * 栏目概况). Strings are always written as plain strings, never as formula
  * objects; text that a spreadsheet could still read as a formula once someone
  * edits the cell (leading = + - @, tab, CR) gets the OWASP "CSV injection"
- * treatment: a leading single quote.
+ * treatment: a leading single quote. No cell holds more than Excel's 32,767
+ * characters (a longer text is cut, with an ellipsis): Excel calls a workbook
+ * with a longer cell damaged.
  */
 
 type Cell = string | number | null | { text: string; hyperlink: string };
@@ -35,8 +37,16 @@ interface ColumnSpec {
   numFmt?: string;
 }
 
+/** Excel's limit on the characters of one cell. */
+export const MAX_CELL_CHARS = 32_767;
+
 export function neutralise(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  if (safe.length <= MAX_CELL_CHARS) return safe;
+  let cut = MAX_CELL_CHARS - 1;
+  // Never half of a surrogate pair.
+  if (/[\ud800-\udbff]/.test(safe[cut - 1]!)) cut--;
+  return `${safe.slice(0, cut)}…`;
 }
 
 function text(v: string | null | undefined): Cell {

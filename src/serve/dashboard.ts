@@ -332,12 +332,14 @@ ${resolved.length ? html`<section class="panel"><h2>已整改（近期不再出�
   return layout(ctx, m.unit.name, html` <span class="crumb">› ${m.unit.name}</span>`, body, SCRIPT_UNIT);
 }
 
-export function renderLogin(ctx: PageContext, error?: string): string {
+/** The login form posts the token (never in the address); `next` is where to go after it. */
+export function renderLogin(ctx: PageContext, error?: string, next = '/'): string {
   const body = html`<section class="panel login">
   <h2>请登录</h2>
   <p>查看本系统需要访问令牌。请输入管理员提供的令牌：</p>
   ${error ? html`<p class="alert">${error}</p>` : ''}
-  <form id="login-form" method="get" action="/">
+  <form id="login-form" method="post" action="/login">
+    <input type="hidden" name="next" value="${next}">
     <input type="password" name="token" id="login-token" placeholder="访问令牌" required autofocus>
     <button class="btn primary" type="submit">登录</button>
   </form>

@@ -4,7 +4,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import type { HistoryStore } from '../history/history-store.ts';
-import { canRead, CLEAR_SESSION_COOKIE, crossSiteReason, hasBearer, sessionCookie, tokenMatches, type AccessPolicy } from './auth.ts';
+import {
+  allowedHosts, canRead, clearSessionCookie, crossSiteReason, hasBearer, hostAllowed, sessionCookie, sessionId, Sessions, tokenMatches, type AccessPolicy,
+} from './auth.ts';
 import { overviewRows, renderError, renderLogin, renderOverview, renderUnitPage, unitTrend, type PageContext } from './dashboard.ts';
 import { ActionError, AuditService, UnknownUnitError, type OverrideInput } from './service.ts';
 
@@ -19,7 +21,9 @@ import { ActionError, AuditService, UnknownUnitError, type OverrideInput } from 
  *   GET  /api/runs/<runId>          {state: running|done|failed, …progress, error}
  *   GET  /api/status                schedule and runs in progress
  *   GET  /runs/<runId>/<file>       report.html|xlsx|json|pdf (PDF printed on first request), units/<id>.html, evidence/…
- *   GET  /login, /logout, any page with ?token=…  (cookie login when publicRead is off)
+ *   GET  /login                     login page; POST /login (form field `token`, optional `next`) → 303 + session cookie
+ *   GET|POST /logout                revokes the session
+ * Every request must carry an allowed Host header (auth.ts allowedHosts), else 421.
  */
 
 export interface ServerOptions {
@@ -29,7 +33,13 @@ export interface ServerOptions {
   /** Prints report.html to PDF (src/browser/pdf.ts in production). */
   pdfWriter: (htmlFile: string, pdfFile: string) => Promise<void>;
   log?: (line: string) => void;
+  /** Login sessions (a clock can be injected for tests). Default: 12 hours each. */
+  sessions?: Sessions;
+  /** Host headers answered (auth.ts allowedHosts); startDashboardServer fills it once it listens. Absent: any. */
+  allowedHosts?: ReadonlySet<string>;
 }
+
+const SESSION_HOURS = 12;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -63,9 +73,24 @@ class HttpError extends Error {
   }
 }
 
+/** A path segment, decoded; a malformed `%` escape names nothing here (404, not a 500). */
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new HttpError(404, '地址中含有无效的 % 转义');
+  }
+}
+
+/** Where to go after login: a path on this site only (no `//host` or scheme: no open redirect). */
+function localTarget(next: string | null | undefined): string {
+  return next && next.startsWith('/') && !next.startsWith('//') && !next.includes('\\') ? next : '/';
+}
+
 export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { service, history, policy } = opts;
   const log = opts.log ?? (() => {});
+  const sessions = opts.sessions ?? new Sessions({ ttlMs: SESSION_HOURS * 3600_000 });
   const pdfJobs = new Map<string, Promise<void>>();
 
   function send(res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
@@ -99,13 +124,7 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
   async function serveRunFile(req: IncomingMessage, res: ServerResponse, runId: string, encodedRest: string): Promise<void> {
     const run = RUN_ID.test(runId) ? service.record(runId) : undefined;
     if (!run || run.pruned) throw new HttpError(404, '该次审计的报告不存在或已按保留策略删除');
-    const segments = encodedRest.split('/').map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return '';
-      }
-    });
+    const segments = encodedRest.split('/').map(decodeSegment);
     // Every segment a plain name: no empty, dot, slash, backslash or NUL segment can reach the file system.
     if (segments.some((s) => s === '' || s === '.' || s === '..' || /[/\\\0]/.test(s))) throw new HttpError(404, '文件不存在');
     const rel = segments.join('/');
@@ -182,22 +201,45 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
     );
   }
 
+  function logout(req: IncomingMessage, res: ServerResponse): void {
+    sessions.revoke(sessionId(req));
+    res.writeHead(303, { ...BASE_HEADERS, 'Set-Cookie': clearSessionCookie(policy), Location: policy.publicRead ? '/' : '/login' });
+    res.end();
+  }
+
+  /** POST /login: the token in the form body; a session on success. The token is never logged. */
+  async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const form = new URLSearchParams(await readBody(req, /^application\/x-www-form-urlencoded\b/i, '请求体应为表单（Content-Type: application/x-www-form-urlencoded）'));
+    if (!tokenMatches(form.get('token'), policy)) {
+      log('登录失败：令牌无效');
+      return page(res, 401, (ctx) => renderLogin(ctx, '令牌无效，请重新输入。', localTarget(form.get('next'))));
+    }
+    res.writeHead(303, { ...BASE_HEADERS, 'Set-Cookie': sessionCookie(sessions.create(), sessions, policy), Location: localTarget(form.get('next')) });
+    res.end();
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A page of another site whose name was rebound to this address (DNS rebinding) names that site here.
+    if (opts.allowedHosts && !hostAllowed(req, opts.allowedHosts)) {
+      throw new HttpError(421, '请求的主机名不是本服务的地址（请使用配置的 publicUrl、监听地址或 localhost 访问）');
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     const isApi = path.startsWith('/api/');
 
     if (req.method === 'POST') {
       const m = /^\/api\/units\/([^/]+)\/(audit|overrides)$/.exec(path);
-      if (!m) throw new HttpError(404, '没有这个接口');
+      if (!m && path !== '/login' && path !== '/logout') throw new HttpError(404, '没有这个接口');
       const why = crossSiteReason(req);
       if (why) {
         log(`拒绝跨站请求 ${path}（${why}）`);
         throw new HttpError(403, '拒绝跨站请求：只能从本系统页面或持有令牌的脚本发起操作');
       }
+      if (path === '/logout') return logout(req, res);
       if (!policy.token) throw new HttpError(401, '服务未配置操作令牌（ZWGK_TOKEN），无法执行操作');
+      if (!m) return login(req, res);
       if (!hasBearer(req, policy)) throw new HttpError(401, '需要有效的操作令牌（请求头 Authorization: Bearer <令牌>）');
-      const id = decodeURIComponent(m[1]!);
+      const id = decodeSegment(m[1]!);
       try {
         if (m[2] === 'overrides') return json(res, 202, await service.addOverride(id, (await readJson(req)) as OverrideInput));
         const { runId, conflict } = service.startUnit(id);
@@ -213,26 +255,21 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, '不支持的请求方法');
 
-    if (path === '/logout') {
-      res.writeHead(303, { ...BASE_HEADERS, 'Set-Cookie': CLEAR_SESSION_COOKIE, Location: policy.publicRead ? '/' : '/login' });
-      return void res.end();
+    if (path === '/logout') return logout(req, res);
+    // The token never travels in an address (it would stay in logs and the browser history).
+    if (url.searchParams.has('token')) {
+      if (isApi) throw new HttpError(400, '令牌不能放在地址中：请使用请求头 Authorization: Bearer <令牌>');
+      return page(res, 400, (ctx) => renderLogin(ctx, '令牌不能放在地址中，请在下面输入。', path === '/login' ? '/' : path));
     }
-    if (!isApi && url.searchParams.has('token')) {
-      if (!tokenMatches(url.searchParams.get('token'), policy)) return page(res, 401, (ctx) => renderLogin(ctx, '令牌无效，请重新输入。'));
-      url.searchParams.delete('token');
-      const target = path === '/login' ? '/' : `${path}${url.search}`;
-      res.writeHead(303, { ...BASE_HEADERS, 'Set-Cookie': sessionCookie(policy), Location: target });
-      return void res.end();
-    }
-    if (path === '/login') return page(res, 200, (ctx) => renderLogin(ctx));
-    if (!canRead(req, policy)) {
+    if (path === '/login') return page(res, 200, (ctx) => renderLogin(ctx, undefined, localTarget(url.searchParams.get('next'))));
+    if (!canRead(req, policy, sessions)) {
       if (isApi || path.startsWith('/runs/')) throw new HttpError(401, '需要有效的访问令牌（Authorization: Bearer <令牌>，或先在页面登录）');
-      return page(res, 401, (ctx) => renderLogin(ctx, policy.token ? undefined : '服务未配置访问令牌，且未开启公开查看（publicRead）。'));
+      return page(res, 401, (ctx) => renderLogin(ctx, policy.token ? undefined : '服务未配置访问令牌，且未开启公开查看（publicRead）。', `${path}${url.search}`));
     }
 
     if (path === '/' || path === '/index.html') return overviewPage(res);
     let m = /^\/units\/([^/]+)$/.exec(path);
-    if (m) return unitPage(res, decodeURIComponent(m[1]!));
+    if (m) return unitPage(res, decodeSegment(m[1]!));
     m = /^\/runs\/([^/]+)\/(.+)$/.exec(path);
     if (m) return serveRunFile(req, res, m[1]!, m[2]!);
 
@@ -248,14 +285,14 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
     }
     m = /^\/api\/units\/([^/]+)$/.exec(path);
     if (m) {
-      const unit = unitOr404(decodeURIComponent(m[1]!));
+      const unit = unitOr404(decodeSegment(m[1]!));
       const latest = latestJson(unit.id);
       if (!latest) throw new HttpError(404, `单位 ${unit.id}（${unit.name}）尚无审计结果`);
       return json(res, 200, latest);
     }
     m = /^\/api\/runs\/([^/]+)$/.exec(path);
     if (m) {
-      const run = service.getRun(decodeURIComponent(m[1]!));
+      const run = service.getRun(decodeSegment(m[1]!));
       if (!run) throw new HttpError(404, '没有这次审计');
       return json(res, 200, run);
     }
@@ -282,8 +319,8 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
 
 const MAX_BODY = 16 * 1024;
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(400, '请求体应为 JSON（Content-Type: application/json）');
+async function readBody(req: IncomingMessage, type: RegExp, wrongType: string): Promise<string> {
+  if (!type.test(req.headers['content-type'] ?? '')) throw new HttpError(400, wrongType);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -291,8 +328,13 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY) throw new HttpError(400, '请求体过大');
     chunks.push(chunk as Buffer);
   }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = await readBody(req, /^application\/json\b/i, '请求体应为 JSON（Content-Type: application/json）');
   try {
-    const body: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const body: unknown = JSON.parse(text);
     if (body && typeof body === 'object') return body;
   } catch {
     // reported below
@@ -306,8 +348,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startDashboardServer(opts: ServerOptions & { host: string; port: number }): Promise<RunningServer> {
-  const server = createServer(createDashboardHandler(opts));
+export async function startDashboardServer(opts: ServerOptions & { host: string; port: number; publicUrl?: string }): Promise<RunningServer> {
+  const hosts = new Set<string>();
+  const server = createServer(createDashboardHandler({ ...opts, allowedHosts: hosts }));
   server.requestTimeout = 60_000;
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -317,6 +360,7 @@ export async function startDashboardServer(opts: ServerOptions & { host: string;
     });
   });
   const addr = server.address() as AddressInfo;
+  for (const h of allowedHosts({ hosts: [opts.host, addr.address], port: addr.port }, opts.publicUrl)) hosts.add(h);
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     server,

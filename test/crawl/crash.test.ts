@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { crawlUnits } from '../../src/crawl/crawl-run.ts';
+import { inlineParser } from '../../src/crawl/parse-pool.ts';
 import { DEFAULT_SCHEME, loadScheme } from '../../src/config/scheme.ts';
 import { planGather } from '../../src/judge/gather-plan.ts';
 import { articlePage, indexPage, listPage } from '../../fixtures/faulty/html.ts';
@@ -62,7 +63,8 @@ describe('program errors on odd pages', () => {
         { id: 'ok', name: '县测试局', type: 'department', url: `${base}/ok/index.html` },
         { id: 'bad', name: '县测试局', type: 'department', url: `${base}/bad/index.html` },
       ],
-      { plan: planGather(scheme), browser: false, network: { minIntervalMs: 0 } },
+      // Parsed in this thread: the mocks above do not reach the worker pool.
+      { plan: planGather(scheme), browser: false, network: { minIntervalMs: 0 }, parser: inlineParser() },
     );
     expect(ok!.columns.map((c) => [c.key, c.status, c.items.length])).toEqual([
       ['通知公告', 'ok', 1],
@@ -73,6 +75,7 @@ describe('program errors on odd pages', () => {
       expect.objectContaining({ url: `${base}/ok/boom/index.html`, kind: 'parse', reason: expect.stringMatching(/程序出错（Cannot read properties of undefined）/) }),
     ]);
     expect(bad!.status).toBe('unreachable');
-    expect(bad!.failures[0]).toMatchObject({ kind: 'parse', reason: expect.stringMatching(/抓取程序出错（Maximum call stack size exceeded）/) });
+    // An index the parser fails on says nothing of the unit's columns: nothing is judged.
+    expect(bad!.failures[0]).toMatchObject({ kind: 'parse', url: `${base}/bad/index.html`, reason: expect.stringMatching(/程序出错（Maximum call stack size exceeded）/) });
   });
 });

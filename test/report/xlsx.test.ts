@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { neutralise, writeXlsxReport } from '../../src/report/xlsx-report.ts';
+import { MAX_CELL_CHARS, neutralise, writeXlsxReport } from '../../src/report/xlsx-report.ts';
 import type { AuditReport } from '../../src/model/result.ts';
 import { HOSTILE, hostileUnit, makeReport } from '../helpers/report-factory.ts';
 
@@ -137,6 +137,25 @@ describe('writeXlsxReport', () => {
     await book.xlsx.readFile(file);
     expect(book.getWorksheet('栏目概况')).toBeUndefined();
     expect(book.getWorksheet('汇总')).toBeDefined();
+  });
+
+  it('no cell exceeds Excel’s 32,767 characters: a longer text is cut with an ellipsis', async () => {
+    const r = makeReport();
+    const f = r.units.flatMap((u) => u.findings)[0]!;
+    f.message = `=${'栏'.repeat(40_000)}`;
+    r.units[0]!.inconclusive.push({ rule: 'column-update', url: 'http://127.0.0.1/x', reason: `${'因'.repeat(MAX_CELL_CHARS - 2)}😀😀` });
+    const file = join(dir, 'long.xlsx');
+    await writeXlsxReport(r, file);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(file);
+    const cells = ['扣分明细', '无法判定'].flatMap((name) => rows(book.getWorksheet(name)!).flat()).map((v) => (typeof v === 'string' ? v : ''));
+    expect(Math.max(...cells.map((c) => c.length))).toBe(MAX_CELL_CHARS);
+    const message = cells.find((c) => c.startsWith("'=栏"))!;
+    expect(message.endsWith('栏…')).toBe(true);
+    const reason = cells.find((c) => c.startsWith('因因'))!;
+    // Cut before the emoji's surrogate pair, not through it.
+    expect(reason).toBe(`${'因'.repeat(MAX_CELL_CHARS - 2)}…`);
+    expect(neutralise('短文本')).toBe('短文本');
   });
 
   it('neutralise prefixes only dangerous leading characters', () => {

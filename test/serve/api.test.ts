@@ -84,6 +84,8 @@ afterEach(async () => {
 
 const get = (path: string, headers: Record<string, string> = {}) => fetch(server.url + path, { headers, redirect: 'manual' });
 const post = (path: string, headers: Record<string, string> = {}) => fetch(server.url + path, { method: 'POST', headers });
+const loginForm = (body: string) =>
+  fetch(`${server.url}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, redirect: 'manual' });
 
 async function auditAndFinish(unitId: string): Promise<string> {
   const res = await post(`/api/units/${unitId}/audit`, auth);
@@ -143,15 +145,15 @@ describe('HTTP API', () => {
     expect((await get('/api/runs/nosuch', auth)).status).toBe(404);
   });
 
-  it('reads need the token unless publicRead; ?token= login sets a strict HttpOnly cookie that reads but cannot act', async () => {
+  it('reads need the token unless publicRead; a POST login sets a strict HttpOnly cookie that reads but cannot act', async () => {
     await start(false);
     expect((await get('/api/units')).status).toBe(401);
     const loginPage = await get('/');
     expect(loginPage.status).toBe(401);
     expect(await loginPage.text()).toContain('请登录');
-    expect((await get('/?token=wrong-token-xxxxxxxx')).status).toBe(401);
+    expect((await loginForm('token=wrong-token-xxxxxxxx')).status).toBe(401);
 
-    const login = await get('/units/jtj?token=' + TOKEN);
+    const login = await loginForm(`token=${TOKEN}&next=${encodeURIComponent('/units/jtj')}`);
     expect(login.status).toBe(303);
     expect(login.headers.get('location')).toBe('/units/jtj');
     const cookie = login.headers.get('set-cookie')!;

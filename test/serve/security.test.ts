@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServe, type ServeHandle } from '../../src/cli/serve-command.ts';
 import { CHROMIUM_ARGS, findChromium } from '../../src/browser/chromium.ts';
 import { HOSTILE_TEXT, PWNED, startHostilePortal, type HostilePortal } from '../../fixtures/hostile/portal.ts';
+import { rawCall } from '../helpers/raw-http.ts';
 
 /**
  * The dashboard of `zwgk serve` (real service, real audit of the hostile
@@ -22,32 +22,12 @@ let root: string;
 let serve: ServeHandle;
 let browser: Browser;
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** Raw HTTP, so Origin / Sec-Fetch-Site / Cookie and the path are exactly what the test says. */
-function call(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
-  const { hostname, port } = new URL(serve.url);
-  return new Promise((resolve, reject) => {
-    // The path goes out as written (no client-side `..` folding).
-    const req = request({ hostname, port, path, method, headers: { ...headers, ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (data += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const call = (method: string, path: string, headers: Record<string, string> = {}, body?: string) => rawCall(serve.url, method, path, headers, body);
 
 const bearer = { authorization: `Bearer ${TOKEN}` };
 
 async function sessionCookie(): Promise<string> {
-  const r = await call('GET', `/?token=${TOKEN}`);
+  const r = await call('POST', '/login', { 'content-type': 'application/x-www-form-urlencoded' }, `token=${TOKEN}`);
   expect(r.status).toBe(303);
   const set = r.headers['set-cookie'];
   const cookie = (Array.isArray(set) ? set[0] : set)!.split(';')[0]!;
@@ -145,7 +125,8 @@ describe('an audit of the hostile portal, then its dashboard', () => {
       dialogs.push(d.message());
       void d.dismiss();
     });
-    await page.goto(`${serve.url}${path}?token=${TOKEN}`, { waitUntil: 'load' });
+    expect((await context.request.post(`${serve.url}/login`, { form: { token: TOKEN }, maxRedirects: 0 })).status()).toBe(303);
+    await page.goto(`${serve.url}${path}`, { waitUntil: 'load' });
     await page.waitForTimeout(300);
     await page.evaluate(() => {
       for (const el of Array.from(document.querySelectorAll('*'))) {

@@ -16,9 +16,20 @@ const ARTICLE_PATTERNS: RegExp[] = [
   /\/\d{5,}\.(s?html?|jhtml|htm|shtm)$/, // numeric document id: 9010.jhtml, 174240943.shtml
   /\/\d+_\d+\.s?html?$/,
   /\/(Item|item|Article|article|news|info)\/\d+\.(aspx?|s?html?)$/,
-  /(show|detail|view|content|article|info)[A-Za-z_]*\.(aspx?|jsp|php|do)\?.*\b(id|docid|documentid|articleid|newsid|infoid|contentid|aid|ID)=\d+/i,
   /\.(pdf|docx?|xlsx?|wps|ceb|zip|rar|7z|txt|pptx?|ofd)(\?.*)?$/i,
 ];
+
+/** A script page and its query: `showinfo.aspx?id=12`, `detail.jsp?docid=3`. Runs start only after a non-letter, so each is read once. */
+const SCRIPT_PAGE_RE = /(?<![A-Za-z_])([A-Za-z_]+)\.(?:aspx?|jsp|php|do)\?/gi;
+const SCRIPT_PAGE_WORD_RE = /show|detail|view|content|article|info/i;
+const DOCUMENT_ID_RE = /\b(?:id|docid|documentid|articleid|newsid|infoid|contentid|aid)=\d/i;
+
+function isScriptDocument(path: string): boolean {
+  for (const m of path.matchAll(SCRIPT_PAGE_RE)) {
+    if (SCRIPT_PAGE_WORD_RE.test(m[1]!)) return DOCUMENT_ID_RE.test(path.slice(m.index + m[0].length));
+  }
+  return false;
+}
 
 /** An address that looks like a single document rather than a list. */
 export function isArticleUrl(url: string): boolean {
@@ -29,14 +40,14 @@ export function isArticleUrl(url: string): boolean {
   } catch {
     path = url;
   }
-  return ARTICLE_PATTERNS.some((re) => re.test(path)) || dateFromUrl(url) !== null;
+  return ARTICLE_PATTERNS.some((re) => re.test(path)) || isScriptDocument(path) || dateFromUrl(url) !== null;
 }
 
 /** The directory of an address (`/xxgk/jtj/` for `/xxgk/jtj/index.html`). */
 export function directoryOf(url: string): string {
   try {
     const u = new URL(url);
-    return u.pathname.replace(/[^/]*$/, '');
+    return u.pathname.slice(0, u.pathname.lastIndexOf('/') + 1);
   } catch {
     return '/';
   }

@@ -14,8 +14,8 @@ import type { LinkRef } from '../../model/snapshot.ts';
 import type { ParsedArticle } from './types.ts';
 import { parseDateHit } from './dates.ts';
 import {
-  blockText, CHROME_WORD_RE, compactCjk, descendants, documentBase, elementChildren, findFirst, inChrome, inlineText, isBlockTag, isElement,
-  isChromeElement, isInvisibleTag, linkTarget, loadHtml, metaMap, normalizeSpace, type AnyNode, type Element,
+  blockText, CHROME_WORD_RE, clipTitle, compactCjk, descendants, documentBase, elementChildren, findFirst, inChrome, inlineText, isBlockTag, isElement,
+  isChromeElement, isInvisibleTag, linkTarget, loadHtml, MAX_TITLE, metaMap, normalizeSpace, type AnyNode, type Element,
 } from './dom.ts';
 
 // ---------------------------------------------------------------- body
@@ -137,6 +137,16 @@ const NONE_RE = /^(无|暂无|空|-+|—+|\/|／|null|none)$/i;
 
 type Found = Partial<Record<Field, string>>;
 
+/** Separators and opening brackets that trail a value before the next label. */
+const OPENERS = new Set(['|', '｜', '丨', '【', '[', '(', '（']);
+
+/** The value without trailing openers: a loop, since `[…]*$` rescans a long run of them from every position in it. */
+function trimOpeners(value: string): string {
+  let end = value.length;
+  while (end > 0 && OPENERS.has(value[end - 1]!)) end--;
+  return value.slice(0, end);
+}
+
 /** Labelled values in text lines, first occurrence of each label kind wins. */
 function labelledFields(text: string): Found {
   const found: Found = {};
@@ -157,7 +167,7 @@ function labelledFields(text: string): Found {
     for (let i = 0; i < marks.length; i++) {
       const mk = marks[i]!;
       if (!mk.field || mk.field === 'stop' || found[mk.field] !== undefined) continue;
-      const value = line.slice(mk.end, marks[i + 1]?.at ?? line.length).replace(/[|｜丨【[(（]*$/, '').trim();
+      const value = trimOpeners(line.slice(mk.end, marks[i + 1]?.at ?? line.length)).trim();
       if (value) found[mk.field] = value;
       else if (mk.field === 'doc') found.doc = '';
     }
@@ -194,7 +204,7 @@ function fieldsFrom(found: Found): Fields {
     source: cleanSource(found.source1) ?? cleanSource(found.source2) ?? cleanSource(found.source3),
     // '' or 无 means the page says there is none; undefined means it does not say.
     docNumber: doc === undefined ? undefined : NONE_RE.test(doc.trim()) || !doc.trim() ? null : doc.trim().slice(0, 60),
-    title: found.title ? normalizeSpace(found.title) : null,
+    title: found.title ? clipTitle(normalizeSpace(found.title)) : null,
   };
 }
 
@@ -217,7 +227,8 @@ function findTitle($: CheerioAPI, meta: Map<string, string>, labelled: string | 
   const articleTitle = meta.get('articletitle');
   if (articleTitle) return compactCjk(articleTitle);
   const titleEl = findFirst($.root()[0]!, (e) => e.name === 'title');
-  const pageTitle = normalizeSpace(titleEl ? $(titleEl).text() : '');
+  // Cut before the site-name patterns see it: a `<title>` may be as long as the page.
+  const pageTitle = normalizeSpace(titleEl ? $(titleEl).text().slice(0, 4 * MAX_TITLE) : '');
   const squash = (s: string) => s.replace(/\s+/g, '');
   const candidates: string[] = [];
   $('h1, h2, h3, [class*="title"], [class*="Title"], [id*="title"]').each((_, el) => {
@@ -381,7 +392,7 @@ export function parseArticle(html: string, url: string): ParsedArticle {
   const firstLine = firstLines[0] ?? '';
   const title = findTitle($, meta, around.title ?? inside.title) || (firstLine.length <= 60 ? firstLine : '');
   return {
-    title: compactCjk(title),
+    title: clipTitle(compactCjk(title)),
     published: around.published ?? inside.published ?? dateOf(metaDate ?? undefined),
     written: around.written ?? inside.written,
     source: around.source ?? inside.source ?? cleanSource(metaSource ?? undefined),

@@ -33,9 +33,10 @@ const CJK_FULL = /((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})(?:\s*日|
 // 2020-12-01, 2020/12/1, 2020.12.01 (one separator used twice), also 2007-08-20-23:59:59 and 2020-12-01 10:30.
 const ASCII_FULL = /(?<![\d.])((?:19|20)\d{2})([-/.])(\d{1,2})\2(\d{1,2})(?![\d/]|\.\d)/g;
 // [12-01], 【12-01】, (12/01) inside longer text: only bracketed month-days are trusted there.
-const BRACKET_MD = /[[【(（]\s*(\d{1,2})\s*([-/.]|月)\s*(\d{1,2})\s*日?\s*[\]】)）]/g;
+// `(?:\s*日)?\s*`, not `\s*日?\s*`: two stars side by side split a run of spaces every possible way.
+const BRACKET_MD = /[[【(（]\s*(\d{1,2})\s*([-/.]|月)\s*(\d{1,2})(?:\s*日)?\s*[\]】)）]/g;
 // A whole string that is only a month-day: 12-01, 12/1, 12月1日, [12-01].
-const WHOLE_MD = /^[[【(（]?\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?\s*[\]】)）]?$/;
+const WHOLE_MD = /^[[【(（]?\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?:\s*日)?\s*[\]】)）]?$/;
 
 function overlaps(hits: DateHit[], i: number, len: number): boolean {
   return hits.some((h) => i < h.index + h.length && h.index < i + len);

@@ -230,21 +230,37 @@ function collectRaw(out: string[], n: AnyNode): void {
   else if ((isElement(n) && !INVISIBLE.has(n.name)) || n.type === 'root') for (const c of (n as Element).children) collectRaw(out, c);
 }
 
+/** Longest title kept (characters). Real titles stay far below; a crafted one is cut before the title patterns see it. */
+export const MAX_TITLE = 300;
+
+/** A title cut to MAX_TITLE, with an ellipsis where it was cut. */
+export function clipTitle(s: string): string {
+  return s.length > MAX_TITLE ? `${s.slice(0, MAX_TITLE - 1)}…` : s;
+}
+
 /** Plain text of a subtree on one line (inline use: link text, labels, names). */
 export function inlineText(root: AnyNode | AnyNode[]): string {
   return normalizeSpace(blockText(root).replace(/\n/g, ' '));
 }
 
-/** Resolve against the page URL and `<base href>`; null for javascript:, mailto:, bare '#', and garbage. */
+/**
+ * Longest address taken from a page. Real ones stay far below (browsers and
+ * servers commonly stop near 2 KB); a crafted one is dropped here, so the
+ * address patterns downstream never see more.
+ */
+export const MAX_URL = 2048;
+
+/** Resolve against the page URL and `<base href>`; null for javascript:, mailto:, bare '#', garbage and over-long addresses. */
 export function resolveUrl(href: string | undefined | null, base: string): string | null {
-  if (!href) return null;
+  if (!href || href.length > MAX_URL) return null;
   const h = href.trim();
   if (!h || h === '#' || /^(javascript|mailto|tel|data|about|vbscript):/i.test(h)) return null;
   try {
     const u = new URL(h, base);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
     u.hash = '';
-    return u.toString();
+    const out = u.toString();
+    return out.length > MAX_URL ? null : out;
   } catch {
     return null;
   }
@@ -347,10 +363,13 @@ const LOOSE_DATE_RE = /(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}/;
  * one date for many links is a header's "今天是…" line.
  */
 function swallowedContent(el: Element): boolean {
-  const rows = new Set<AnyNode>();
+  // Each parent is looked at once: a box of many undated links must not be re-read for every link in it.
+  const looked = new Set<AnyNode>();
+  let rows = 0;
   for (const a of descendants(el, (e) => e.name === 'a')) {
-    if (a.parent && !rows.has(a.parent) && LOOSE_DATE_RE.test(rawText(a.parent))) rows.add(a.parent);
-    if (rows.size >= 2) return true;
+    if (!a.parent || looked.has(a.parent)) continue;
+    looked.add(a.parent);
+    if (LOOSE_DATE_RE.test(rawText(a.parent)) && ++rows >= 2) return true;
   }
   return false;
 }
@@ -422,15 +441,6 @@ export function tagged($: CheerioAPI, tag: string): Element[] {
 export function bodyOf($: CheerioAPI): AnyNode {
   const root = $.root()[0]!;
   return findFirst(root, (e) => e.name === 'body') ?? root;
-}
-
-export function isAncestor(a: AnyNode, b: AnyNode): boolean {
-  let cur: AnyNode | null = b.parent;
-  while (cur) {
-    if (cur === a) return true;
-    cur = cur.parent;
-  }
-  return false;
 }
 
 /** Raw text of `<script>` elements (only those in the DOM: scripts inside HTML comments are not). */

@@ -116,14 +116,61 @@ export interface HanwebDatastore {
   totalPages?: number;
 }
 
+/*
+ * The datastore is read with indexOf, not with lazy patterns: `<record>[\s\S]*?</record>`
+ * rescans the rest of the answer for every unclosed `<record>`, and an answer
+ * of empty `<record>` tags took minutes.
+ */
+
+/** The text without its comments (those inside CDATA sections are data and stay). */
+function dropXmlComments(xml: string): string {
+  let out = '';
+  let copied = 0;
+  let at = 0;
+  // The next opener of each kind at or after `at` (-1: none left).
+  let cdata = xml.indexOf('<![CDATA[');
+  let comment = xml.indexOf('<!--');
+  while (comment >= 0) {
+    if (cdata >= 0 && cdata < comment) {
+      const end = xml.indexOf(']]>', cdata + 9);
+      // An unclosed section is plain text: the comments after it still go.
+      if (end < 0) cdata = -1;
+      else at = end + 3;
+    } else {
+      const end = xml.indexOf('-->', comment + 4);
+      if (end < 0) break; // no comment after this one can close either
+      out += xml.slice(copied, comment);
+      copied = at = end + 3;
+    }
+    if (cdata >= 0 && cdata < at) cdata = xml.indexOf('<![CDATA[', at);
+    if (comment < at) comment = xml.indexOf('<!--', at);
+  }
+  return out + xml.slice(copied);
+}
+
+/** Contents of each `<tag>…</tag>` in order, trimmed, a CDATA wrapper removed; at most `limit`. */
+function elementTexts(xml: string, tag: string, limit = Infinity): string[] {
+  const open = new RegExp(`<${tag}>`, 'gi');
+  const close = new RegExp(`</${tag}>`, 'gi');
+  const out: string[] = [];
+  while (out.length < limit && open.exec(xml)) {
+    close.lastIndex = open.lastIndex;
+    const c = close.exec(xml);
+    if (!c) break; // no later element can close either
+    const text = xml.slice(open.lastIndex, c.index).trim();
+    out.push(text.startsWith('<![CDATA[') && text.endsWith(']]>') ? text.slice(9, -3) : text);
+    open.lastIndex = close.lastIndex;
+  }
+  return out;
+}
+
 /** Read a Hanweb `<datastore>` (response body or `<script type="text/xml">` content). */
 export function readHanwebDatastore(xml: string): HanwebDatastore | null {
   if (!/<datastore[\s>]/i.test(xml)) return null;
-  // Comments outside CDATA sections are not data.
-  const body = xml.replace(/<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g, (m) => (m.startsWith('<!--') ? '' : m));
-  const records = [...body.matchAll(/<record>\s*(?:<!\[CDATA\[([\s\S]*?)\]\]>|([\s\S]*?))\s*<\/record>/gi)].map((m) => m[1] ?? m[2] ?? '');
-  const next = /<nextgroup>\s*(?:<!\[CDATA\[([\s\S]*?)\]\]>|([\s\S]*?))\s*<\/nextgroup>/i.exec(body);
-  const href = next ? /href\s*=\s*["']([^"']+)["']/i.exec(next[1] ?? next[2] ?? '')?.[1] : undefined;
+  const body = dropXmlComments(xml);
+  const records = elementTexts(body, 'record');
+  const next = elementTexts(body, 'nextgroup', 1)[0];
+  const href = next !== undefined ? /href\s*=\s*["']([^"']+)["']/i.exec(next)?.[1] : undefined;
   const num = (tag: string) => {
     const m = new RegExp(`<${tag}>\\s*(\\d+)\\s*</${tag}>`, 'i').exec(body);
     return m ? +m[1]! : undefined;
@@ -195,21 +242,33 @@ function itemLike(x: object): boolean {
   return typeof (o['title'] ?? o['showTitle'] ?? o['doctitle']) === 'string';
 }
 
+/**
+ * The JSON inside a JSONP answer (`cb({...});`), or the text as it is. Cut by
+ * hand: `^cb\(([\s\S]*)\)\s*;?\s*$` backtracks quadratically on trailing spaces.
+ */
+function unwrapJsonp(text: string): string {
+  const call = /^[\w$.]+\(/.exec(text);
+  if (!call) return text;
+  let end = text.trimEnd();
+  if (end.endsWith(';')) end = end.slice(0, -1).trimEnd();
+  return end.endsWith(')') ? end.slice(call[0].length, -1) : text;
+}
+
 /** Parse what an endpoint answered. `pagesAnnounced` comes from the total the answer states. */
 export function parseEndpointResponse(endpoint: ListEndpoint, body: string, pageUrl: string, contextYear?: number): ParsedList {
   const ctx: ItemContext = { base: endpoint.base ?? pageUrl, pageUrl, ...(contextYear !== undefined ? { contextYear } : {}) };
   const empty: ParsedList = { items: [], nextPages: [], iframes: [], needsBrowser: false };
   if (endpoint.kind === 'hanweb-dataproxy') {
     const ds = readHanwebDatastore(body);
-    if (!ds) return empty;
+    if (!ds) return { ...empty, unreadable: '列表接口返回的内容不是可识别的 XML 数据' };
     const pages = ds.totalPages ?? (ds.totalRecords !== undefined && endpoint.perPage ? Math.ceil(ds.totalRecords / endpoint.perPage) : undefined);
     return { ...empty, items: hanwebItems(ds.records, ctx), ...(pages !== undefined ? { pagesAnnounced: pages } : {}) };
   }
   let json: unknown;
   try {
-    json = JSON.parse(body.replace(/^\uFEFF/, '').replace(/^[\w$.]+\(([\s\S]*)\)\s*;?\s*$/, '$1'));
+    json = JSON.parse(unwrapJsonp(body.replace(/^\uFEFF/, '')));
   } catch {
-    return empty;
+    return { ...empty, unreadable: '列表接口返回的内容不是可识别的 JSON 数据' };
   }
   const { records, total, pages: statedPages } = jsonRecords(json);
   const items: ParsedItem[] = [];

@@ -9,7 +9,7 @@ import type { ParsedItem } from './types.ts';
 import { directoryOf, isArticleUrl, isUnder } from './addresses.ts';
 import { dateFromEpochMs, dateFromUrl, findDates, parseDateHit, standaloneDate, yearFromUrl, ymd } from './dates.ts';
 import {
-  blockText, CHROME_WORD_RE, closest, rawText, descendants, elementChildren, inChrome, inlineText, isElement, linkTarget,
+  blockText, CHROME_WORD_RE, clipTitle, closest, rawText, descendants, elementChildren, inChrome, inlineText, isElement, linkTarget,
   normalizeSpace, resolveUrl, type AnyNode, type Element,
 } from './dom.ts';
 
@@ -38,6 +38,24 @@ function firstClass(el: Element): string {
   return (el.attribs['class'] ?? '').trim().split(/\s+/)[0] ?? '';
 }
 
+function rowKind(el: Element): string {
+  return `${el.name}.${firstClass(el)}`;
+}
+
+// Counted once per parent: a list of thousands of rows must not recount its siblings for each link.
+const kindCounts = new WeakMap<AnyNode, Map<string, number>>();
+
+/** How many children of `parent` share each tag-and-first-class kind. */
+function siblingKinds(parent: AnyNode): Map<string, number> {
+  let counts = kindCounts.get(parent);
+  if (!counts) {
+    counts = new Map();
+    for (const s of elementChildren(parent)) counts.set(rowKind(s), (counts.get(rowKind(s)) ?? 0) + 1);
+    kindCounts.set(parent, counts);
+  }
+  return counts;
+}
+
 /** The repeated element that holds one list entry around link `a`. */
 function rowOf(a: Element, root: AnyNode): Element | null {
   let cur: AnyNode | null = a.parent;
@@ -46,19 +64,19 @@ function rowOf(a: Element, root: AnyNode): Element | null {
     if (ROW_TAGS.has(cur.name)) return cur;
     const el: Element = cur;
     // Inline wrappers, headings and table cells around the link are never the row itself.
-    if (!INLINE_RE.test(el.name) && el.parent) {
-      const same = elementChildren(el.parent).filter((s) => s.name === el.name && firstClass(s) === firstClass(el));
-      if (same.length >= 2) return el;
-    }
+    if (!INLINE_RE.test(el.name) && el.parent && (siblingKinds(el.parent).get(rowKind(el)) ?? 0) >= 2) return el;
     cur = el.parent;
   }
   return a.parent && isElement(a.parent) ? a.parent : null;
 }
 
+// On whitespace collapsed to single spaces: `\s*` next to `\s*` backtracks cubically on a padded address.
+const NO_OP_SCRIPT_RE = /^javascript: ?(void ?\(? ?0 ?\)?|;)? ?;? ?$/i;
+
 /** The script a link runs instead of an address (`javascript:openDoc('12')`, an onclick), or null. */
 function scriptCall(a: Element): string | null {
   const href = (a.attribs['href'] ?? '').trim();
-  if (/^javascript:/i.test(href) && !/^javascript:\s*(void\s*\(?\s*0\s*\)?|;)?\s*;?\s*$/i.test(href)) return href.slice(11);
+  if (/^javascript:/i.test(href) && !NO_OP_SCRIPT_RE.test(href.replace(/\s+/g, ' '))) return href.slice(11);
   const onclick = a.attribs['onclick']?.trim();
   return onclick || null;
 }
@@ -82,7 +100,7 @@ export function isScriptItemUrl(url: string): boolean {
 
 /** Title text of a link: the text, or `@title` when the text is cut short or padded with labels. */
 function cleanTitle(s: string): string {
-  return normalizeSpace(s).replace(PIN_MARK_RE, '').replace(BULLET_RE, '').trim();
+  return clipTitle(normalizeSpace(s)).replace(PIN_MARK_RE, '').replace(BULLET_RE, '').trim();
 }
 
 function chooseTitle(text: string, titleAttr: string | undefined): string {
@@ -115,10 +133,19 @@ function isPinned(row: Element): boolean {
   return false;
 }
 
+// One look per table, not one per row.
+const tableHeads = new WeakMap<Element, { date: number; title: number } | null>();
+
 /** Column index of the date (and title) in a table with a header row. */
 function tableColumns(tr: Element): { date: number; title: number } | null {
   const table = closest(tr, (e) => e.name === 'table');
   if (!table) return null;
+  let head = tableHeads.get(table);
+  if (head === undefined) tableHeads.set(table, (head = tableHead(table)));
+  return head;
+}
+
+function tableHead(table: Element): { date: number; title: number } | null {
   const rows = descendants(table, (e) => e.name === 'tr').filter((r) => closest(r, (e) => e.name === 'table') === table);
   for (const r of rows.slice(0, 3)) {
     const cells = elementChildren(r).filter((c) => c.name === 'th' || c.name === 'td');
@@ -244,8 +271,9 @@ export function extractItems(root: AnyNode, ctx: ItemContext): ParsedItem[] {
   };
   const groups = new Map<AnyNode | null, Candidate[]>();
   for (const c of candidates) {
-    const key = c.row.parent;
-    groups.set(key, [...(groups.get(key) ?? []), c]);
+    const group = groups.get(c.row.parent);
+    if (group) group.push(c);
+    else groups.set(c.row.parent, [c]);
   }
   let best: Candidate[] = [];
   let bestScore = -Infinity;
@@ -258,7 +286,8 @@ export function extractItems(root: AnyNode, ctx: ItemContext): ParsedItem[] {
     }
   }
   const sig = signature(best[0]!.row);
-  const chosen = candidates.filter((c) => best.includes(c) || signature(c.row) === sig);
+  const inBest = new Set(best);
+  const chosen = candidates.filter((c) => inBest.has(c) || signature(c.row) === sig);
 
   rollYears(chosen, ctx);
   const seen = new Set<string>();
@@ -300,7 +329,8 @@ function rollYears(rows: Candidate[], ctx: ItemContext): void {
 
 /** Strip tags from titles that JSON APIs return wrapped in `<p>` or with highlight markup. */
 export function stripTags(s: string): string {
-  return normalizeSpace(s.replace(/<[^>]*>/g, '').replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"'));
+  // `[^<>]`: an unclosed `<` ends at the next `<`, so a run of them is not rescanned to the end for each.
+  return normalizeSpace(s.replace(/<[^<>]*>/g, '').replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"'));
 }
 
 /** The address in a 集约化 `urls` field: a JSON string or object with `pc`/`common`, or a plain string. */
@@ -355,7 +385,7 @@ export function itemFromRecord(record: unknown, ctx: ItemContext): ParsedItem | 
     date = dateFromUrl(url);
     dateSource = date ? 'url' : null;
   }
-  const item: ParsedItem = { title: stripTags(rawTitle), url, date, dateSource };
+  const item: ParsedItem = { title: clipTitle(stripTags(rawTitle)), url, date, dateSource };
   const top = r['topStatus'] ?? r['aTs'] ?? r['isTop'] ?? r['top'];
   if ((typeof top === 'number' && top > 0) || top === true || top === '1') item.pinned = true;
   return item;

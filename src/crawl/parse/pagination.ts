@@ -11,9 +11,9 @@
  */
 import type { CheerioAPI } from 'cheerio';
 import {
-  blockText, closest, descendants, inChrome, inlineText, isAncestor, linkTarget, nameTokens, resolveUrl, sameDocument,
+  blockText, closest, descendants, inChrome, inlineText, linkTarget, nameTokens, resolveUrl, sameDocument,
   sameHost, scriptTexts, tagged,
-  type Element,
+  type AnyNode, type Element,
 } from './dom.ts';
 import { findAssignment, findCalls, joinStringConcats, parseJsLiteral, stripJsComments } from './script.ts';
 
@@ -89,7 +89,8 @@ function scriptPagers($: CheerioAPI, base: string): ScriptPager[] {
     if (countSrc !== undefined && /^\d+$/.test(countSrc)) {
       const cur = findAssignment(src, 'currentPage');
       const joined = joinStringConcats(src);
-      const m = /([A-Za-z][\w-]*)_["']\s*\+\s*[\w$]+\s*\+\s*["']\.(\w+)/.exec(joined);
+      // The name starts after a non-word character: each run of word characters is read once, not from each of its letters.
+      const m = /(?<![\w-])([A-Za-z][\w-]*)_["']\s*\+\s*[\w$]+\s*\+\s*["']\.(\w+)/.exec(joined);
       out.push(trsPages(+countSrc, cur && /^\d+$/.test(cur) ? +cur : 0, m?.[1] ?? 'index', m?.[2] ?? 'html', base));
     }
   }
@@ -193,6 +194,16 @@ export function findPagination($: CheerioAPI, pageUrl: string, base: string): Pa
     const role = classifyLink(a, text);
     if (role && !inChrome(a)) candidates.push({ a, role, text, container: closest(a, isPagerContainer) });
   }
+  // The kinds of pager link under each element, gathered once (not by looking through every link for each).
+  const rolesUnder = new Map<AnyNode, Set<Role>>();
+  for (const c of candidates) {
+    for (let up = c.a.parent; up; up = up.parent) {
+      const roles = rolesUnder.get(up);
+      if (roles?.has(c.role)) break; // every ancestor above has it already
+      if (roles) roles.add(c.role);
+      else rolesUnder.set(up, new Set([c.role]));
+    }
+  }
   const links: PagerLink[] = [];
   const pagerRoots = new Set<Element>();
   for (const c of candidates) {
@@ -202,7 +213,7 @@ export function findPagination($: CheerioAPI, pageUrl: string, base: string): Pa
       let up: Element | null = c.a.parent && c.a.parent.type === 'tag' ? (c.a.parent as Element) : null;
       for (let level = 0; up && level < 2 && !root; level++) {
         const box = up;
-        if (candidates.some((o) => o !== c && o.role !== c.role && isAncestor(box, o.a))) root = box;
+        if ([...(rolesUnder.get(box) ?? [])].some((r) => r !== c.role)) root = box;
         up = box.parent && box.parent.type === 'tag' ? (box.parent as Element) : null;
       }
     }

@@ -42,9 +42,12 @@ const SIDE_TOKENS = new Set([
 ]);
 const LIST_TAGS = new Set(['ul', 'ol', 'dl', 'dd', 'menu']);
 
+const NAME_MAX = 60;
+
 /** A column name as shown: spaces between CJK removed, bullets and arrows dropped. */
 function cleanName(s: string): string {
-  return compactCjk(s).replace(/^[·•●○■□◆◇▪▫►▶>»\-\s]+|[>»›\s]+$/g, '').slice(0, 60);
+  // Cut first: the trailing-arrow pattern rescans a long run of `>` from each position in it.
+  return compactCjk(s.slice(0, 4 * NAME_MAX)).replace(/^[·•●○■□◆◇▪▫►▶>»\-\s]+|[>»›\s]+$/g, '').slice(0, NAME_MAX);
 }
 
 function isUnitName(name: string): boolean {

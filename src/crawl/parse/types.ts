@@ -49,6 +49,8 @@ export interface ParsedList {
   iframes: string[];
   /** True when the page shows signs of a client-rendered list (templates, empty containers) but no endpoint was recognised. */
   needsBrowser: boolean;
+  /** An endpoint answer that is neither the JSON nor the XML it should be: why (what it lists is unknown, not empty). */
+  unreadable?: string;
 }
 
 export type ParsedArticle = Pick<
