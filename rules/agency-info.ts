@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { columnMatches, defineRule, type ColumnSnapshot, type Inconclusive, type RawFinding, type RuleContext, type RuleInput } from './api.ts';
-import { hasOpaqueContent, matterPages } from './lib/pages.ts';
+import { hasOpaqueContent, matterNeeds, matterPages } from './lib/pages.ts';
 import { columnKeywords } from './lib/settings.ts';
 import { clip, normalizeText } from './lib/text.ts';
 
@@ -30,10 +30,7 @@ export default defineRule({
       '单位须在机构职能（机构设置、单位概况等）栏目中公开机构设置（内设机构）、工作职能（主要职责）、办公地址、办公时间和联系方式（电话或电子邮箱）。缺少的信息合并为一条列出。',
     codes: { 'missing-fields': '机构职能信息不全' },
     settings,
-    needs: (s) => [
-      { kind: 'articles', columns: s.columns, columnPage: true },
-      { kind: 'articles', columns: 'judged', titles: s.titles },
-    ],
+    needs: matterNeeds,
     observed: { missing: '缺少的信息', found: '已公开的信息', pages: '已读页面数', columns: '已查找栏目' },
   },
   run,

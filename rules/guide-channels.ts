@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ArticleSnapshot } from '../src/model/snapshot.ts';
 import { columnMatches, defineRule, type Inconclusive, type RawFinding, type RuleContext, type RuleInput } from './api.ts';
-import { matterPages } from './lib/pages.ts';
+import { matterNeeds, matterPages } from './lib/pages.ts';
 import { columnKeywords } from './lib/settings.ts';
 import { clip, compact } from './lib/text.ts';
 
@@ -33,10 +33,7 @@ export default defineRule({
     description: '单位须公开政府信息公开指南，指南中须明确网络、信函、传真等依申请公开的申请渠道。',
     codes: { 'missing-guide': '未公开政府信息公开指南', 'missing-channel': '信息公开指南未明确网络、信函、传真等申请渠道' },
     settings,
-    needs: (s) => [
-      { kind: 'articles', columns: s.columns, columnPage: true },
-      { kind: 'articles', columns: 'judged', titles: s.titles },
-    ],
+    needs: matterNeeds,
     observed: { guide: '指南', missing: '未写明的申请渠道', named: '已写明的申请渠道', refused: '写明不受理的渠道' },
   },
   run,

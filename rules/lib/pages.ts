@@ -1,4 +1,5 @@
 import type { ArticleSnapshot, ColumnSnapshot, UnitSnapshot } from '../../src/model/snapshot.ts';
+import type { Need } from '../api.ts';
 import { clip } from './text.ts';
 
 /** The pages of a unit that hold some matter (its 机构职能, its 指南): what was read, and what could not be. */
@@ -6,6 +7,14 @@ export interface MatterPages {
   read: ArticleSnapshot[];
   /** Pages that should have been read and were not, with why (for the inconclusive reason). */
   unread: { url: string; why: string }[];
+}
+
+/** What the crawl reads for `matterPages`: the columns' items and own pages, and items titled so in every judged column. */
+export function matterNeeds(s: { columns: readonly string[]; titles: readonly string[] }): Need[] {
+  return [
+    { kind: 'articles', columns: s.columns, columnPage: true },
+    { kind: 'articles', columns: 'judged', titles: s.titles },
+  ];
 }
 
 /**

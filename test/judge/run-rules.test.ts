@@ -148,21 +148,14 @@ describe('judgeUnit: one bad rule never stops the audit', () => {
   it('an unreachable unit is not judged: every rule is inconclusive', () => {
     const snap = snapshot({ status: 'unreachable' });
     const judged = judgeUnit(snap, ctx());
-    expect(Object.keys(judged.results)).toEqual([
-      'column-update',
-      'annual-report',
-      'interpretation-link',
-      'leader-disclosure',
-      'agency-info',
-      'normative-docs',
-      'guide-channels',
-    ]);
+    const selected = scheme().rules.map((r) => r.meta.id);
+    expect(Object.keys(judged.results)).toEqual(selected);
     for (const r of Object.values(judged.results)) {
       expect(r.findings).toEqual([]);
       expect(r.inconclusive).toHaveLength(1);
     }
     const [u] = scoreUnits([judged], scheme());
     expect(u).toMatchObject({ status: 'unreachable', score: 100 });
-    expect(u!.inconclusive).toHaveLength(7);
+    expect(u!.inconclusive).toHaveLength(selected.length);
   });
 });
