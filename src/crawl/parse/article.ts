@@ -400,6 +400,7 @@ function relatedLinks(body: AnyNode, base: string, stats: Map<AnyNode, TextStats
 /** A link to a file (by the extension of its path or of a file name in its query). */
 const FILE_RE = /\.(pdf|docx?|wps|ofd|ceb|rtf|txt|xlsx?|et|zip|rar|7z)(?=$|[?#&])/i;
 /** 下载 links that are the site's, not the page's: 下载中心, 阅读器下载, 客户端下载. */
+const FILE_HINT_RE = /\.(pdf|docx?|wps|ofd|ceb|rtf|txt|xlsx?|et|zip|rar|7z)\b/i;
 const SITE_DOWNLOAD_RE = /中心|专区|专栏|软件|客户端|app|浏览器|插件|阅读器|控件|工具/i;
 const MAX_DOWNLOADS = 50;
 /** Inline scripts that build an attachment list at run time (the links are not in the markup). */
@@ -434,6 +435,9 @@ function findDownloads(root: AnyNode, base: string, pageUrl: string): { download
   const clickable = descendants(root, (e) => e.name === 'a' || ((e.name === 'button' || e.name === 'span' || e.name === 'input') && e.attribs['onclick'] !== undefined));
   for (const el of clickable) {
     if (downloads.length >= MAX_DOWNLOADS) break;
+    // Cheap test first: most links of a page neither name a file nor say 下载.
+    const attrs = `${el.attribs['href'] ?? ''} ${el.attribs['onclick'] ?? ''}`;
+    if (!FILE_HINT_RE.test(attrs) && !rawText(el).includes('下载') && !(el.attribs['title'] ?? el.attribs['value'] ?? '').includes('下载')) continue;
     if (notThePage(el)) continue;
     const shown = el.name === 'a' ? inlineText(el) : el.name === 'input' ? (el.attribs['value'] ?? '') : normalizeSpace(el.children.map(rawText).join(''));
     const text = shown || normalizeSpace(el.attribs['title'] ?? '');
