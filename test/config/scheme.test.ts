@@ -167,6 +167,8 @@ describe('column categories and the gather plan from the scheme', () => {
     expect(plan.forColumn(['通知公告'])).toEqual({ category: 'regular', fillDates: true, reads: anywhere });
     expect(plan.forColumn(['工作动态'])).toEqual({ category: 'news', fillDates: false, reads: [] });
     expect(plan.forColumn(['机构职能']).fillDates).toBe(true);
+    // Reading only the items titled like a guide fills no dates of a column never judged by its dates.
+    expect(plan.forColumn(['信息公开制度'])).toEqual({ category: 'static', fillDates: false, reads: anywhere });
   });
 
   it('a scheme without a rule costs the crawl nothing for it', () => {
