@@ -39,7 +39,7 @@ export default defineRule({
 /**
  * How a field is stated. `cue` is its label or lead word; right after it (a
  * colon, 为, 是… and no sentence end between) comes a value `value` recognises
- * (匹配 at the start of the text after the cue). A page titled with the cue
+ * (matched at the start of the text after the cue). A page titled with the cue
  * (县教育体育局内设机构) states the field when its opening shows a value
  * (`opening`). `bare` finds it without any cue (周一至周五上午8:00…).
  */
