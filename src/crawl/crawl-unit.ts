@@ -14,6 +14,7 @@ import {
 import { nowIso, todayInShanghai } from '../lib/time.ts';
 import type { RenderedPage } from '../browser/render.ts';
 import type { FetchedPage, FetchOutcome, FetchStats, Fetcher, LinkCheck } from './fetcher.ts';
+import { ARTICLE_FORMAT } from './parse/article.ts';
 import { decodeBody } from './parse/charset.ts';
 import { isScriptItemUrl } from './parse/items.ts';
 import type { DiscoveredColumn, ListEndpoint, ParsedArticle, ParsedItem, ParsedList } from './parse/types.ts';
@@ -686,7 +687,8 @@ class UnitCrawl {
     let p = this.#articles.get(url);
     if (!p) {
       const old = this.#previous?.articles[url];
-      p = old?.fetched && this.#recent(old.fetchedAt) ? Promise.resolve(old) : this.#fetchArticle(url, columnKey);
+      // An article read by another parser format lacks fields rules need: read it again.
+      p = old?.fetched && this.#recent(old.fetchedAt) && old.format === ARTICLE_FORMAT ? Promise.resolve(old) : this.#fetchArticle(url, columnKey);
       this.#articles.set(url, p);
     }
     if (!opts.linkTarget) this.#needed.add(url);
@@ -705,8 +707,9 @@ class UnitCrawl {
     if (!r.ok) return { url, finalUrl: url, column, fetched: false, failure: r.failure, ...empty };
     const type = r.page.contentType;
     if (type && !/html|xml|text\/plain/i.test(type)) {
-      // An attachment (PDF, Word…): reachable, but no article text to read.
-      return { url, finalUrl: r.page.finalUrl, column, fetched: true, ...empty, fetchedAt: nowIso(this.#now()) };
+      // An attachment (PDF, Word…): reachable, but no article text to read; the address itself downloads it.
+      const downloads = [{ url: r.page.finalUrl, text: '' }];
+      return { url, finalUrl: r.page.finalUrl, column, fetched: true, ...empty, downloads, format: ARTICLE_FORMAT, fetchedAt: nowIso(this.#now()) };
     }
     const html = this.#decode(r.page);
     if (typeof html !== 'string') return { url, finalUrl: r.page.finalUrl, column, fetched: false, failure: html, ...empty };

@@ -122,6 +122,13 @@ export interface LinkRef {
   };
 }
 
+/** Something on an article page that downloads the document (a file link, a 下载 link or button). */
+export interface DownloadRef {
+  /** The file, or the page itself for a 下载 button that runs a script. */
+  url: string;
+  text: string;
+}
+
 export interface ArticleSnapshot {
   url: string;
   finalUrl: string;
@@ -146,6 +153,17 @@ export interface ArticleSnapshot {
   links: LinkRef[];
   /** When the page was read (ISO instant); an article is reused from the previous snapshot for a while. */
   fetchedAt?: string;
+  // Optional: absent in snapshots made before the parser recorded them (then a rule cannot tell).
+  /** 有效性 / 时效性 / 有效期 as labelled on the page (现行有效, 废止, 有效期5年…). */
+  validity?: string | null;
+  /** File links and 下载 links or buttons of the page (site header and footer excluded). */
+  downloads?: DownloadRef[];
+  /** Images in the body that may carry content (not icons or logos). */
+  images?: number;
+  /** No download in the markup, but the page's scripts mention attachments: a list may be drawn at run time. */
+  scriptedAttachments?: boolean;
+  /** The article parser's format (see ARTICLE_FORMAT in src/crawl/parse/article.ts). */
+  format?: number;
 }
 
 export interface UnitSnapshot {

@@ -14,16 +14,20 @@ import { closeBrowser } from '../../src/browser/chromium.ts';
  * codes, addresses and deductions, each with evidence.
  */
 
-// Scores worked out by hand from rules/schemes/yifeng-2020.yaml and the planted findings:
+// Scores worked out by hand from rules/schemes/yifeng-2020.yaml and the planted findings.
+// 规范性文件公开 (2 points, 1 per finding): only wjw (clean, 0), scj (2) and ctz (2) have a 规范性文件 column; every
+// other unit is not assessed and gets its table's average: departments (0 + 2) / 2 = 1, townships and farms 2 / 1 = 2.
 const EXPECTED_SCORES: Record<string, number> = {
-  jtj: 100, // clean
-  wjw: 96, // stale 1 + empty 1 + late 1 + no-link 1
-  sfj: 86, // 5 stale/empty → jump 10, copied 2, not-named 1, interpretations not assessed → department average (wjw 1, rsj 2, jtj 0) = 1
-  rsj: 96, // incomplete 2, broken-link 1 + reposted ×2 capped at the indicator's 2 → 2
-  xzz: 92, // missing report: publication 2 + content 2 + not-copied 4 (township table)
-  tgz: 97, // stale 1, leader not named 2 (township table)
-  hgs: 98, // empty 1, late 1 (farm → township table)
-  ssz: 100, // clean; interpretations not assessed → township average (0)
+  jtj: 99, // clean; 规范性文件 not assessed → department average 1
+  wjw: 96, // stale 1 + empty 1 + late 1 + no-link 1; 规范性文件 all show 有效性 and a PDF → 0
+  sfj: 85, // 5 stale/empty → jump 10, copied 2, not-named 1, interpretations not assessed → department average (wjw 1, rsj 2, jtj 0) = 1; 规范性文件 average 1
+  rsj: 95, // incomplete 2, broken-link 1 + reposted ×2 capped at the indicator's 2 → 2; 规范性文件 average 1
+  xzz: 90, // missing report: publication 2 + content 2 + not-copied 4 (township table); 规范性文件 township average 2
+  tgz: 95, // stale 1, leader not named 2 (township table); 规范性文件 township average 2
+  hgs: 96, // empty 1, late 1 (farm → township table); 规范性文件 township average 2
+  ssz: 98, // clean; interpretations not assessed → township average (0); 规范性文件 township average 2
+  scj: 94, // no 办公时间 → 机构职能 all 2; no 有效性 1 + no download 1 = 2; guide without 传真 → 申请渠道 all 1 (department table); interpretations not assessed → department average 1
+  ctz: 94, // no 职能 → 机构职能 all 2; no 文号/成文日期 1 + no download 1 = 2; guide without 网络 and 传真 → 申请渠道 all 2 (township table); interpretations not assessed → township average 0
 };
 
 let portal: FixturePortal;
@@ -69,6 +73,22 @@ describe('zwgk audit on the sample portal', () => {
       expect(u.weighted).toBeCloseTo(u.score * 0.3, 2);
       expect(u.score).toBeCloseTo(100 - u.indicators.reduce((s, i) => s + i.deducted, 0), 2);
     }
+  });
+
+  it('the 机构职能, 申请渠道 and 规范性文件 findings name what the planted pages lack', () => {
+    const missing = outcome.report.units.flatMap((u) =>
+      u.findings
+        .filter((f) => ['agency-info', 'guide-channels', 'normative-docs'].includes(f.rule) && f.code !== 'no-download')
+        .map((f) => [u.id, f.rule, f.evidence.missing]),
+    );
+    expect(missing).toEqual([
+      ['scj', 'agency-info', ['办公时间']],
+      ['scj', 'normative-docs', ['有效性']],
+      ['scj', 'guide-channels', ['传真']],
+      ['ctz', 'agency-info', ['工作职能']],
+      ['ctz', 'normative-docs', ['文号', '成文日期']],
+      ['ctz', 'guide-channels', ['网络', '传真']],
+    ]);
   });
 
   it('every unit was read completely and nothing is left inconclusive', () => {

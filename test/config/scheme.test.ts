@@ -19,7 +19,7 @@ function broken(edit: (raw: any) => void): () => unknown {
 }
 
 describe('the yifeng-2020 scheme', () => {
-  it('loads, with both tables, weight 0.30 and the five indicators of the seed', () => {
+  it('loads, with both tables, weight 0.30 and the indicators of the seed', () => {
     const s = scheme();
     expect(s).toMatchObject({ id: 'yifeng-2020', base: 100, weight: 0.3 });
     expect(s.tables).toEqual({ department: '部门', town: '乡镇和林（垦殖）场', farm: '乡镇和林（垦殖）场' });
@@ -31,8 +31,11 @@ describe('the yifeng-2020 scheme', () => {
       'annual-report-not-copied': 2,
       'interpretation-link': 2,
       'leader-disclosure': 1,
+      'agency-info': 2,
+      'normative-docs': 2,
+      'guide-channels': 1,
     });
-    expect(points('town')).toEqual({ ...points('department'), 'annual-report-not-copied': 4, 'leader-disclosure': 2 });
+    expect(points('town')).toEqual({ ...points('department'), 'annual-report-not-copied': 4, 'leader-disclosure': 2, 'guide-channels': 2 });
     expect(points('farm')).toEqual(points('town'));
     expect(s.indicators.find((i) => i.key === 'column-update')!.jump).toEqual({ moreThan: 3, deduct: 10 });
   });
@@ -123,7 +126,15 @@ describe('the scheme selects the rules and checks them against the registry', ()
     const s = parseScheme(raw, 'only-columns.yaml');
     expect(s.rules.map((r) => r.meta.id)).toEqual(['column-update']);
     const full = scheme();
-    expect(full.rules.map((r) => r.meta.id)).toEqual(['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure']);
+    expect(full.rules.map((r) => r.meta.id)).toEqual([
+      'column-update',
+      'annual-report',
+      'interpretation-link',
+      'leader-disclosure',
+      'agency-info',
+      'normative-docs',
+      'guide-channels',
+    ]);
     expect(full.settings['annual-report'].titleKinds).toEqual(['年度报告', '工作报告', '年报']);
     expect(full.settings['annual-report'].copied.boilerplate.length).toBeGreaterThan(100);
   });
@@ -142,12 +153,22 @@ describe('column categories and the gather plan from the scheme', () => {
 
   it('the plan reads the articles of the columns the selected rules name, and fills dates where freshness is judged', () => {
     const plan = planGather(scheme());
-    expect(plan.forColumn(['政府信息公开年报']).reads).toEqual([{ titles: ['年度报告', '年报'], fallbackToAll: true }]);
-    expect(plan.forColumn(['法规文件', '政策解读']).reads).toEqual([{ links: 'read' }]);
-    expect(plan.forColumn(['领导信息']).reads).toEqual([{ columnPage: true }]);
-    expect(plan.forColumn(['通知公告'])).toEqual({ category: 'regular', fillDates: true, reads: [] });
+    // Every judged column has its items titled like a guide or an agency page read (they are filed anywhere).
+    const anywhere = [
+      { titles: ['机构职能', '机构设置', '内设机构', '主要职责', '职能职责', '联系方式'] },
+      { titles: ['信息公开指南', '公开指南'] },
+    ];
+    expect(plan.forColumn(['政府信息公开年报']).reads).toEqual([{ titles: ['年度报告', '年报'], fallbackToAll: true }, ...anywhere]);
+    expect(plan.forColumn(['法规文件', '政策解读']).reads).toEqual([{ links: 'read' }, ...anywhere]);
+    expect(plan.forColumn(['法规文件', '规范性文件']).reads).toEqual([...anywhere.slice(0, 1), {}, ...anywhere.slice(1)]);
+    expect(plan.forColumn(['领导信息']).reads).toEqual([{ columnPage: true }, ...anywhere]);
+    expect(plan.forColumn(['机构职能']).reads).toEqual([{ columnPage: true }, { columnPage: true }, ...anywhere]);
+    expect(plan.forColumn(['信息公开指南']).reads).toEqual([anywhere[0], { columnPage: true }, anywhere[1]]);
+    expect(plan.forColumn(['通知公告'])).toEqual({ category: 'regular', fillDates: true, reads: anywhere });
     expect(plan.forColumn(['工作动态'])).toEqual({ category: 'news', fillDates: false, reads: [] });
     expect(plan.forColumn(['机构职能']).fillDates).toBe(true);
+    // Reading only the items titled like a guide fills no dates of a column never judged by its dates.
+    expect(plan.forColumn(['信息公开制度'])).toEqual({ category: 'static', fillDates: false, reads: anywhere });
   });
 
   it('a scheme without a rule costs the crawl nothing for it', () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { crawlUnits, type CrawlProgress, type CrawlRunOptions } from '../../src/crawl/crawl-run.ts';
 import { DEFAULT_SCHEME, loadScheme, type Scheme } from '../../src/config/scheme.ts';
+import { ARTICLE_FORMAT } from '../../src/crawl/parse/article.ts';
 import { planGather } from '../../src/judge/gather-plan.ts';
 import type { Unit, UnitSnapshot } from '../../src/model/snapshot.ts';
 import { openStore } from '../../src/store/store.ts';
@@ -273,6 +274,16 @@ describe('crawlUnits on a small portal', () => {
     const tzgg = col(third, '通知公告');
     expect(tzgg.verifiedAt).toBe(col(previous, '通知公告').verifiedAt);
     expect(tzgg.pages).toHaveLength(1);
+
+    // An article stored by another parser format lacks fields the rules need: it is read again, the others are not.
+    const reports = `${base}/xxgk/csj/ndbg/t20200115_6.html`;
+    const { format: _format, ...oldFormat } = third.articles[reports]!;
+    await store.saveSnapshot({ ...third, crawlId: `${third.crawlId}-old`, articles: { ...third.articles, [reports]: oldFormat } });
+    const beforeFourth = new Map(hits);
+    const [fourth] = (await crawlUnits([unit], { ...OPTS, plan: planGather(scheme), store })) as [UnitSnapshot];
+    const readAgain = articlePaths.filter((k) => (hits.get(k) ?? 0) > (beforeFourth.get(k) ?? 0));
+    expect(readAgain).toEqual(['/xxgk/csj/ndbg/t20200115_6.html']);
+    expect(fourth.articles[reports]!.format).toBe(ARTICLE_FORMAT);
 
     // reuseDays 0: everything is read again.
     const again = new Map(hits);

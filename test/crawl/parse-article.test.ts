@@ -138,6 +138,59 @@ describe('parseArticle: body text, headings, links', () => {
   });
 });
 
+describe('parseArticle: 有效性, colon-less metadata tables, downloads, images', () => {
+  it('reads 有效性 from a labelled line and from a metadata table, and not from a comment', () => {
+    const line = parseArticle(page('', `<div class="info"><span>文号：宜府规〔2020〕2号</span> <span>有效性：现行有效</span> <span>发布日期：2020-06-01</span></div>
+<div class="TRS_Editor"><p>正文正文正文正文正文。</p></div>`), URL_);
+    expect([line.validity, line.docNumber, line.published]).toEqual(['现行有效', '宜府规〔2020〕2号', '2020-06-01']);
+    const table = parseArticle(page('', `<table class="meta"><tr><th>文号</th><td>宜府规〔2020〕3号</td><th>成文日期</th><td>2020年5月28日</td></tr>
+<tr><th>有 效 性</th><td>有效</td><th>发布日期</th><td>2020-06-02</td></tr></table>
+<div class="TRS_Editor"><p>正文正文正文正文正文。</p></div>`), URL_);
+    expect([table.validity, table.docNumber, table.written, table.published]).toEqual(['有效', '宜府规〔2020〕3号', '2020-05-28', '2020-06-02']);
+    const commented = parseArticle(page('', `<div class="info"><!--<p>有效性：有效</p>--><p>发布日期：2020-06-01</p></div><div class="TRS_Editor"><p>正文正文正文正文。</p></div>`), URL_);
+    expect(commented.validity).toBeNull();
+    const none = parseArticle(page('', `<div class="info"><p>有效性：</p><p>发布日期：2020-06-01</p></div><div class="TRS_Editor"><p>正文正文正文正文。</p></div>`), URL_);
+    expect(none.validity).toBeNull();
+  });
+
+  it('does not take a header row of a table in the body (文号 | 成文日期) for label and value', () => {
+    const a = parseArticle(page('', `<div class="TRS_Editor"><p>现将清理结果公布如下：</p>
+<table><tr><th>序号</th><th>文件名称</th><th>文号</th><th>成文日期</th></tr>
+<tr><td>1</td><td>关于某事项的通知</td><td>宜府发〔2015〕3号</td><td>2015-03-01</td></tr></table></div>`), URL_);
+    expect([a.docNumber, a.written]).toEqual([null, null]);
+  });
+
+  it('records attachments after the body and a toolbar 下载 button, not the site header’s or footer’s downloads', () => {
+    const html = `<html><head><title>x</title></head><body>
+<div class="header"><a href="/xzzx/">下载中心</a><a href="/files/sqb.doc">政府信息公开申请表</a></div>
+<div class="article"><div class="TRS_Editor"><p>正文正文正文正文正文。</p></div>
+<div class="fujian">附件：<a href="./P020200601_1.pdf">宜丰县某管理办法.pdf</a> <a href="/module/download/downfile.jsp?filename=a.docx&classid=0">附件2</a></div>
+<div class="tools"><span onclick="downloadText()">【下载】</span> <a href="javascript:window.print()">【打印】</a> <a href="/soft/reader.exe">PDF阅读器下载</a></div></div>
+<div class="footer"><a href="/files/guide.pdf">信息公开指南.pdf</a></div></body></html>`;
+    const a = parseArticle(html, URL_);
+    expect(a.downloads).toEqual([
+      { url: 'http://127.0.0.1:8000/xxgk/wjw/zcjd/202012/P020200601_1.pdf', text: '宜丰县某管理办法.pdf' },
+      { url: 'http://127.0.0.1:8000/module/download/downfile.jsp?filename=a.docx&classid=0', text: '附件2' },
+      { url: URL_, text: '【下载】' },
+    ]);
+    expect(a.scriptedAttachments).toBe(false);
+  });
+
+  it('says when a download link is only a template a script fills in, or scripts build the attachment list', () => {
+    const bound = parseArticle(page('', `<div class="TRS_Editor"><p>正文正文正文正文正文。</p></div><div class="qzb"><a ms-attr-href="qzbFile" title="文件下载">文件下载</a></div>`), URL_);
+    expect([bound.downloads, bound.scriptedAttachments]).toEqual([[], true]);
+    const script = parseArticle(page('<script>var apps = []; function showFujian(list){ /* 附件 */ }</script>', `<div class="TRS_Editor"><p>正文正文正文正文正文。</p></div>`), URL_);
+    expect(script.scriptedAttachments).toBe(true);
+    const plain = parseArticle(page('', `<div class="TRS_Editor"><p>正文正文正文正文正文。</p></div><p><a>下载</a></p>`), URL_);
+    expect([plain.downloads, plain.scriptedAttachments]).toEqual([[], false]);
+  });
+
+  it('counts body images that may carry content, not icons and logos', () => {
+    const a = parseArticle(page('', `<div class="TRS_Editor"><p>机构设置如下图：</p><p><img src="/u/jgt.png"></p><p><img src="/i/icon_pdf.gif"><img src="/u/x.jpg" width="16" height="16"></p></div>`), URL_);
+    expect(a.images).toBe(1);
+  });
+});
+
 describe.skipIf(!hasReal)('parseArticle on real pages', () => {
   it('Handan detail: 发布日期 2020-08-02; 成文日期 is commented out; 文号 无 is none', () => {
     const a = parseArticle(real('article/handan-xxgk-trs-detail-jyj.html'), 'http://hdzfxxgk.hd.gov.cn/gszbm/auto23716/202008/t20200802_1352104.html');
@@ -149,6 +202,8 @@ describe.skipIf(!hasReal)('parseArticle on real pages', () => {
       docNumber: null,
     });
     expect(a.links.some((l) => /走进邯郸|网站首页|网站声明/.test(l.text))).toBe(false);
+    // 有效期 is commented out, and the page offers no download.
+    expect([a.validity, a.downloads, a.scriptedAttachments]).toEqual([null, [], false]);
   });
 
   it('zj-fgw Hanweb: 发布日期 2016-11-22, not Maketime 2019-03-22; source 省发改委; body between ZJEG_RSS markers', () => {
@@ -197,6 +252,8 @@ describe.skipIf(!hasReal)('parseArticle on real pages', () => {
     expect(a.title).toBe('平潭综合实验区财政金融局关于《平潭综合实验区区（县）对片区（乡镇）财政财务管理办法》的政策解读');
     expect(a.links.map((l) => l.url)).toEqual(['https://www.pingtan.gov.cn/site/main/info/gov_ml_show.jsp?documentid=26436']);
     expect(a.links[0]!.text).toContain('财政财务管理办法》的通知');
+    // 有&ensp;效&ensp;性： <em>有效</em>; the 文件下载 link's target is an avalon binding, filled in at run time.
+    expect([a.validity, a.downloads, a.scriptedAttachments]).toEqual(['有效', [], true]);
   });
 
   it('Shanghai 2019 report body fragment: title, 发布日期 in the body, headings incl. the one after <br />', () => {

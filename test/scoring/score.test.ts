@@ -7,7 +7,7 @@ import type { UnitResult } from '../../src/model/result.ts';
 import type { UnitType } from '../../src/model/snapshot.ts';
 import { column, item, PORTAL, scheme, snapshot, unit } from '../helpers/snapshot-factory.ts';
 
-const RULES = ['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure'] as const;
+const RULES = ['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure', 'agency-info', 'normative-docs', 'guide-channels'] as const;
 type RuleId = (typeof RULES)[number];
 
 function finding(rule: RuleId, code: string, n: number | string = 1): RawFinding {
@@ -40,7 +40,22 @@ describe('scoring: base, weight and the two tables', () => {
       ['annual-report-not-copied', 2, 0, 'assessed'],
       ['interpretation-link', 2, 0, 'assessed'],
       ['leader-disclosure', 1, 0, 'assessed'],
+      ['agency-info', 2, 0, 'assessed'],
+      ['normative-docs', 2, 0, 'assessed'],
+      ['guide-channels', 1, 0, 'assessed'],
     ]);
+  });
+
+  it('机构职能, 规范性文件 and 申请渠道 as the scheme reads the seed', () => {
+    // One agency finding (whatever it lists) costs the row's 2 points.
+    expect(deducted(one([input('d', 'department', [finding('agency-info', 'missing-fields')])]), 'agency-info')).toBe(2);
+    // Each document's finding costs 1, at most 2 for the indicator.
+    const docs = one([input('d', 'department', [finding('normative-docs', 'missing-fields', 1), finding('normative-docs', 'no-download', 1), finding('normative-docs', 'no-download', 2)])]);
+    expect(deducted(docs, 'normative-docs')).toBe(2);
+    expect(docs.findings.filter((f) => f.rule === 'normative-docs').map((f) => f.deduction)).toEqual([1, 1, 0]);
+    // A guide missing a channel costs the row: 1 on the department table, 2 on the township table.
+    expect(deducted(one([input('d', 'department', [finding('guide-channels', 'missing-channel')])]), 'guide-channels')).toBe(1);
+    expect(deducted(one([input('t', 'town', [finding('guide-channels', 'missing-guide')])]), 'guide-channels')).toBe(2);
   });
 
   it('towns and farms use the township table (not copied 4, leader 2)', () => {

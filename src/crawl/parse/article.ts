@@ -10,12 +10,12 @@
  * or HTML comments (a commented-out 成文日期 does not exist).
  */
 import type { CheerioAPI } from 'cheerio';
-import type { LinkRef } from '../../model/snapshot.ts';
+import type { DownloadRef, LinkRef } from '../../model/snapshot.ts';
 import type { ParsedArticle } from './types.ts';
 import { parseDateHit } from './dates.ts';
 import {
   blockText, CHROME_WORD_RE, clipTitle, compactCjk, descendants, documentBase, elementChildren, findFirst, inChrome, inlineText, isBlockTag, isElement,
-  isChromeElement, isInvisibleTag, linkTarget, loadHtml, MAX_TITLE, metaMap, normalizeSpace, type AnyNode, type Element,
+  isChromeElement, isInvisibleTag, linkTarget, loadHtml, MAX_TITLE, metaMap, nameTokens, normalizeSpace, rawText, scriptTexts, type AnyNode, type Element,
 } from './dom.ts';
 
 // ---------------------------------------------------------------- body
@@ -115,7 +115,7 @@ function isInside(inner: AnyNode, outer: AnyNode): boolean {
 
 // ---------------------------------------------------------------- labelled fields
 
-type Field = 'published' | 'publishedWeak' | 'written' | 'source1' | 'source2' | 'source3' | 'doc' | 'title' | 'stop';
+type Field = 'published' | 'publishedWeak' | 'written' | 'source1' | 'source2' | 'source3' | 'doc' | 'title' | 'validity' | 'stop';
 
 const LABELS: Record<string, Field> = {
   发布日期: 'published', 发布时间: 'published', 公开日期: 'published', 发文时间: 'published', 发表时间: 'published',
@@ -125,9 +125,10 @@ const LABELS: Record<string, Field> = {
   发布部门: 'source3', 发文机关: 'source3', 发文单位: 'source3',
   文号: 'doc', 发文字号: 'doc', 发文文号: 'doc', 文件编号: 'doc', 文件字号: 'doc',
   标题: 'title', 名称: 'title', 文件名称: 'title',
+  有效性: 'validity', 效力状态: 'validity', 时效性: 'validity', 是否有效: 'validity', 有效期: 'validity', 有效期限: 'validity',
   浏览次数: 'stop', 点击数: 'stop', 点击量: 'stop', 访问量: 'stop', 阅读次数: 'stop', 浏览量: 'stop', 作者: 'stop',
-  责任编辑: 'stop', 编辑: 'stop', 字号: 'stop', 字体: 'stop', 索引号: 'stop', 主题分类: 'stop', 有效性: 'stop',
-  主题词: 'stop', 分类: 'stop', 体裁分类: 'stop', 组配分类: 'stop', 生效日期: 'stop', 废止日期: 'stop', 有效期: 'stop',
+  责任编辑: 'stop', 编辑: 'stop', 字号: 'stop', 字体: 'stop', 索引号: 'stop', 主题分类: 'stop',
+  主题词: 'stop', 分类: 'stop', 体裁分类: 'stop', 组配分类: 'stop', 生效日期: 'stop', 废止日期: 'stop',
 };
 const KNOWN = Object.keys(LABELS).sort((a, b) => b.length - a.length);
 const GENERIC_LABELS = new Set(['时间', '日期', '名称', '标题', '分类', '编辑', '作者', '字号', '字体']);
@@ -194,6 +195,7 @@ interface Fields {
   source: string | null;
   docNumber: string | null | undefined;
   title: string | null;
+  validity: string | null;
 }
 
 function fieldsFrom(found: Found): Fields {
@@ -205,7 +207,62 @@ function fieldsFrom(found: Found): Fields {
     // '' or 无 means the page says there is none; undefined means it does not say.
     docNumber: doc === undefined ? undefined : NONE_RE.test(doc.trim()) || !doc.trim() ? null : doc.trim().slice(0, 60),
     title: found.title ? clipTitle(normalizeSpace(found.title)) : null,
+    validity: cleanValue(found.validity, 40),
   };
+}
+
+function cleanValue(value: string | undefined, max: number): string | null {
+  const v = value ? normalizeSpace(value).slice(0, max) : '';
+  return v && !NONE_RE.test(v) ? v : null;
+}
+
+/** Text of a small element (a table cell holding a label or a value), or null when it holds more than `max` characters or a table. */
+function shortText(el: Element, max: number): string | null {
+  const acc = { parts: [] as string[], length: 0, limit: max * 4 };
+  if (!collectShort(acc, el)) return null;
+  const t = normalizeSpace(acc.parts.join(''));
+  return t.length <= max ? t : null;
+}
+
+// Module-level, not a closure: it runs for every table cell (see dom.ts on tsx keepNames).
+function collectShort(acc: { parts: string[]; length: number; limit: number }, node: AnyNode): boolean {
+  if (node.type === 'text') {
+    acc.parts.push(node.data);
+    acc.length += node.data.length;
+    return acc.length <= acc.limit;
+  }
+  if (!isElement(node)) return true;
+  if (node.name === 'table') return false;
+  if (isInvisibleTag(node.name)) return true;
+  for (const c of node.children) if (!collectShort(acc, c)) return false;
+  return true;
+}
+
+const cellLabel = (t: string) => t.replace(/\s+/g, '').replace(/[:：]$/, '');
+
+/**
+ * Label cells without a colon in metadata tables (`<th>有效性</th><td>有效</td>`):
+ * the cell right of a known label is its value, unless it is itself a label
+ * (a header row: 文号 | 成文日期 | 发布日期). Generic labels (时间, 名称) are not
+ * trusted in a table: a schedule's 时间 column is not the publication date.
+ */
+function tableFields(root: AnyNode): Found {
+  const found: Found = {};
+  for (const tr of descendants(root, (e) => e.name === 'tr')) {
+    const cells = elementChildren(tr).filter((c) => c.name === 'td' || c.name === 'th');
+    for (let i = 0; i + 1 < cells.length; i++) {
+      const label = shortText(cells[i]!, 8);
+      if (!label) continue;
+      const word = cellLabel(label);
+      const field = LABELS[word];
+      if (!field || field === 'stop' || GENERIC_LABELS.has(word) || found[field] !== undefined) continue;
+      const value = shortText(cells[i + 1]!, 80);
+      if (value === null || LABELS[cellLabel(value)]) continue;
+      found[field] = value;
+      i++;
+    }
+  }
+  return found;
 }
 
 const PUBLISHED_META = ['PubDate', 'pubdate', 'publishdate', 'firstpublishedtime', 'article:published_time', 'dc.date', 'dcterms.created', 'publishtime'];
@@ -349,7 +406,99 @@ function relatedLinks(body: AnyNode, base: string, stats: Map<AnyNode, TextStats
   return out;
 }
 
+// ---------------------------------------------------------------- downloads and images
+
+/** A link to a file (by the extension of its path or of a file name in its query). */
+const FILE_RE = /\.(pdf|docx?|wps|ofd|ceb|rtf|txt|xlsx?|et|zip|rar|7z)(?=$|[?#&])/i;
+/** 下载 links that are the site's, not the page's: 下载中心, 阅读器下载, 客户端下载. */
+const FILE_HINT_RE = /\.(pdf|docx?|wps|ofd|ceb|rtf|txt|xlsx?|et|zip|rar|7z)\b/i;
+const SITE_DOWNLOAD_RE = /中心|专区|专栏|软件|客户端|app|浏览器|插件|阅读器|控件|工具/i;
+const MAX_DOWNLOADS = 50;
+/** Inline scripts that build an attachment list at run time (the links are not in the markup). */
+const ATTACHMENT_SCRIPT_RE = /附件|attach|fujian|appendix|download|downfile|\.(?:pdf|docx?|wps|ofd)\b/i;
+const SCRIPT_SCAN_CHARS = 200_000;
+/** Attributes through which a client-side template binds a link's target. */
+const BOUND_ATTR_RE = /^(ms-attr-href|ms-href|v-bind:href|:href|ng-href|data-ng-href|th:href|x-bind:href)$/i;
+
+/** Site-wide blocks whose links are on every page (a footer's 申请表.doc is no attachment of this document). */
+const SITE_CHROME = new Set(['header', 'head', 'footer', 'foot', 'bottom', 'copyright', 'banner', 'topbar', 'nav', 'menu', 'friend', 'friendlink', 'yqlj', 'links', 'sitemap', 'wzdt']);
+
+function notThePage(el: Element): boolean {
+  for (let cur: AnyNode | null = el.parent; cur; cur = cur.parent) {
+    if (!isElement(cur)) continue;
+    if (cur.name === 'header' || cur.name === 'footer' || cur.name === 'nav' || (isInvisibleTag(cur.name) && cur.name !== 'button')) return true;
+    if ((cur.attribs['class'] !== undefined || cur.attribs['id'] !== undefined) && nameTokens(cur).some((t) => SITE_CHROME.has(t))) return true;
+  }
+  return false;
+}
+
+/**
+ * What on the page downloads the document's text: links to files anywhere on
+ * the page but the site's header and footer (attachments often sit after the
+ * body, outside it), and 下载 links or buttons of the page itself (a toolbar's
+ * 【下载】 that runs a script counts, with the page's own address). The site's
+ * own download pages (下载中心, 阅读器下载) do not.
+ */
+function findDownloads(root: AnyNode, base: string, pageUrl: string): { downloads: DownloadRef[]; bound: boolean } {
+  const downloads: DownloadRef[] = [];
+  const seen = new Set<string>();
+  let bound = false;
+  const clickable = descendants(root, (e) => e.name === 'a' || ((e.name === 'button' || e.name === 'span' || e.name === 'input') && e.attribs['onclick'] !== undefined));
+  for (const el of clickable) {
+    if (downloads.length >= MAX_DOWNLOADS) break;
+    // Cheap test first: most links of a page neither name a file nor say 下载.
+    const attrs = `${el.attribs['href'] ?? ''} ${el.attribs['onclick'] ?? ''}`;
+    if (!FILE_HINT_RE.test(attrs) && !rawText(el).includes('下载') && !(el.attribs['title'] ?? el.attribs['value'] ?? '').includes('下载')) continue;
+    if (notThePage(el)) continue;
+    const shown = el.name === 'a' ? inlineText(el) : el.name === 'input' ? (el.attribs['value'] ?? '') : normalizeSpace(el.children.map(rawText).join(''));
+    const text = shown || normalizeSpace(el.attribs['title'] ?? '');
+    const url = el.name === 'a' ? linkTarget(el, base) : null;
+    const parsed = url ? new URL(url) : null;
+    const isFile = parsed !== null && FILE_RE.test(parsed.pathname + parsed.search);
+    const saysDownload = text.length <= 30 && text.includes('下载') && !SITE_DOWNLOAD_RE.test(text);
+    if (!isFile && !saysDownload) continue;
+    // A link whose target a page script fills in (avalon ms-attr-href, Vue :href, {{file}}) is no download yet.
+    if (Object.keys(el.attribs).some((k) => BOUND_ATTR_RE.test(k)) || /\{\{/.test(el.attribs['href'] ?? '')) {
+      bound = true;
+      continue;
+    }
+    // A 下载 anchor that goes nowhere (no href, no script) downloads nothing.
+    if (!isFile && el.name === 'a' && url === null && el.attribs['onclick'] === undefined) continue;
+    const target = url ?? pageUrl;
+    const key = `${target}\u0000${text}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    downloads.push({ url: target, text: text.slice(0, 60) });
+  }
+  return { downloads, bound };
+}
+
+/** Images that may carry content (an organisation chart, a scanned page), not icons, logos or spacers. */
+const DECORATION_RE = /icon|logo|spacer|blank|share|qrcode|ewm|erweima|arrow|bullet|dot|line|bg|btn|button|print|close/i;
+
+function contentImages(body: AnyNode): number {
+  let n = 0;
+  for (const img of descendants(body, (e) => e.name === 'img')) {
+    const w = Number(img.attribs['width']);
+    const h = Number(img.attribs['height']);
+    if ((w > 0 && w < 60) || (h > 0 && h < 60) || DECORATION_RE.test(img.attribs['src'] ?? '') || inChrome(img, body)) continue;
+    n++;
+  }
+  return n;
+}
+
+function attachmentScript($: CheerioAPI): boolean {
+  return scriptTexts($).some((t) => ATTACHMENT_SCRIPT_RE.test(t.length > SCRIPT_SCAN_CHARS ? t.slice(0, SCRIPT_SCAN_CHARS) : t));
+}
+
 // ---------------------------------------------------------------- main
+
+/**
+ * What this parser records about an article. A stored article of another
+ * format lacks fields (validity, downloads…) the rules need: the crawl reads
+ * it again instead of reusing it.
+ */
+export const ARTICLE_FORMAT = 2;
 
 export function parseArticle(html: string, url: string): ParsedArticle {
   const $ = loadHtml(html);
@@ -381,24 +530,39 @@ export function parseArticle(html: string, url: string): ParsedArticle {
   // Labelled fields: first the page around the body, then the body itself.
   const around = fieldsFrom(labelledFields(body === root ? '' : blockText(root, { skip: (e) => e === body })));
   const inside = fieldsFrom(labelledFields(text));
+  const table = fieldsFrom(tableFields(root));
   const metaDate = PUBLISHED_META.map((k) => meta.get(k.toLowerCase())).find((v) => v && dateOf(v));
   const metaSource = SOURCE_META.map((k) => meta.get(k.toLowerCase())).find((v) => v && cleanSource(v));
   const firstLines = text.split('\n').slice(0, 8).map((l) => l.trim());
 
   const docNumber =
-    around.docNumber !== undefined ? around.docNumber : inside.docNumber !== undefined ? inside.docNumber : firstLines.find((l) => DOC_NUMBER_RE.test(l.replace(/\s/g, ''))) ?? null;
+    around.docNumber !== undefined
+      ? around.docNumber
+      : inside.docNumber !== undefined
+        ? inside.docNumber
+        : table.docNumber !== undefined
+          ? table.docNumber
+          : firstLines.find((l) => DOC_NUMBER_RE.test(l.replace(/\s/g, ''))) ?? null;
+
+  const { downloads, bound } = findDownloads(root, base, url);
 
   // A bare body fragment has no title markup: its first short line is the title.
   const firstLine = firstLines[0] ?? '';
   const title = findTitle($, meta, around.title ?? inside.title) || (firstLine.length <= 60 ? firstLine : '');
   return {
     title: clipTitle(compactCjk(title)),
-    published: around.published ?? inside.published ?? dateOf(metaDate ?? undefined),
-    written: around.written ?? inside.written,
-    source: around.source ?? inside.source ?? cleanSource(metaSource ?? undefined),
+    published: around.published ?? inside.published ?? table.published ?? dateOf(metaDate ?? undefined),
+    written: around.written ?? inside.written ?? table.written,
+    source: around.source ?? inside.source ?? table.source ?? cleanSource(metaSource ?? undefined),
     docNumber: docNumber ? docNumber.replace(/\s/g, '') : null,
     text,
     headings: findHeadings(body),
     links: uniqueLinks,
+    validity: around.validity ?? inside.validity ?? table.validity,
+    downloads,
+    images: contentImages(body),
+    // Only asked when the markup has no download: then a script may be drawing the attachment list.
+    scriptedAttachments: downloads.length === 0 && (bound || attachmentScript($)),
+    format: ARTICLE_FORMAT,
   };
 }

@@ -56,7 +56,8 @@ export interface ParsedList {
 export type ParsedArticle = Pick<
   ArticleSnapshot,
   'title' | 'published' | 'written' | 'source' | 'docNumber' | 'text' | 'headings'
-> & { links: LinkRef[] };
+> &
+  Required<Pick<ArticleSnapshot, 'validity' | 'downloads' | 'images' | 'scriptedAttachments' | 'format'>> & { links: LinkRef[] };
 
 export interface DecodedPage {
   text: string;
