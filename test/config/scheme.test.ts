@@ -31,6 +31,7 @@ describe('the yifeng-2020 scheme', () => {
       'annual-report-not-copied': 2,
       'interpretation-link': 2,
       'leader-disclosure': 1,
+      timeliness: 0,
     });
     expect(points('town')).toEqual({ ...points('department'), 'annual-report-not-copied': 4, 'leader-disclosure': 2 });
     expect(points('farm')).toEqual(points('town'));
@@ -123,7 +124,7 @@ describe('the scheme selects the rules and checks them against the registry', ()
     const s = parseScheme(raw, 'only-columns.yaml');
     expect(s.rules.map((r) => r.meta.id)).toEqual(['column-update']);
     const full = scheme();
-    expect(full.rules.map((r) => r.meta.id)).toEqual(['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure']);
+    expect(full.rules.map((r) => r.meta.id)).toEqual(['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure', 'timeliness']);
     expect(full.settings['annual-report'].titleKinds).toEqual(['年度报告', '工作报告', '年报']);
     expect(full.settings['annual-report'].copied.boilerplate.length).toBeGreaterThan(100);
   });
@@ -145,7 +146,7 @@ describe('column categories and the gather plan from the scheme', () => {
     expect(plan.forColumn(['政府信息公开年报']).reads).toEqual([{ titles: ['年度报告', '年报'], fallbackToAll: true }]);
     expect(plan.forColumn(['法规文件', '政策解读']).reads).toEqual([{ links: 'read' }]);
     expect(plan.forColumn(['领导信息']).reads).toEqual([{ columnPage: true }]);
-    expect(plan.forColumn(['通知公告'])).toEqual({ category: 'regular', fillDates: true, reads: [] });
+    expect(plan.forColumn(['通知公告'])).toEqual({ category: 'regular', fillDates: true, reads: [{ max: 20 }] });
     expect(plan.forColumn(['工作动态'])).toEqual({ category: 'news', fillDates: false, reads: [] });
     expect(plan.forColumn(['机构职能']).fillDates).toBe(true);
   });
