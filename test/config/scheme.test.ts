@@ -32,6 +32,7 @@ describe('the yifeng-2020 scheme', () => {
       'interpretation-link': 2,
       'leader-disclosure': 1,
       timeliness: 0,
+      wording: 0,
     });
     expect(points('town')).toEqual({ ...points('department'), 'annual-report-not-copied': 4, 'leader-disclosure': 2 });
     expect(points('farm')).toEqual(points('town'));
@@ -124,7 +125,7 @@ describe('the scheme selects the rules and checks them against the registry', ()
     const s = parseScheme(raw, 'only-columns.yaml');
     expect(s.rules.map((r) => r.meta.id)).toEqual(['column-update']);
     const full = scheme();
-    expect(full.rules.map((r) => r.meta.id)).toEqual(['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure', 'timeliness']);
+    expect(full.rules.map((r) => r.meta.id)).toEqual(['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure', 'timeliness', 'wording']);
     expect(full.settings['annual-report'].titleKinds).toEqual(['年度报告', '工作报告', '年报']);
     expect(full.settings['annual-report'].copied.boilerplate.length).toBeGreaterThan(100);
   });
@@ -143,10 +144,11 @@ describe('column categories and the gather plan from the scheme', () => {
 
   it('the plan reads the articles of the columns the selected rules name, and fills dates where freshness is judged', () => {
     const plan = planGather(scheme());
-    expect(plan.forColumn(['政府信息公开年报']).reads).toEqual([{ titles: ['年度报告', '年报'], fallbackToAll: true }]);
-    expect(plan.forColumn(['法规文件', '政策解读']).reads).toEqual([{ links: 'read' }]);
-    expect(plan.forColumn(['领导信息']).reads).toEqual([{ columnPage: true }]);
-    expect(plan.forColumn(['通知公告'])).toEqual({ category: 'regular', fillDates: true, reads: [{ max: 20 }] });
+    // wording reads the newest 5 of every judged column.
+    expect(plan.forColumn(['政府信息公开年报']).reads).toEqual([{ titles: ['年度报告', '年报'], fallbackToAll: true }, { max: 5 }]);
+    expect(plan.forColumn(['法规文件', '政策解读']).reads).toEqual([{ links: 'read' }, { max: 5 }]);
+    expect(plan.forColumn(['领导信息']).reads).toEqual([{ columnPage: true }, { max: 5 }]);
+    expect(plan.forColumn(['通知公告'])).toEqual({ category: 'regular', fillDates: true, reads: [{ max: 20 }, { max: 5 }] });
     expect(plan.forColumn(['工作动态'])).toEqual({ category: 'news', fillDates: false, reads: [] });
     expect(plan.forColumn(['机构职能']).fillDates).toBe(true);
   });
