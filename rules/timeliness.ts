@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { columnMatches, defineRule, type Inconclusive, type ListItem, type RawFinding, type RuleContext, type RuleInput } from './api.ts';
+import { columnMatches, defineRule, type Inconclusive, type RawFinding, type RuleContext, type RuleInput } from './api.ts';
+import { publishedOf, spanObserved, spanText } from './lib/dates.ts';
 import { columnKeywords } from './lib/settings.ts';
 import { clip, yearOf } from './lib/text.ts';
 import { addWorkdays, workdaysBetween } from './lib/workdays.ts';
@@ -42,13 +43,6 @@ export default defineRule({
   run,
 });
 
-/** The 发布日期 as shown: the article page's, else the list's own date (not one guessed from context). */
-function publishedOf(item: ListItem, articlePublished: string | null): { date: string; from: string } | null {
-  if (articlePublished) return { date: articlePublished, from: '文章页' };
-  if (item.date && (item.dateSource === 'list' || item.dateSource === 'url')) return { date: item.date, from: '列表页' };
-  return null;
-}
-
 function run({ snapshot, columns }: RuleInput, ctx: RuleContext<Settings>) {
   const s = ctx.settings;
   const findings: RawFinding[] = [];
@@ -79,22 +73,11 @@ function run({ snapshot, columns }: RuleInput, ctx: RuleContext<Settings>) {
       }
       if (span.workingDays <= s.workingDays) continue;
       const deadline = addWorkdays(written, s.workingDays);
-      const holidays = span.holidays.length ? `，期间有${span.holidays.join('、')}假期` : '';
       findings.push({
         ...at,
         code: 'late',
-        message: `文件“${clip(item.title)}”成文日期 ${written}，发布日期 ${published.date}，相隔 ${span.workingDays} 个工作日（${span.calendarDays} 天${holidays}），超过 ${s.workingDays} 个工作日${deadline ? `（最迟应于 ${deadline} 公开）` : ''}`,
-        observed: {
-          title: article.title || item.title,
-          written,
-          published: published.date,
-          publishedFrom: published.from,
-          workingDays: span.workingDays,
-          calendarDays: span.calendarDays,
-          ...(span.holidays.length ? { holidays: span.holidays } : {}),
-          limit: s.workingDays,
-          ...(deadline ? { deadline } : {}),
-        },
+        message: `文件“${clip(item.title)}”成文日期 ${written}，发布日期 ${published.date}，${spanText(span)}，超过 ${s.workingDays} 个工作日${deadline ? `（最迟应于 ${deadline} 公开）` : ''}`,
+        observed: { title: article.title || item.title, written, published: published.date, publishedFrom: published.from, ...spanObserved(span, s.workingDays, deadline) },
         highlight: item.title,
       });
     }

@@ -31,10 +31,13 @@ describe('the yifeng-2020 scheme', () => {
       'annual-report-not-copied': 2,
       'interpretation-link': 2,
       'leader-disclosure': 1,
+      'proposal-column': 2,
+      'proposal-reply': 3,
       timeliness: 0,
       wording: 0,
     });
-    expect(points('town')).toEqual({ ...points('department'), 'annual-report-not-copied': 4, 'leader-disclosure': 2 });
+    // The township table lacks the 建议提案 rows: 0 there means "does not apply".
+    expect(points('town')).toEqual({ ...points('department'), 'annual-report-not-copied': 4, 'leader-disclosure': 2, 'proposal-column': 0, 'proposal-reply': 0 });
     expect(points('farm')).toEqual(points('town'));
     expect(s.indicators.find((i) => i.key === 'column-update')!.jump).toEqual({ moreThan: 3, deduct: 10 });
   });
@@ -125,7 +128,7 @@ describe('the scheme selects the rules and checks them against the registry', ()
     const s = parseScheme(raw, 'only-columns.yaml');
     expect(s.rules.map((r) => r.meta.id)).toEqual(['column-update']);
     const full = scheme();
-    expect(full.rules.map((r) => r.meta.id)).toEqual(['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure', 'timeliness', 'wording']);
+    expect(full.rules.map((r) => r.meta.id)).toEqual(['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure', 'proposal-column', 'timeliness', 'wording']);
     expect(full.settings['annual-report'].titleKinds).toEqual(['年度报告', '工作报告', '年报']);
     expect(full.settings['annual-report'].copied.boilerplate.length).toBeGreaterThan(100);
   });

@@ -25,6 +25,8 @@ function unitSnapshot(id: string, name: string, type: 'department' | 'town' | 'f
     column('年度报告', [r2019, r2018]),
     column('领导信息', [leader]),
     column('政策解读', []),
+    // Departments must have one (townships' table lacks the row); no proposals this year, and it says so.
+    column('建议提案', [item('本年度无建议提案', '2020-12-20')]),
   ];
   const arts = [
     article(r2019, '年度报告', { text: reportBody(2019, PROSE_2019) }),
