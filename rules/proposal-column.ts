@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ArticleSnapshot, ListItem } from '../src/model/snapshot.ts';
 import { columnMatches, defineRule, type ColumnSnapshot, type Inconclusive, type RawFinding, type RuleContext, type RuleInput } from './api.ts';
-import { closingDate, publishedOf, spanObserved, spanText } from './lib/dates.ts';
+import { closingDate, lateText, publishedOf, SPAN_LABELS, spanObserved } from './lib/dates.ts';
 import { columnKeywords, regexString } from './lib/settings.ts';
 import { clip, yearOf } from './lib/text.ts';
 import { addWorkdays, workdaysBetween } from './lib/workdays.ts';
@@ -41,13 +41,7 @@ export default defineRule({
       title: '标题',
       signed: '签发日期',
       signedFrom: '签发日期取自',
-      published: '发布日期',
-      publishedFrom: '发布日期取自',
-      workingDays: '相隔工作日',
-      calendarDays: '相隔天数',
-      holidays: '期间法定节假日',
-      limit: '规定时限（工作日）',
-      deadline: '最迟应公开日期',
+      ...SPAN_LABELS,
     },
   },
   run,
@@ -173,7 +167,7 @@ function judgeReply(
   return {
     ...at,
     code: 'late',
-    message: `复函“${clip(item.title)}”签发日期 ${signed.date}，发布日期 ${published.date}，${spanText(span)}，超过 ${s.workingDays} 个工作日${deadline ? `（最迟应于 ${deadline} 公开）` : ''}`,
+    message: `复函“${clip(item.title)}”签发日期 ${signed.date}，发布日期 ${published.date}，${lateText(span, s.workingDays, deadline)}`,
     observed: {
       title: article.title || item.title,
       signed: signed.date,

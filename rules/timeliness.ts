@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { columnMatches, defineRule, type Inconclusive, type RawFinding, type RuleContext, type RuleInput } from './api.ts';
-import { publishedOf, spanObserved, spanText } from './lib/dates.ts';
+import { lateText, publishedOf, SPAN_LABELS, spanObserved } from './lib/dates.ts';
 import { columnKeywords } from './lib/settings.ts';
 import { clip, yearOf } from './lib/text.ts';
 import { addWorkdays, workdaysBetween } from './lib/workdays.ts';
@@ -28,17 +28,7 @@ export default defineRule({
     codes: { late: '未在20个工作日内公开' },
     settings,
     needs: (s) => [{ kind: 'articles', columns: s.columns, max: s.perColumn }],
-    observed: {
-      title: '标题',
-      written: '成文日期',
-      published: '发布日期',
-      publishedFrom: '发布日期取自',
-      workingDays: '相隔工作日',
-      calendarDays: '相隔天数',
-      holidays: '期间法定节假日',
-      limit: '规定时限（工作日）',
-      deadline: '最迟应公开日期',
-    },
+    observed: { title: '标题', written: '成文日期', ...SPAN_LABELS },
   },
   run,
 });
@@ -76,7 +66,7 @@ function run({ snapshot, columns }: RuleInput, ctx: RuleContext<Settings>) {
       findings.push({
         ...at,
         code: 'late',
-        message: `文件“${clip(item.title)}”成文日期 ${written}，发布日期 ${published.date}，${spanText(span)}，超过 ${s.workingDays} 个工作日${deadline ? `（最迟应于 ${deadline} 公开）` : ''}`,
+        message: `文件“${clip(item.title)}”成文日期 ${written}，发布日期 ${published.date}，${lateText(span, s.workingDays, deadline)}`,
         observed: { title: article.title || item.title, written, published: published.date, publishedFrom: published.from, ...spanObserved(span, s.workingDays, deadline) },
         highlight: item.title,
       });

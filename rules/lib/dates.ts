@@ -10,13 +10,13 @@ export function publishedOf(item: ListItem, articlePublished: string | null): { 
   return null;
 }
 
-/** "相隔 21 个工作日（35 天，期间有国庆节假期）" */
-export function spanText(span: WorkdaySpan): string {
+/** "相隔 21 个工作日（35 天，期间有国庆节假期），超过 20 个工作日（最迟应于 2020-10-19 公开）" */
+export function lateText(span: WorkdaySpan, limit: number, deadline: string | null): string {
   const holidays = span.holidays.length ? `，期间有${span.holidays.join('、')}假期` : '';
-  return `相隔 ${span.workingDays} 个工作日（${span.calendarDays} 天${holidays}）`;
+  return `相隔 ${span.workingDays} 个工作日（${span.calendarDays} 天${holidays}），超过 ${limit} 个工作日${deadline ? `（最迟应于 ${deadline} 公开）` : ''}`;
 }
 
-/** The span's facts for a finding's `observed`. */
+/** The span's facts for a finding's `observed` (labelled by SPAN_LABELS). */
 export function spanObserved(span: WorkdaySpan, limit: number, deadline: string | null): Record<string, unknown> {
   return {
     workingDays: span.workingDays,
@@ -26,6 +26,16 @@ export function spanObserved(span: WorkdaySpan, limit: number, deadline: string 
     ...(deadline ? { deadline } : {}),
   };
 }
+
+export const SPAN_LABELS = {
+  published: '发布日期',
+  publishedFrom: '发布日期取自',
+  workingDays: '相隔工作日',
+  calendarDays: '相隔天数',
+  holidays: '期间法定节假日',
+  limit: '规定时限（工作日）',
+  deadline: '最迟应公开日期',
+};
 
 const CN_DATE = /(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日/u;
 /** How the name of a signing body ends (…局, …委员会, …人民政府, …镇): "请于6月10日" is no signature. */
