@@ -91,6 +91,15 @@ function addSheet(wb: ExcelJS.Workbook, name: string, columns: ColumnSpec[], row
 
 const SCORE = '0.##';
 
+/** The columns every finding row ends with (see findingRow). */
+const FINDING_COLUMNS: ColumnSpec[] = [
+  { header: '问题描述', width: 50 },
+  { header: '栏目', width: 16 },
+  { header: '链接', width: 40 },
+  { header: '截图', width: 36 },
+  { header: '复核结论', width: 24 },
+];
+
 /** One finding's row: the unit, the given cells (which indicator, how it counts), then what was found and where. */
 function findingRow(report: AuditReport, unit: UnitResult, f: Finding, middle: Cell[]): Cell[] {
   const facts = observedFacts(f, report.rules).map((x) => `${x.label}：${x.value}`);
@@ -155,11 +164,7 @@ export async function writeXlsxReport(report: AuditReport, file: string): Promis
       { header: '规则', width: 16 },
       { header: '问题类型', width: 20 },
       { header: '扣分', width: 7, numFmt: SCORE },
-      { header: '问题描述', width: 50 },
-      { header: '栏目', width: 16 },
-      { header: '链接', width: 40 },
-      { header: '截图', width: 36 },
-      { header: '复核结论', width: 24 },
+      ...FINDING_COLUMNS,
     ],
     ranked.flatMap(({ unit }) => unit.findings.filter((f) => !isAdvisory(f)).map((f) => findingRow(report, unit, f, [text(f.indicator), ruleLabel(report.rules, f.rule), text(codeLabel(report.rules, f)), f.deduction]))),
   );
@@ -173,11 +178,7 @@ export async function writeXlsxReport(report: AuditReport, file: string): Promis
       { header: '检查项', width: 24 },
       { header: '本单位该项提示数', width: 10 },
       { header: '问题类型', width: 20 },
-      { header: '问题描述', width: 56 },
-      { header: '栏目', width: 16 },
-      { header: '链接', width: 40 },
-      { header: '截图', width: 36 },
-      { header: '复核结论', width: 24 },
+      ...FINDING_COLUMNS,
     ],
     ranked.flatMap(({ unit }) =>
       advisoryGroups(unit, report.rules, { waived: true }).flatMap((g) =>
