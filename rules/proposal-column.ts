@@ -15,7 +15,7 @@ const settings = z
     /** A statement that the unit had no proposals to handle (the seed: 未有建议提案的做出说明). */
     noneStatements: z
       .array(regexString)
-      .default(['(?:无|没有|未)(?:收到|承办|接到|承接|涉及|有)?(?:人大代表|人大|政协委员|政协)?的?(?:建议|提案)(?:和|及|、|与)?(?:政协委员|政协)?的?(?:建议|提案)?']),
+      .default(['(?:无|没有|未)(?:收到|承办|接到|承接|涉及|有)?(?:县|市)?(?:人大代表|人大|政协委员|政协)?的?(?:建议|提案)(?:和|及|、|与)?(?:县|市)?(?:政协委员|政协)?的?(?:建议|提案)?']),
     /** 复函自签发之日起10个工作日内向社会公开. */
     workingDays: z.number().int().positive().default(10),
     /** Articles read per 建议提案 column. */

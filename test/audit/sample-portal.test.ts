@@ -14,17 +14,28 @@ import { closeBrowser } from '../../src/browser/chromium.ts';
  * codes, addresses and deductions, each with evidence.
  */
 
-// Scores worked out by hand from rules/schemes/yifeng-2020.yaml and the planted findings:
+// Scores worked out by hand from rules/schemes/yifeng-2020.yaml and the planted findings. The national
+// advisories (timeliness, wording: 0 points in every table) cost nothing; 建议提案 (departments only):
+// no column −2; each late reply −1 (at most 3); a unit stating it had none gets the replies' department
+// average, over the departments whose replies were judged (jtj 0, nyj 1 → 0.5); a unit without the column
+// cannot have its replies judged (inconclusive, left out of that average).
 const EXPECTED_SCORES: Record<string, number> = {
-  jtj: 100, // clean
-  wjw: 96, // stale 1 + empty 1 + late 1 + no-link 1
-  sfj: 86, // 5 stale/empty → jump 10, copied 2, not-named 1, interpretations not assessed → department average (wjw 1, rsj 2, jtj 0) = 1
-  rsj: 96, // incomplete 2, broken-link 1 + reposted ×2 capped at the indicator's 2 → 2
+  jtj: 100, // clean; its one reply was published 5 working days after signing
+  wjw: 94, // stale 1 + empty 1 + late 1 + no-link 1, no 建议提案 column 2
+  sfj: 84, // 5 stale/empty → jump 10, copied 2, not-named 1, interpretations not assessed → department average (wjw 1, rsj 2, jtj 0) = 1, no 建议提案 column 2
+  rsj: 94, // incomplete 2, broken-link 1 + reposted ×2 capped at the indicator's 2 → 2, no 建议提案 column 2
   xzz: 92, // missing report: publication 2 + content 2 + not-copied 4 (township table)
   tgz: 97, // stale 1, leader not named 2 (township table)
   hgs: 98, // empty 1, late 1 (farm → township table)
   ssz: 100, // clean; interpretations not assessed → township average (0)
+  nyj: 98, // reply published 11 working days after signing 1; interpretations not assessed → department average 1; late document and wording error: 提示, 0
+  scj: 98.5, // interpretations not assessed → 1; "2020年度未收到建议提案" → replies not assessed → (jtj 0 + nyj 1) / 2 = 0.5; 提示 as nyj
 };
+
+/** What cannot be judged on a fully read portal: the replies of departments that have no 建议提案 column. */
+const EXPECTED_INCONCLUSIVE: Record<string, string[]> = Object.fromEntries(
+  Object.keys(EXPECTED_SCORES).map((id) => [id, ['wjw', 'sfj', 'rsj'].includes(id) ? ['proposal-column'] : []]),
+);
 
 let portal: FixturePortal;
 let dir: string;
@@ -69,10 +80,30 @@ describe('zwgk audit on the sample portal', () => {
     }
   });
 
-  it('every unit was read completely and nothing is left inconclusive', () => {
-    expect(outcome.report.units.map((u) => [u.id, u.status, u.inconclusive.length])).toEqual(
-      Object.keys(EXPECTED_SCORES).map((id) => [id, 'ok', 0]),
+  it('every unit was read completely and nothing but the replies of units without the column is left inconclusive', () => {
+    expect(outcome.report.units.map((u) => [u.id, u.status, u.inconclusive.map((i) => i.rule)])).toEqual(
+      Object.entries(EXPECTED_INCONCLUSIVE).map(([id, rules]) => [id, 'ok', rules]),
     );
+    for (const u of outcome.report.units.filter((x) => EXPECTED_INCONCLUSIVE[x.id]!.length)) {
+      expect(u.inconclusive[0]).toMatchObject({ codes: ['late'] });
+      expect(u.indicators.find((i) => i.key === 'proposal-reply')).toMatchObject({ state: 'inconclusive', deducted: 0 });
+    }
+  });
+
+  it('提示 (advisories) are reported with evidence and change no score under the 2020 scheme', () => {
+    const advisoryRules = ['timeliness', 'wording'];
+    const advisories = outcome.report.units.flatMap((u) => u.findings.filter((f) => advisoryRules.includes(f.rule)).map((f) => ({ u, f })));
+    expect(advisories.length).toBe(groundTruth.findings.filter((f) => advisoryRules.includes(f.rule)).length);
+    for (const { u, f } of advisories) {
+      expect(f, `${u.id} ${f.rule}`).toMatchObject({ advisory: true, deduction: 0 });
+      expect(u.indicators.some((i) => advisoryRules.includes(i.key))).toBe(false);
+    }
+    // Nothing else is advisory: every other finding belongs to an indicator with points.
+    expect(outcome.report.units.flatMap((u) => u.findings).filter((f) => f.advisory).length).toBe(advisories.length);
+    const late = advisories.find(({ u, f }) => u.id === 'nyj' && f.rule === 'timeliness')!.f;
+    expect(late.evidence).toMatchObject({ written: '2020-09-11', published: '2020-10-22', workingDays: 25, calendarDays: 41, holidays: ['国庆节'] });
+    const wrong = advisories.find(({ u, f }) => u.id === 'scj' && f.rule === 'wording')!.f;
+    expect(wrong.evidence['sentence']).toContain('根据国务院办公室《关于进一步优化营商环境更好服务市场主体的实施意见》要求');
   });
 
   it('every finding carries its address and a screenshot file', () => {
@@ -93,8 +124,11 @@ describe('zwgk audit on the sample portal', () => {
     expect(readFileSync(join(outcome.outDir, 'report.html'), 'utf8')).toContain('县司法局');
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(join(outcome.outDir, 'report.xlsx'));
+    const advisory = (f: { rule: string }) => ['timeliness', 'wording'].includes(f.rule);
     const detail = wb.getWorksheet('扣分明细')!;
-    expect(detail.rowCount - 1).toBe(groundTruth.findings.length);
+    expect(detail.rowCount - 1).toBe(groundTruth.findings.filter((f) => !advisory(f)).length);
+    expect(wb.getWorksheet('提示')!.rowCount - 1).toBe(groundTruth.findings.filter(advisory).length);
+    expect(readFileSync(join(outcome.outDir, 'report.html'), 'utf8')).toContain('提示汇总');
     expect(existsSync(join(outcome.outDir, 'evidence'))).toBe(true);
   });
 });

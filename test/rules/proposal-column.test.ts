@@ -135,6 +135,10 @@ describe('proposal-column: 未有建议提案的做出说明', () => {
     expect(stated!.indicators.find((i) => i.key === 'proposal-column')).toMatchObject({ deducted: 0, state: 'assessed' });
   });
 
+  it('names the bodies as the letters do: 未承办县人大代表建议和县政协委员提案', () => {
+    expect(run(unitWith([], statement('2020年度建议提案办理情况', '我局2020年度未承办县人大代表建议和县政协委员提案。'))).unassessed).toEqual(['late']);
+  });
+
   it('the statement may be the title, and "本年度" is the year it was published', () => {
     expect(run(unitWith([], statement('本年度无建议提案', '')))).toMatchObject({ unassessed: ['late'] });
     expect(run(unitWith([], statement('本年度无建议提案', '', '2019-12-30'))).unassessed).toBeUndefined();
