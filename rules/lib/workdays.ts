@@ -61,6 +61,23 @@ function covered(from: number, to: number): boolean {
   return true;
 }
 
+/**
+ * Working days counted once for the whole schedule, so that any count is two
+ * look-ups, whatever dates a page gives: CUMULATIVE[i] = working days in the
+ * i days from 1 January of the first known year.
+ */
+const FIRST = dayNumber(`${knownYears.first}-01-01`);
+const LAST = dayNumber(`${knownYears.last}-12-31`);
+const CUMULATIVE = new Int32Array(LAST - FIRST + 2);
+for (let n = FIRST; n <= LAST; n++) CUMULATIVE[n - FIRST + 1] = CUMULATIVE[n - FIRST]! + (isWorkingDay(n) ? 1 : 0);
+/** Working days from FIRST up to and including day `n` (FIRST - 1 <= n <= LAST). */
+const upTo = (n: number) => CUMULATIVE[n - FIRST + 1]!;
+
+/** Public holidays in date order, for naming those a span crosses. */
+const HOLIDAYS = Object.entries(data.holidays)
+  .map(([date, value]) => ({ day: dayNumber(date), name: holidayName(value) }))
+  .sort((a, b) => a.day - b.day);
+
 /** Whether the date is a working day; null when its year's schedule is not known. */
 export function isWorkday(date: string): boolean | null {
   const n = dayNumber(date);
@@ -85,23 +102,24 @@ export function workdaysBetween(from: string, to: string): WorkdaySpan | null {
   const b = dayNumber(to);
   if (b <= a) return { workingDays: 0, calendarDays: b - a, holidays: [] };
   if (!covered(a, b)) return null;
-  let workingDays = 0;
   const holidays: string[] = [];
-  for (let n = a + 1; n <= b; n++) {
-    if (isWorkingDay(n)) workingDays++;
-    const h = data.holidays[dateOf(n)];
-    if (h !== undefined && !holidays.includes(holidayName(h))) holidays.push(holidayName(h));
-  }
-  return { workingDays, calendarDays: b - a, holidays };
+  for (const h of HOLIDAYS) if (h.day > a && h.day <= b && !holidays.includes(h.name)) holidays.push(h.name);
+  return { workingDays: upTo(b) - upTo(a), calendarDays: b - a, holidays };
 }
 
 /** The `n`th working day after `from` (the last day something made on `from` may be published); null when unknown. */
 export function addWorkdays(from: string, n: number): string | null {
-  let day = dayNumber(from);
-  for (let left = n; left > 0; ) {
-    day++;
-    if (!KNOWN.has(Number(dateOf(day).slice(0, 4)))) return null;
-    if (isWorkingDay(day)) left--;
+  const a = dayNumber(from);
+  if (a < FIRST - 1 || a >= LAST) return null;
+  const target = upTo(a) + n;
+  if (target > upTo(LAST)) return null;
+  // The first day whose running count reaches the target (binary search: the counts never decrease).
+  let lo = a + 1;
+  let hi = LAST;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (upTo(mid) >= target) hi = mid;
+    else lo = mid + 1;
   }
-  return dateOf(day);
+  return covered(a, lo) ? dateOf(lo) : null;
 }

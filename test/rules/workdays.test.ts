@@ -39,6 +39,21 @@ describe('working-day calendar (State Council schedule)', () => {
     expect(workdaysBetween('2020-01-20', '2020-02-07')).toEqual({ workingDays: 8, calendarDays: 18, holidays: ['春节'] });
   });
 
+  it('any span counts what a day-by-day walk counts, and the nth working day after a date is where the count reaches n', () => {
+    const day = (d: string, k: number) => new Date(Date.parse(`${d}T00:00:00Z`) + k * 86_400_000).toISOString().slice(0, 10);
+    let walked = 0;
+    for (let d = '2004-01-02'; d <= `${knownYears.last}-12-31`; d = day(d, 1)) if (isWorkday(d)) walked++;
+    expect(workdaysBetween('2004-01-01', `${knownYears.last}-12-31`)!.workingDays).toBe(walked);
+    for (const from of ['2004-01-01', '2019-09-27', '2020-01-23', '2020-06-24', '2023-12-29']) {
+      for (const n of [1, 10, 20]) {
+        const due = addWorkdays(from, n)!;
+        expect(isWorkday(due), `${from} + ${n}`).toBe(true);
+        expect(workdaysBetween(from, due)!.workingDays).toBe(n);
+        expect(workdaysBetween(from, day(due, -1))!.workingDays).toBe(n - 1);
+      }
+    }
+  });
+
   it('counts nothing for a date before the start', () => {
     expect(workdaysBetween('2020-06-10', '2020-06-01')?.workingDays).toBe(0);
     expect(workdaysBetween('2020-06-10', '2020-06-10')?.workingDays).toBe(0);
