@@ -10,7 +10,7 @@ const settings = z
     /** Columns whose documents carry a 成文日期: the regular-category document columns. */
     columns: columnKeywords(['政策文件', '规范性文件', '通知公告']),
     /** Articles read per column, newest first as the list shows them (the crawl reads no more for this rule). */
-    perColumn: z.number().int().positive().default(20),
+    perColumn: z.number().int().positive().default(10),
     /** 条例第二十六条: within 20 working days of being formed or changed. */
     workingDays: z.number().int().positive().default(20),
   })
@@ -24,7 +24,7 @@ export default defineRule({
     indicator: '主动公开信息及时公开（条例第二十六条）',
     title: '信息在形成之日起20个工作日内公开',
     description:
-      '政策文件、规范性文件、通知公告等栏目中同时标明成文日期（或形成日期）和发布日期的文件，自成文之次日起按国务院公布的节假日和调休安排计算工作日，超过20个工作日才发布的列为问题（条例第二十六条）。只看测评年度发布的文件；节假日安排未知的年份无法计算，记为无法判定。',
+      '政策文件、规范性文件、通知公告等栏目中同时标明成文日期（或形成日期）和发布日期的文件，自成文之次日起按国务院公布的节假日和调休安排计算工作日，超过20个工作日才发布的列为问题（条例第二十六条）。只看测评年度发布的文件，每个栏目读取最新的若干篇（默认10篇，考评方案可设 perColumn）；节假日安排未知的年份无法计算，记为无法判定。',
     codes: { late: '未在20个工作日内公开' },
     settings,
     needs: (s) => [{ kind: 'articles', columns: s.columns, max: s.perColumn }],

@@ -40,7 +40,7 @@ const settings = z
     /** The curated list (the scheme holds it, with each entry's source). Only these exact forms are ever reported. */
     errors: z.array(entry).default([]),
     /** Articles read for this rule per column (newest first); pages other rules read are scanned too. */
-    perColumn: z.number().int().nonnegative().default(5),
+    perColumn: z.number().int().nonnegative().default(3),
   })
   .strict();
 
@@ -53,7 +53,7 @@ export default defineRule({
     indicator: '严重表述错误（国办秘函〔2019〕19号）',
     title: '无严重表述错误',
     description:
-      '按考评方案列出的严重表述错误清单（国名、机构全称、国家领导人姓名和职务的错误写法，每条注明依据），逐字核对单位各栏目的信息标题和已读取的页面正文；只报告与清单完全一致的错误写法，正确写法永不匹配，不作任何推测。',
+      '按考评方案列出的严重表述错误清单（国名、机构全称、国家领导人姓名和职务的错误写法，每条注明依据），逐字核对单位各栏目的全部信息标题和已读取的页面正文（每个栏目另读取最新的若干篇，默认3篇）；只报告与清单完全一致的错误写法，正确写法永不匹配，不作任何推测。',
     codes: { severe: '严重表述错误' },
     settings,
     needs: (s) => (s.errors.length && s.perColumn > 0 ? [{ kind: 'articles', columns: 'judged', max: s.perColumn }] : []),

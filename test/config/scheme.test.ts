@@ -147,11 +147,11 @@ describe('column categories and the gather plan from the scheme', () => {
 
   it('the plan reads the articles of the columns the selected rules name, and fills dates where freshness is judged', () => {
     const plan = planGather(scheme());
-    // wording reads the newest 5 of every judged column.
-    expect(plan.forColumn(['政府信息公开年报']).reads).toEqual([{ titles: ['年度报告', '年报'], fallbackToAll: true }, { max: 5 }]);
-    expect(plan.forColumn(['法规文件', '政策解读']).reads).toEqual([{ links: 'read' }, { max: 5 }]);
-    expect(plan.forColumn(['领导信息']).reads).toEqual([{ columnPage: true }, { max: 5 }]);
-    expect(plan.forColumn(['通知公告'])).toEqual({ category: 'regular', fillDates: true, reads: [{ max: 20 }, { max: 5 }] });
+    // wording reads the newest 3 of every judged column.
+    expect(plan.forColumn(['政府信息公开年报']).reads).toEqual([{ titles: ['年度报告', '年报'], fallbackToAll: true }, { max: 3 }]);
+    expect(plan.forColumn(['法规文件', '政策解读']).reads).toEqual([{ links: 'read' }, { max: 3 }]);
+    expect(plan.forColumn(['领导信息']).reads).toEqual([{ columnPage: true }, { max: 3 }]);
+    expect(plan.forColumn(['通知公告'])).toEqual({ category: 'regular', fillDates: true, reads: [{ max: 10 }, { max: 3 }] });
     expect(plan.forColumn(['工作动态'])).toEqual({ category: 'news', fillDates: false, reads: [] });
     expect(plan.forColumn(['机构职能']).fillDates).toBe(true);
   });

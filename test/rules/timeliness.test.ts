@@ -100,10 +100,10 @@ describe('timeliness: 条例第二十六条, 20 working days by the State Counci
   });
 
   it('asks the crawl for the newest articles of its columns only', () => {
-    expect(timeliness.meta.needs(scheme().settings['timeliness'])).toEqual([{ kind: 'articles', columns: ['政策文件', '规范性文件', '通知公告'], max: 20 }]);
+    expect(timeliness.meta.needs(scheme().settings['timeliness'])).toEqual([{ kind: 'articles', columns: ['政策文件', '规范性文件', '通知公告'], max: 10 }]);
     const plan = planGather(scheme());
-    expect(plan.forColumn(['法规文件', '规范性文件']).reads).toContainEqual({ max: 20 });
-    expect(plan.forColumn(['工作动态']).reads).not.toContainEqual({ max: 20 });
+    expect(plan.forColumn(['法规文件', '规范性文件']).reads).toContainEqual({ max: 10 });
+    expect(plan.forColumn(['工作动态']).reads).not.toContainEqual({ max: 10 });
   });
 
   it('is advisory under the 2020 scheme: reported with deduction 0, no score change', () => {

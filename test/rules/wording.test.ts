@@ -95,7 +95,7 @@ describe('wording: the curated list of severe errors, exact matches only', () =>
 
   it('without a list nothing is read and nothing is assessed', () => {
     expect(wording.meta.needs(wording.meta.settings.parse({}))).toEqual([]);
-    expect(wording.meta.needs(scheme().settings['wording'])).toEqual([{ kind: 'articles', columns: 'judged', max: 5 }]);
+    expect(wording.meta.needs(scheme().settings['wording'])).toEqual([{ kind: 'articles', columns: 'judged', max: 3 }]);
     const sch = withSettings('wording', { errors: [] });
     expect(run(unitWith('中华人民共合国').snap, ctx({ scheme: sch }))).toEqual({ findings: [], inconclusive: [], assessed: false });
   });
