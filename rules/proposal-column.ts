@@ -96,7 +96,7 @@ function run({ snapshot, columns: facts }: RuleInput, ctx: RuleContext<Settings>
       message: `单位信息公开目录的 ${facts.length} 个栏目中没有建议提案公开栏目（应设置建议提案公开子栏目）`,
       observed: { columns: facts.length, searched: s.columns },
     });
-    inconclusive.push({ ...unitAt, codes: ['late'], reason: '没有建议提案公开栏目，无法核查复函是否在10个工作日内公开' });
+    inconclusive.push({ ...unitAt, codes: ['late'], reason: `没有建议提案公开栏目，无法核查复函是否在${s.workingDays}个工作日内公开` });
     return { findings, inconclusive, assessed: true };
   }
 
@@ -142,7 +142,7 @@ function run({ snapshot, columns: facts }: RuleInput, ctx: RuleContext<Settings>
       reason: `建议提案栏目中没有 ${ctx.year} 年发布的复函，也没有“本年度无建议提案”的说明，无法核查复函公开时限，需人工核实`,
     });
   } else if (checked === 0) {
-    inconclusive.push({ ...unitAt, url: columns[0]!.url, column: columns[0]!.key, codes: ['late'], reason: `${ctx.year} 年的 ${replies} 件复函均未标明签发日期，无法核查是否在10个工作日内公开` });
+    inconclusive.push({ ...unitAt, url: columns[0]!.url, column: columns[0]!.key, codes: ['late'], reason: `${ctx.year} 年的 ${replies} 件复函均未标明签发日期，无法核查是否在${s.workingDays}个工作日内公开` });
   }
   return { findings, inconclusive, assessed: true };
 }

@@ -75,7 +75,7 @@ export function waivedFindings(u: UnitResult): Finding[] {
 
 export interface AdvisoryGroup {
   rule: string;
-  /** The rule's title (from the report's catalog). */
+  /** The rule's indicator (what the national indicators call the check), from the report's catalog. */
   title: string;
   findings: Finding[];
 }
@@ -85,7 +85,7 @@ export function advisoryGroups(u: UnitResult, catalog: RuleCatalog | undefined, 
   const groups = new Map<string, AdvisoryGroup>();
   for (const f of u.findings.filter((x) => isAdvisory(x) && (opts.waived || !isWaived(x)))) {
     let g = groups.get(f.rule);
-    if (!g) groups.set(f.rule, (g = { rule: f.rule, title: ruleLabel(catalog, f.rule), findings: [] }));
+    if (!g) groups.set(f.rule, (g = { rule: f.rule, title: catalog?.[f.rule]?.indicator ?? ruleLabel(catalog, f.rule), findings: [] }));
     g.findings.push(f);
   }
   return [...groups.values()];

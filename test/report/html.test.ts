@@ -120,7 +120,7 @@ describe('renderHtmlReport in Chromium', () => {
     }
     const adv = await page.$$eval('table.adv-table tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => (c as HTMLElement).innerText.trim())));
     expect(adv).toEqual([
-      ['单位', '信息在形成之日起20个工作日内公开', '无严重表述错误', '合计'],
+      ['单位', '主动公开信息及时公开（条例第二十六条）', '严重表述错误（国办秘函〔2019〕19号）', '合计'],
       ['县教育体育局', '1', '—', '1'],
       ['县卫生健康委员会', '2', '1', '3'],
     ]);
@@ -128,7 +128,7 @@ describe('renderHtmlReport in Chromium', () => {
 
     const wjw = page.locator('section.unit').filter({ has: page.locator('h2', { hasText: '县卫生健康委员会' }) });
     expect(await wjw.locator('h3.adv-head').innerText()).toBe('提示（3 项，不扣分）');
-    expect(await wjw.locator('h4').allInnerTexts()).toEqual(['信息在形成之日起20个工作日内公开（2 项）', '无严重表述错误（1 项）']);
+    expect(await wjw.locator('h4').allInnerTexts()).toEqual(['主动公开信息及时公开（条例第二十六条）（2 项）', '严重表述错误（国办秘函〔2019〕19号）（1 项）']);
     expect(await wjw.locator('table.adv tbody tr').count()).toBe(3);
     expect(await wjw.locator('table.adv').last().innerText()).toContain('错误写法：中华人民共合国');
     const deductions = await wjw.locator('table.find-table:not(.adv):not(.waived)').innerText();

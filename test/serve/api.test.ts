@@ -347,7 +347,7 @@ describe('dashboard: 提示 (advisories)', () => {
 
     const $ = load(await (await get('/units/wjw', auth)).text());
     expect($('#advisories h2').text()).toBe('提示（3 项，不扣分）');
-    expect($('#advisories h3').toArray().map((h) => $(h).text())).toEqual(['信息在形成之日起20个工作日内公开（2 项）', '无严重表述错误（1 项）']);
+    expect($('#advisories h3').toArray().map((h) => $(h).text())).toEqual(['主动公开信息及时公开（条例第二十六条）（2 项）', '严重表述错误（国办秘函〔2019〕19号）（1 项）']);
     expect($('#advisories table.adv tbody tr')).toHaveLength(3);
     const deductions = $('section.panel').filter((_, el) => $(el).find('h2').text().startsWith('扣分问题'));
     expect(deductions.find('h2').text()).toBe('扣分问题（0 项）');
