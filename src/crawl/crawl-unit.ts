@@ -646,8 +646,10 @@ class UnitCrawl {
     for (const read of reads) {
       const matching = read.titles ? items.filter((it) => read.titles!.some((k) => it.title.includes(k))) : items;
       const chosen = matching.length > 0 || !read.fallbackToAll ? matching : items;
-      const max = Math.min(read.max ?? Infinity, this.#o.maxArticlesPerColumn);
-      if (chosen.length > max) notes.push(`栏目“${columnKey}”共 ${chosen.length} 篇需读取，只读取了前 ${max} 篇`);
+      // A rule's own `max` is the sample it asked for (the newest N); only the crawl's bound cutting it short is a bound hit.
+      const asked = Math.min(read.max ?? Infinity, chosen.length);
+      const max = Math.min(asked, this.#o.maxArticlesPerColumn);
+      if (asked > max) notes.push(`栏目“${columnKey}”共 ${asked} 篇需读取，只读取了前 ${max} 篇`);
       for (const it of chosen.slice(0, max)) (read.links ? withLinks : wanted).set(it.url, it);
     }
     await Promise.all([...wanted.keys()].filter((url) => !withLinks.has(url)).map((url) => this.#article(url, columnKey)));

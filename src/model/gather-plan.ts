@@ -14,7 +14,7 @@ export interface ArticleRead {
   columnPage?: boolean;
   /** Body links checked; those on the portal's hosts read as articles too (the policy an interpretation links to). */
   links?: 'read';
-  /** Articles read at most (per column). */
+  /** Read only the first (newest) this many of the column's items: a sample the rule asked for, not a bound hit. */
   max?: number;
 }
 

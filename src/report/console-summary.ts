@@ -1,5 +1,5 @@
 import type { AuditReport } from '../model/result.ts';
-import { UNIT_STATUS_LABEL, UNIT_TYPE_LABEL, fmtNum, isWaived, label, rankedUnits, schemeTitle, unitDeducted } from './format.ts';
+import { UNIT_STATUS_LABEL, UNIT_TYPE_LABEL, advisoryCount, fmtNum, label, openFindings, rankedUnits, schemeTitle, unitDeducted } from './format.ts';
 
 /**
  * The ranked summary `zwgk audit` prints. Columns are padded by display
@@ -46,8 +46,8 @@ function pad(s: string, width: number, right: boolean): string {
 }
 
 export function formatSummaryTable(report: AuditReport): string {
-  const head = ['排名', '单位', '类型', '状态', '得分', '扣分', '折算得分', '问题', '无法判定'];
-  const right = [true, false, false, false, true, true, true, true, true];
+  const head = ['排名', '单位', '类型', '状态', '得分', '扣分', '折算得分', '问题', '无法判定', '提示'];
+  const right = [true, false, false, false, true, true, true, true, true, true];
   const rows = rankedUnits(report).map(({ unit, rank }) => [
     String(rank),
     clean(unit.name),
@@ -56,8 +56,9 @@ export function formatSummaryTable(report: AuditReport): string {
     fmtNum(unit.score),
     fmtNum(unitDeducted(unit)),
     fmtNum(unit.weighted),
-    String(unit.findings.filter((f) => !isWaived(f)).length),
+    String(openFindings(unit).length),
     String(unit.inconclusive.length),
+    String(advisoryCount(unit)),
   ]);
   const widths = head.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]!))));
   const line = (cells: string[]) =>
@@ -72,6 +73,6 @@ export function formatSummaryTable(report: AuditReport): string {
     rule,
     ...rows.map(line),
     rule,
-    `过程测评满分 100 分，按 ${fmtNum(report.weight * 100)}% 折算；共 ${rows.length} 个单位。`,
+    `过程测评满分 100 分，按 ${fmtNum(report.weight * 100)}% 折算；共 ${rows.length} 个单位。提示为不计分的检查项，不影响得分。`,
   ].join('\n');
 }

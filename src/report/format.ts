@@ -58,6 +58,54 @@ export function isWaived(f: Finding): boolean {
   return f.review?.decision === 'waived';
 }
 
+/** 提示: a finding of an indicator without points (advisory). Reported on its own, never in the deduction tables. */
+export function isAdvisory(f: Finding): boolean {
+  return f.advisory === true;
+}
+
+/** The findings of the deduction tables (扣分问题): neither advisory nor waived. */
+export function openFindings(u: UnitResult): Finding[] {
+  return u.findings.filter((f) => !isAdvisory(f) && !isWaived(f));
+}
+
+/** Waived findings (豁免), advisory or not: listed apart from both. */
+export function waivedFindings(u: UnitResult): Finding[] {
+  return u.findings.filter(isWaived);
+}
+
+export interface AdvisoryGroup {
+  rule: string;
+  /** The rule's indicator (what the national indicators call the check), from the report's catalog. */
+  title: string;
+  findings: Finding[];
+}
+
+/** A unit's advisories grouped by rule, in the order the report lists the rules; waived ones only when asked (a sheet with a review column). */
+export function advisoryGroups(u: UnitResult, catalog: RuleCatalog | undefined, opts: { waived?: boolean } = {}): AdvisoryGroup[] {
+  const groups = new Map<string, AdvisoryGroup>();
+  for (const f of u.findings.filter((x) => isAdvisory(x) && (opts.waived || !isWaived(x)))) {
+    let g = groups.get(f.rule);
+    if (!g) groups.set(f.rule, (g = { rule: f.rule, title: catalog?.[f.rule]?.indicator ?? ruleLabel(catalog, f.rule), findings: [] }));
+    g.findings.push(f);
+  }
+  return [...groups.values()];
+}
+
+/** How many advisories a unit has (waived ones not counted). */
+export function advisoryCount(u: UnitResult): number {
+  return advisoryGroups(u, undefined).reduce((n, g) => n + g.findings.length, 0);
+}
+
+/** The rules (id and title) that gave any unit of the report an advisory, in the order they first appear. */
+export function advisoryRules(report: AuditReport): { rule: string; title: string }[] {
+  const seen = new Map<string, string>();
+  for (const u of report.units) for (const g of advisoryGroups(u, report.rules)) if (!seen.has(g.rule)) seen.set(g.rule, g.title);
+  return [...seen].map(([rule, title]) => ({ rule, title }));
+}
+
+/** What the 提示 sections say about themselves. */
+export const ADVISORY_NOTE = '提示：考评方案中不计分的检查项（如国家政府网站检查指标、条例第二十六条公开时限），只报告问题和佐证，不扣分、不影响得分。';
+
 /** Total deducted points as the scoring engine recorded them per indicator. */
 export function unitDeducted(u: UnitResult): number {
   return u.indicators.reduce((sum, i) => sum + i.deducted, 0);

@@ -1,20 +1,25 @@
 import type { AuditReport, Finding, InconclusiveCheck, RuleCatalog, UnitResult } from '../model/result.ts';
 import {
+  ADVISORY_NOTE,
   COLUMN_STATUS_LABEL,
   UNIT_STATUS_LABEL,
   UNIT_TYPE_LABEL,
+  advisoryCount,
+  advisoryGroups,
+  advisoryRules,
   codeLabel,
   fmtInstant,
   fmtNum,
-  isWaived,
   label,
   observedFacts,
+  openFindings,
   rankedUnits,
   ruleLabel,
   safeEvidencePath,
   safeHref,
   schemeTitle,
   unitDeducted,
+  waivedFindings,
   type RankedUnit,
 } from './format.ts';
 import { esc, html, type Markup } from './markup.ts';
@@ -58,6 +63,7 @@ ${footer()}`;
   ${summaryTable(report, ranked, true)}
   ${scoreBars(ranked)}
 </section>
+${advisorySummary(report, ranked)}
 ${ranked.map((entry, i) => unitSection(report, entry, i, true, opts.evidenceBase ?? ''))}
 ${footer()}`;
   }
@@ -100,14 +106,14 @@ function statusTag(u: UnitResult): Markup {
 
 function summaryTable(report: AuditReport, rows: RankedUnit[], linked: boolean): Markup {
   return html`<table class="rank-table">
-  <thead><tr><th class="num">排名</th><th>单位</th><th>类型</th><th>状态</th><th class="num">过程测评得分</th><th class="num">扣分</th><th class="num">折算得分<br><small>（×${fmtNum(report.weight)}）</small></th><th class="num">问题数</th><th class="num">无法判定</th></tr></thead>
+  <thead><tr><th class="num">排名</th><th>单位</th><th>类型</th><th>状态</th><th class="num">过程测评得分</th><th class="num">扣分</th><th class="num">折算得分<br><small>（×${fmtNum(report.weight)}）</small></th><th class="num">问题数</th><th class="num">无法判定</th><th class="num">提示</th></tr></thead>
   <tbody>
   ${rows.map(({ unit, rank }, i) => {
     const name = linked ? html`<a href="#u-${i + 1}">${unit.name}</a>` : html`${unit.name}`;
     return html`<tr>
     <td class="num">${rank}</td><td>${name}</td><td>${label(UNIT_TYPE_LABEL, unit.type)}</td><td>${statusTag(unit)}</td>
     <td class="num strong">${fmtNum(unit.score)}</td><td class="num">${fmtNum(unitDeducted(unit))}</td><td class="num">${fmtNum(unit.weighted)}</td>
-    <td class="num">${unit.findings.filter((f) => !isWaived(f)).length}</td><td class="num">${unit.inconclusive.length}</td>
+    <td class="num">${openFindings(unit).length}</td><td class="num">${unit.inconclusive.length}</td><td class="num">${advisoryCount(unit)}</td>
   </tr>`;
   })}
   </tbody>
@@ -149,8 +155,8 @@ function readableUrl(url: string): string {
 }
 
 function unitSection(report: AuditReport, { unit, rank }: RankedUnit, index: number, showRank: boolean, evidenceBase: string): Markup {
-  const active = unit.findings.filter((f) => !isWaived(f));
-  const waived = unit.findings.filter(isWaived);
+  const active = openFindings(unit);
+  const waived = waivedFindings(unit);
   return html`<section class="unit" id="u-${index + 1}">
   <h2>${showRank ? html`<span class="rank-badge">第 ${rank} 名</span>` : ''}${unit.name}</h2>
   <div class="unit-head">
@@ -171,6 +177,7 @@ function unitSection(report: AuditReport, { unit, rank }: RankedUnit, index: num
   <h3>扣分问题（${active.length} 项）</h3>
   ${active.length ? findingsTable(active, evidenceBase, report.rules) : html`<p class="empty">未发现扣分问题。</p>`}
   ${waived.length ? html`<h3>已豁免问题（${waived.length} 项）</h3>${waivedTable(waived, report.rules)}` : ''}
+  ${advisorySection(unit, evidenceBase, report.rules)}
   ${unit.inconclusive.length ? html`<h3>无法判定的检查（${unit.inconclusive.length} 项）</h3>
   <p class="note">以下检查因页面无法访问等原因无法判定，不作扣分。</p>${inconclusiveTable(unit.inconclusive, report.rules)}` : ''}
   ${unit.columns?.length ? columnsTable(unit) : ''}
@@ -242,6 +249,48 @@ function waivedTable(findings: Finding[], catalog: RuleCatalog | undefined): Mar
     </tr>`,
     )}</tbody>
   </table>`;
+}
+
+/** 提示汇总: how many advisories each unit has, per rule (units without any are left out). */
+function advisorySummary(report: AuditReport, ranked: RankedUnit[]): Markup {
+  const rules = advisoryRules(report);
+  const rows = ranked.filter(({ unit }) => advisoryCount(unit) > 0);
+  if (!rows.length) return html``;
+  return html`<section class="advisories" id="advisories">
+  <h2>提示汇总</h2>
+  <p class="note">${ADVISORY_NOTE}</p>
+  <table class="adv-table">
+    <thead><tr><th>单位</th>${rules.map((r) => html`<th class="num">${r.title}</th>`)}<th class="num">合计</th></tr></thead>
+    <tbody>${rows.map(({ unit }) => {
+      const groups = advisoryGroups(unit, report.rules);
+      const count = (rule: string) => groups.find((g) => g.rule === rule)?.findings.length ?? 0;
+      return html`<tr><td><a href="#u-${ranked.findIndex((r) => r.unit === unit) + 1}">${unit.name}</a></td>${rules.map((r) => html`<td class="num">${count(r.rule) || '—'}</td>`)}<td class="num strong">${advisoryCount(unit)}</td></tr>`;
+    })}</tbody>
+  </table>
+</section>`;
+}
+
+/** A unit's 提示, grouped by rule with counts, apart from the deductions. */
+function advisorySection(unit: UnitResult, evidenceBase: string, catalog: RuleCatalog | undefined): Markup {
+  const groups = advisoryGroups(unit, catalog);
+  if (!groups.length) return html``;
+  return html`<h3 class="adv-head">提示（${advisoryCount(unit)} 项，不扣分）</h3>
+  <p class="note">${ADVISORY_NOTE}</p>
+  ${groups.map(
+    (g) => html`<h4>${g.title}（${g.findings.length} 项）</h4>
+  <table class="find-table adv">
+    <colgroup><col class="c-ind"><col class="c-msg-wide"><col class="c-url"><col class="c-shot"></colgroup>
+    <thead><tr><th>问题类型</th><th>问题描述</th><th>链接</th><th>截图</th></tr></thead>
+    <tbody>${g.findings.map(
+      (f) => html`<tr>
+      <td><span class="tag adv-tag">提示</span><div class="sub">${codeLabel(catalog, f)}</div></td>
+      <td>${describe(f, catalog)}</td>
+      <td class="url-cell">${link(f.url)}</td>
+      <td class="shot-cell">${screenshotCell(f, evidenceBase)}</td>
+    </tr>`,
+    )}</tbody>
+  </table>`,
+  )}`;
 }
 
 function inconclusiveTable(checks: InconclusiveCheck[], catalog: RuleCatalog | undefined): Markup {
@@ -322,7 +371,12 @@ tbody tr:nth-child(even){background:#fafbfc}
 .facts{margin:4px 0 0;padding-left:16px;font-size:12px;color:#3e4c59}
 .facts span{color:#7b8794}
 .review{color:#1e6b34}
-col.c-ind{width:15%}col.c-num{width:6%}col.c-msg{width:39%}col.c-url{width:22%}col.c-shot{width:18%}
+col.c-ind{width:15%}col.c-num{width:6%}col.c-msg{width:39%}col.c-msg-wide{width:45%}col.c-url{width:22%}col.c-shot{width:18%}
+h4{font-size:14px;margin:14px 0 6px;color:#8a5a00}
+.adv-head{border-left-color:#d97706}
+.adv-tag{background:#fff3d6;color:#8a5a00}
+.advisories{margin-top:28px}
+.advisories h2{border-bottom-color:#d97706}
 .shot{display:block}
 .shot img{display:block;width:100%;max-width:200px;height:auto;border:1px solid #cbd2d9}
 .find-table.waived{color:#52606d}

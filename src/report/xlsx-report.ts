@@ -1,15 +1,19 @@
 import ExcelJS from 'exceljs';
-import type { AuditReport } from '../model/result.ts';
+import type { AuditReport, Finding, UnitResult } from '../model/result.ts';
 import { writeFileAtomic } from '../lib/atomic-write.ts';
 import {
   COLUMN_STATUS_LABEL,
   UNIT_STATUS_LABEL,
   UNIT_TYPE_LABEL,
+  ADVISORY_NOTE,
+  advisoryCount,
+  advisoryGroups,
   codeLabel,
   fmtInstant,
-  isWaived,
+  isAdvisory,
   label,
   observedFacts,
+  openFindings,
   ruleLabel,
   rankedUnits,
   safeEvidencePath,
@@ -19,7 +23,7 @@ import {
 } from './format.ts';
 
 /**
- * The report as an Excel workbook for the office (汇总, 扣分明细, 无法判定,
+ * The report as an Excel workbook for the office (汇总, 扣分明细, 提示, 无法判定,
  * 栏目概况). Strings are always written as plain strings, never as formula
  * objects; text that a spreadsheet could still read as a formula once someone
  * edits the cell (leading = + - @, tab, CR) gets the OWASP "CSV injection"
@@ -97,6 +101,30 @@ function addSheet(wb: ExcelJS.Workbook, name: string, columns: ColumnSpec[], row
 
 const SCORE = '0.##';
 
+/** The columns every finding row ends with (see findingRow). */
+const FINDING_COLUMNS: ColumnSpec[] = [
+  { header: '问题描述', width: 50 },
+  { header: '栏目', width: 16 },
+  { header: '链接', width: 40 },
+  { header: '截图', width: 36 },
+  { header: '复核结论', width: 24 },
+];
+
+/** One finding's row: the unit, the given cells (which indicator, how it counts), then what was found and where. */
+function findingRow(report: AuditReport, unit: UnitResult, f: Finding, middle: Cell[]): Cell[] {
+  const facts = observedFacts(f, report.rules).map((x) => `${x.label}：${x.value}`);
+  const shot = f.evidence.screenshot ? safeEvidencePath(f.evidence.screenshot) : null;
+  return [
+    text(unit.name),
+    ...middle,
+    text([f.message, ...(f.deductionNote ? [f.deductionNote] : []), ...facts].join('\n')),
+    text(f.column),
+    hyperlink(f.url),
+    shot ? hyperlink(shot) : text(f.evidence.screenshotError ? `未截图：${f.evidence.screenshotError}` : null),
+    f.review ? text(`${f.review.decision === 'waived' ? '已豁免' : '已确认'}：${f.review.reason}`) : null,
+  ];
+}
+
 export async function writeXlsxReport(report: AuditReport, file: string): Promise<void> {
   const wb = new ExcelJS.Workbook();
   wb.creator = 'zwgk-audit';
@@ -120,6 +148,7 @@ export async function writeXlsxReport(report: AuditReport, file: string): Promis
       { header: '折算得分', width: 10, numFmt: SCORE },
       { header: '问题数', width: 8 },
       { header: '无法判定数', width: 11 },
+      { header: '提示数', width: 8 },
     ],
     ranked.map(({ unit, rank }) => [
       rank,
@@ -130,8 +159,9 @@ export async function writeXlsxReport(report: AuditReport, file: string): Promis
       unit.score,
       unitDeducted(unit),
       unit.weighted,
-      unit.findings.filter((f) => !isWaived(f)).length,
+      openFindings(unit).length,
       unit.inconclusive.length,
+      advisoryCount(unit),
     ]),
   );
 
@@ -144,34 +174,33 @@ export async function writeXlsxReport(report: AuditReport, file: string): Promis
       { header: '规则', width: 16 },
       { header: '问题类型', width: 20 },
       { header: '扣分', width: 7, numFmt: SCORE },
-      { header: '问题描述', width: 50 },
-      { header: '栏目', width: 16 },
-      { header: '链接', width: 40 },
-      { header: '截图', width: 36 },
-      { header: '复核结论', width: 24 },
+      ...FINDING_COLUMNS,
     ],
     ranked.flatMap(({ unit }) => [
       // An indicator that jumped is one deduction: its row carries the points, the findings counted in it 0.
       ...unit.indicators
         .filter((i) => i.note)
-        .map((i) => [text(unit.name), text(i.name), null, text(i.note), i.deducted, text(`${i.note}（各栏目见以下各行，计入本项）`), null, null, null, null]),
-      ...unit.findings.map((f) => {
-        const facts = observedFacts(f, report.rules).map((x) => `${x.label}：${x.value}`);
-        const shot = f.evidence.screenshot ? safeEvidencePath(f.evidence.screenshot) : null;
-        return [
-          text(unit.name),
-          text(f.indicator),
-          ruleLabel(report.rules, f.rule),
-          text(codeLabel(report.rules, f)),
-          f.deduction,
-          text([f.message, ...(f.deductionNote ? [f.deductionNote] : []), ...facts].join('\n')),
-          text(f.column),
-          hyperlink(f.url),
-          shot ? hyperlink(shot) : text(f.evidence.screenshotError ? `未截图：${f.evidence.screenshotError}` : null),
-          f.review ? text(`${f.review.decision === 'waived' ? '已豁免' : '已确认'}：${f.review.reason}`) : null,
-        ];
-      }),
+        .map((i): Cell[] => [text(unit.name), text(i.name), null, text(i.note), i.deducted, text(`${i.note}（各栏目见以下各行，计入本项）`), null, null, null, null]),
+      ...unit.findings.filter((f) => !isAdvisory(f)).map((f) => findingRow(report, unit, f, [text(f.indicator), ruleLabel(report.rules, f.rule), text(codeLabel(report.rules, f)), f.deduction])),
     ]),
+  );
+
+  // 提示: advisories by unit and rule, never among the deductions.
+  addSheet(
+    wb,
+    '提示',
+    [
+      { header: '单位', width: 22 },
+      { header: '检查项', width: 24 },
+      { header: '本单位该项提示数', width: 10 },
+      { header: '问题类型', width: 20 },
+      ...FINDING_COLUMNS,
+    ],
+    ranked.flatMap(({ unit }) =>
+      advisoryGroups(unit, report.rules, { waived: true }).flatMap((g) =>
+        g.findings.map((f) => findingRow(report, unit, f, [text(g.title), g.findings.length, text(codeLabel(report.rules, f))])),
+      ),
+    ),
   );
 
   addSheet(
@@ -225,6 +254,7 @@ export async function writeXlsxReport(report: AuditReport, file: string): Promis
     ['生成时间', fmtInstant(report.generatedAt)],
     ['折算权重', String(report.weight)],
     ['说明', '过程测评满分 100 分；无法判定的检查不扣分；以单引号开头的单元格内容系防止被当作公式执行而加的前缀。'],
+    ['提示', ADVISORY_NOTE],
   ] as const) {
     info.addRow([k, neutralise(v)]).alignment = { wrapText: true, vertical: 'top' };
   }

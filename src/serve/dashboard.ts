@@ -1,17 +1,22 @@
 import type { FindingRecord, HistoryData, RunRecord, UnitState } from '../history/model.ts';
 import { findingKey } from '../history/record.ts';
 import {
+  ADVISORY_NOTE,
   COLUMN_STATUS_LABEL,
   UNIT_STATUS_LABEL,
   UNIT_TYPE_LABEL,
+  advisoryCount,
+  advisoryGroups,
   codeLabel,
   fmtInstant,
   fmtNum,
   isWaived,
   label,
+  openFindings,
   ruleLabel,
   safeEvidencePath,
   safeHref,
+  waivedFindings,
 } from '../report/format.ts';
 import type { Finding, RuleCatalog, UnitResult } from '../model/result.ts';
 import type { Unit } from '../model/snapshot.ts';
@@ -45,8 +50,27 @@ export interface OverviewRow {
   trend: number[];
 }
 
+/** Which units the overview lists: all, those with deductions, those with 提示. */
+export type OverviewFilter = 'all' | 'deductions' | 'advisories';
+
+const FILTERS: Record<OverviewFilter, string> = { all: '全部单位', deductions: '有扣分问题', advisories: '有提示' };
+
+/** The filter a `?filter=` value asks for (anything unknown: all). */
+export function overviewFilter(value: string | null): OverviewFilter {
+  return value !== null && Object.hasOwn(FILTERS, value) ? (value as OverviewFilter) : 'all';
+}
+
+function shown(row: OverviewRow, filter: OverviewFilter): boolean {
+  const u = row.latest?.result;
+  if (filter === 'all') return true;
+  if (!u) return false;
+  return filter === 'deductions' ? openFindings(u).length > 0 : advisoryCount(u) > 0;
+}
+
 export interface OverviewModel {
   rows: OverviewRow[];
+  /** Default: all. */
+  filter?: OverviewFilter;
   /** The last full run that finished, whether it succeeded or failed. */
   lastFull?: RunRecord;
   /** The last successful full run: its report is the one to download. */
@@ -191,6 +215,8 @@ ${body.text}
 }
 
 export function renderOverview(m: OverviewModel, ctx: PageContext): string {
+  const filter = m.filter ?? 'all';
+  const rows = m.rows.filter((r) => shown(r, filter));
   const audited = m.rows.filter((r) => r.latest);
   const avg = audited.length ? audited.reduce((s, r) => s + r.latest!.result.score, 0) / audited.length : null;
   const last = m.lastFull;
@@ -222,15 +248,19 @@ ${m.active.length ? html`<section class="panel running"><h2>正在进行</h2><ul
     }</div>
   </div>
   ${m.schemeTitle ? html`<p class="muted">${m.schemeTitle}${m.asOf ? html` · 测评基准日 ${m.asOf}` : ''}</p>` : ''}
+  <nav class="filter" aria-label="筛选">筛选：${(Object.keys(FILTERS) as OverviewFilter[]).map((f) =>
+    f === filter ? html`<b class="on">${FILTERS[f]}</b>` : html`<a href="${f === 'all' ? '/' : `/?filter=${f}`}">${FILTERS[f]}</a>`,
+  )}<span class="muted">显示 ${rows.length} / ${m.rows.length} 个单位</span></nav>
   <table class="rank" id="ranking">
-    <thead><tr><th class="num">排名</th><th>单位</th><th>类型</th><th class="num">得分</th><th class="num">扣分</th><th class="num">问题</th><th class="num">预警</th><th class="num">疑似补发</th><th class="num">无法判定</th><th>最近审计</th><th>得分趋势</th></tr></thead>
-    <tbody>${m.rows.map((r) => {
+    <thead><tr><th class="num">排名</th><th>单位</th><th>类型</th><th class="num">得分</th><th class="num">扣分</th><th class="num">问题</th><th class="num">提示</th><th class="num">预警</th><th class="num">疑似补发</th><th class="num">无法判定</th><th>最近审计</th><th>得分趋势</th></tr></thead>
+    <tbody>${rows.map((r) => {
       const u = r.latest?.result;
       const link = html`<a href="/units/${encodeURIComponent(r.unit.id)}">${r.unit.name}</a>`;
       if (!u) {
-        return html`<tr data-unit="${r.unit.id}"><td class="num">—</td><td>${link}</td><td>${label(UNIT_TYPE_LABEL, r.unit.type)}</td><td colspan="8" class="muted">尚未审计</td></tr>`;
+        return html`<tr data-unit="${r.unit.id}"><td class="num">—</td><td>${link}</td><td>${label(UNIT_TYPE_LABEL, r.unit.type)}</td><td colspan="9" class="muted">尚未审计</td></tr>`;
       }
-      const open = u.findings.filter((f) => !isWaived(f)).length;
+      const open = openFindings(u).length;
+      const advisories = advisoryCount(u);
       return html`<tr data-unit="${r.unit.id}">
         <td class="num">${r.rank}</td>
         <td>${link}${u.status !== 'ok' ? html` ${statusTag(u.status)}` : ''}</td>
@@ -238,6 +268,7 @@ ${m.active.length ? html`<section class="panel running"><h2>正在进行</h2><ul
         <td class="num"><span class="score b-${band(u.score)}">${fmtNum(u.score)}</span></td>
         <td class="num">${deducted(u) ? html`<span class="neg">−${fmtNum(deducted(u))}</span>` : '0'}</td>
         <td class="num">${open}</td>
+        <td class="num">${advisories ? html`<span class="tag t-adv">${advisories}</span>` : '0'}</td>
         <td class="num">${r.stale ? html`<span class="tag t-partial">${r.stale}</span>` : '0'}</td>
         <td class="num">${r.backdated ? html`<span class="tag t-partial">${r.backdated}</span>` : '0'}</td>
         <td class="num">${u.inconclusive.length}</td>
@@ -246,7 +277,7 @@ ${m.active.length ? html`<section class="panel running"><h2>正在进行</h2><ul
       </tr>`;
     })}</tbody>
   </table>
-  <p class="muted">预警：按当前状态，将在设定天数内变为“未及时更新”的栏目数；疑似补发：首次出现时已标注为较早日期的信息数（供人工核实，不扣分）。</p>
+  <p class="muted">提示：不计分检查项（国家政府网站检查指标等）发现的问题数，只报告、不扣分；预警：按当前状态，将在设定天数内变为“未及时更新”的栏目数；疑似补发：首次出现时已标注为较早日期的信息数（供人工核实，不扣分）。</p>
 </section>`;
   return layout(ctx, '总览', html``, body, '');
 }
@@ -256,33 +287,40 @@ function reviewButtons(f: Finding): Markup {
   return html`<div class="review-actions" data-rule="${f.rule}" data-code="${f.code}" data-url="${f.url}"><button class="btn small" data-decision="waived">豁免</button> <button class="btn small" data-decision="confirmed">确认</button></div>`;
 }
 
-function findingRow(f: Finding, runId: string, since: FindingRecord | undefined, review: boolean, catalog: RuleCatalog): Markup {
+/** The cells every finding row shares: what was found, since when, the screenshot. */
+function findingCells(f: Finding, runId: string, since: FindingRecord | undefined, review: boolean): Markup {
   const shot = f.evidence.screenshot ? safeEvidencePath(f.evidence.screenshot) : null;
   const src = shot ? `/runs/${runId}/${shot}` : null;
-  return html`<tr>
-    <td><div>${f.indicator}</div><div class="sub">${codeLabel(catalog, f)}</div></td>
-    <td class="num">${f.inJump ? html`<div class="sub">计入本项直接扣分</div>` : html`<b>${fmtNum(f.deduction)}</b>${f.deduction === 0 && !isWaived(f) ? html`<div class="sub">已达扣分上限</div>` : ''}`}</td>
-    <td><div>${f.message}</div>${f.column ? html`<div class="sub">栏目：${f.column}</div>` : ''}<div class="sub">${extLink(f.url)}</div>
+  return html`<td><div>${f.message}</div>${f.column ? html`<div class="sub">栏目：${f.column}</div>` : ''}<div class="sub">${extLink(f.url)}</div>
       ${isWaived(f) ? html`<div class="sub ok">豁免理由：${f.review?.reason ?? ''}</div>` : ''}
       ${f.review?.decision === 'confirmed' ? html`<div class="sub">已复核确认：${f.review.reason}</div>` : ''}
       ${review ? reviewButtons(f) : ''}</td>
     <td class="nowrap">${since ? fmtInstant(since.firstSeenAt) : '—'}</td>
-    <td>${src ? html`<a class="shot" href="${src}" target="_blank"><img src="${src}" alt="佐证截图" loading="lazy"></a>` : f.evidence.screenshotError ? html`<span class="muted">未截图：${f.evidence.screenshotError}</span>` : html`<span class="muted">—</span>`}</td>
+    <td>${src ? html`<a class="shot" href="${src}" target="_blank"><img src="${src}" alt="佐证截图" loading="lazy"></a>` : f.evidence.screenshotError ? html`<span class="muted">未截图：${f.evidence.screenshotError}</span>` : html`<span class="muted">—</span>`}</td>`;
+}
+
+function findingRow(f: Finding, runId: string, since: FindingRecord | undefined, review: boolean, catalog: RuleCatalog): Markup {
+  return html`<tr>
+    <td><div>${f.indicator}</div><div class="sub">${codeLabel(catalog, f)}</div></td>
+    <td class="num">${f.inJump ? html`<div class="sub">计入本项直接扣分</div>` : html`<b>${fmtNum(f.deduction)}</b>${f.deduction === 0 && !isWaived(f) ? html`<div class="sub">已达扣分上限</div>` : ''}`}</td>
+    ${findingCells(f, runId, since, review)}
   </tr>`;
 }
 
 export function renderUnitPage(m: UnitModel, ctx: PageContext): string {
   const u = m.latest?.result;
   const open = new Map(m.findings.filter((r) => !r.resolvedAt).map((r) => [r.key, r]));
-  const active = u?.findings.filter((f) => !isWaived(f)) ?? [];
-  const waived = u?.findings.filter(isWaived) ?? [];
+  const active = u ? openFindings(u) : [];
+  const waived = u ? waivedFindings(u) : [];
+  const advisories = u ? advisoryGroups(u, ctx.catalog) : [];
+  const review = m.reviewEnabled && ctx.actionsEnabled;
   const resolved = m.findings.filter((r) => r.resolvedAt).slice(-20).reverse();
   const warnings = m.state?.warnings;
   const staleByColumn = new Map(warnings?.stale.map((w) => [w.column, w]));
   const findingsByColumn = new Map(active.filter((f) => f.column).map((f) => [f.column!, f]));
   const findingTable = (list: Finding[]) =>
     html`<table class="find"><thead><tr><th>指标</th><th class="num">扣分</th><th>问题</th><th>首次发现</th><th>佐证截图</th></tr></thead>
-    <tbody>${list.map((f) => findingRow(f, m.latest!.runId, open.get(findingKey(f)), m.reviewEnabled && ctx.actionsEnabled, ctx.catalog))}</tbody></table>`;
+    <tbody>${list.map((f) => findingRow(f, m.latest!.runId, open.get(findingKey(f)), review, ctx.catalog))}</tbody></table>`;
 
   const body = html`
 <section class="unit-head">
@@ -308,6 +346,13 @@ ${u?.status === 'unreachable' ? html`<p class="alert">最近一次审计时该�
   ${u ? (active.length ? findingTable(active) : html`<p class="ok">未发现扣分问题。</p>`) : html`<p class="muted">尚无审计结果。</p>`}
 </section>
 ${waived.length ? html`<section class="panel"><h2>已豁免问题（${waived.length} 项）</h2>${findingTable(waived)}</section>` : ''}
+${advisories.length ? html`<section class="panel advisories" id="advisories"><h2>提示（${u ? advisoryCount(u) : 0} 项，不扣分）</h2><p class="muted">${ADVISORY_NOTE}</p>
+  ${advisories.map(
+    (g) => html`<h3>${g.title}（${g.findings.length} 项）</h3>
+  <table class="find adv"><thead><tr><th>问题类型</th><th>问题</th><th>首次发现</th><th>佐证截图</th></tr></thead><tbody>${g.findings.map(
+    (f) => html`<tr><td><span class="tag t-adv">提示</span><div class="sub">${codeLabel(ctx.catalog, f)}</div></td>${findingCells(f, m.latest!.runId, open.get(findingKey(f)), review)}</tr>`,
+  )}</tbody></table>`,
+  )}</section>` : ''}
 ${u?.inconclusive.length ? html`<section class="panel"><h2>无法判定的检查（${u.inconclusive.length} 项）</h2><p class="muted">因页面无法访问等原因无法得出结论，不作扣分。</p>
   <table><thead><tr><th>检查项</th><th>栏目</th><th>原因</th><th>链接</th></tr></thead><tbody>${u.inconclusive.map(
     (c) => html`<tr><td>${ruleLabel(ctx.catalog, c.rule)}</td><td>${c.column ?? '—'}</td><td>${c.reason}</td><td>${extLink(c.url)}</td></tr>`,
@@ -469,7 +514,9 @@ tbody tr:hover{background:#f9fbfd}
 .b-poor .big,.score.b-poor{color:#b42318}.score.b-poor{background:#fde2e2}
 .neg{color:#b42318}
 .tag{display:inline-block;padding:0 7px;border-radius:3px;font-size:12px;white-space:nowrap}
-.t-ok{background:#e3f4e8;color:#1e6b34}.t-partial{background:#fff1d6;color:#8a5a00}.t-bad{background:#fde2e2;color:#b42318}
+.t-ok{background:#e3f4e8;color:#1e6b34}.t-partial{background:#fff1d6;color:#8a5a00}.t-bad{background:#fde2e2;color:#b42318}.t-adv{background:#fef3c7;color:#92400e}
+.filter{display:flex;gap:12px;align-items:baseline;margin:4px 0 10px;font-size:13px}.filter .on{color:#1f3a5f}
+.advisories h2{color:#92400e}
 .spark{display:block}
 .btn{display:inline-block;padding:6px 14px;border:1px solid #c3ccd6;border-radius:4px;background:#fff;color:#1f3a5f;font:inherit;cursor:pointer;text-decoration:none}
 .btn:hover{text-decoration:none;background:#f1f5fa}.btn.small{padding:2px 10px;font-size:12px}

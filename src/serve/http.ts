@@ -7,7 +7,7 @@ import type { HistoryStore } from '../history/history-store.ts';
 import {
   allowedHosts, canRead, clearSessionCookie, crossSiteReason, hasBearer, hostAllowed, sessionCookie, sessionId, Sessions, tokenMatches, type AccessPolicy,
 } from './auth.ts';
-import { overviewRows, renderError, renderLogin, renderOverview, renderUnitPage, unitTrend, type PageContext } from './dashboard.ts';
+import { overviewFilter, overviewRows, renderError, renderLogin, renderOverview, renderUnitPage, unitTrend, type PageContext } from './dashboard.ts';
 import { ActionError, AuditService, UnknownUnitError, type OverrideInput } from './service.ts';
 
 /**
@@ -165,7 +165,7 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
     }
   }
 
-  function overviewPage(res: ServerResponse): void {
+  function overviewPage(res: ServerResponse, filter: string | null): void {
     const data = history.data;
     const lastFull = data.runs.findLast((r) => r.kind === 'full' && r.state !== 'running');
     const lastDone = data.runs.findLast((r) => r.kind === 'full' && r.state === 'done');
@@ -173,7 +173,7 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
     const rows = overviewRows(service.units(), data, (id) => service.latest(id));
     page(res, 200, (ctx) =>
       renderOverview(
-        { rows, lastFull, lastReport: lastDone, nextRun: service.nextScheduledRun(), active: service.activeRuns(), schemeTitle: report?.schemeTitle ?? report?.scheme, asOf: report?.asOf },
+        { rows, filter: overviewFilter(filter), lastFull, lastReport: lastDone, nextRun: service.nextScheduledRun(), active: service.activeRuns(), schemeTitle: report?.schemeTitle ?? report?.scheme, asOf: report?.asOf },
         ctx,
       ),
     );
@@ -267,7 +267,7 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
       return page(res, 401, (ctx) => renderLogin(ctx, policy.token ? undefined : '服务未配置访问令牌，且未开启公开查看（publicRead）。', `${path}${url.search}`));
     }
 
-    if (path === '/' || path === '/index.html') return overviewPage(res);
+    if (path === '/' || path === '/index.html') return overviewPage(res, url.searchParams.get('filter'));
     let m = /^\/units\/([^/]+)$/.exec(path);
     if (m) return unitPage(res, decodeSegment(m[1]!));
     m = /^\/runs\/([^/]+)\/(.+)$/.exec(path);

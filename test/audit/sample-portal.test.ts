@@ -14,21 +14,32 @@ import { closeBrowser } from '../../src/browser/chromium.ts';
  * codes, addresses and deductions, each with evidence.
  */
 
-// Scores worked out by hand from rules/schemes/yifeng-2020.yaml and the planted findings.
-// 规范性文件公开 (2 points, 1 per finding): only wjw (clean, 0), scj (2) and ctz (2) have a 规范性文件 column; every
-// other unit is not assessed and gets its table's average: departments (0 + 2) / 2 = 1, townships and farms 2 / 1 = 2.
+// Scores worked out by hand from rules/schemes/yifeng-2020.yaml and the planted findings. Averages of units not
+// assessed (附注3), over the units of the same table that were:
+// - 解读材料 (2): departments jtj 0, wjw 1, rsj 2 → 1; townships xzz, tgz, hgs 0 → 0.
+// - 规范性文件 (2, 1 per finding): only wjw (0), scj (2) and ctz (2) have the column → departments 1, townships 2.
+// - 建议提案 replies (3, 1 per late reply): departments jtj 0, nyj 1 → 0.5; a department without the column cannot have
+//   its replies judged (inconclusive, left out of the average). No 建议提案 column: −2.
+// The national advisories (timeliness, wording: 0 points in every table) cost nothing.
 const EXPECTED_SCORES: Record<string, number> = {
-  jtj: 99, // clean; 规范性文件 not assessed → department average 1
-  wjw: 96, // stale 1 + empty 1 + late 1 + no-link 1; 规范性文件 all show 有效性 and a PDF → 0
-  sfj: 85, // 5 stale/empty → jump 10, copied 2, not-named 1, interpretations not assessed → department average (wjw 1, rsj 2, jtj 0) = 1; 规范性文件 average 1
-  rsj: 95, // incomplete 2, broken-link 1 + reposted ×2 capped at the indicator's 2 → 2; 规范性文件 average 1
-  xzz: 90, // missing report: publication 2 + content 2 + not-copied 4 (township table); 规范性文件 township average 2
-  tgz: 95, // stale 1, leader not named 2 (township table); 规范性文件 township average 2
-  hgs: 96, // empty 1, late 1 (farm → township table); 规范性文件 township average 2
-  ssz: 98, // clean; interpretations not assessed → township average (0); 规范性文件 township average 2
-  scj: 94, // no 办公时间 → 机构职能 all 2; no 有效性 1 + no download 1 = 2; guide without 传真 → 申请渠道 all 1 (department table); interpretations not assessed → department average 1
-  ctz: 94, // no 职能 → 机构职能 all 2; no 文号/成文日期 1 + no download 1 = 2; guide without 网络 and 传真 → 申请渠道 all 2 (township table); interpretations not assessed → township average 0
+  jtj: 99, // clean; 规范性文件 average 1
+  wjw: 94, // stale 1 + empty 1 + late 1 + no-link 1; 规范性文件 clean; no 建议提案 column 2
+  sfj: 83, // 5 stale/empty → jump 10, copied 2, not-named 1; 解读 average 1, 规范性文件 average 1; no 建议提案 column 2
+  rsj: 93, // incomplete 2, broken-link 1 + reposted ×2 capped at 2; 规范性文件 average 1; no 建议提案 column 2
+  xzz: 90, // missing report: publication 2 + content 2 + not-copied 4 (township table); 规范性文件 average 2
+  tgz: 95, // stale 1, leader not named 2 (township table); 规范性文件 average 2
+  hgs: 96, // empty 1, late 1 (farm → township table); 规范性文件 average 2
+  ssz: 98, // 解读 average 0; 规范性文件 average 2
+  scj: 92, // 机构职能 2 (no 办公时间) + 规范性文件 2 + 申请渠道 1 (no 传真); 解读 average 1; no 建议提案 column 2
+  ctz: 94, // 机构职能 2 (no 职能) + 规范性文件 2 + 申请渠道 2 (no 网络, 传真; township table); 解读 average 0
+  nyj: 97, // a reply 11 working days after signing 1; 解读 average 1, 规范性文件 average 1; late document and wording error: 提示, 0
+  swj: 97.5, // 解读 average 1, 规范性文件 average 1; "2020年度未收到建议提案" → replies average 0.5; 提示 as nyj
 };
+
+/** What cannot be judged on a fully read portal: the replies of departments that have no 建议提案 column. */
+const EXPECTED_INCONCLUSIVE: Record<string, string[]> = Object.fromEntries(
+  Object.keys(EXPECTED_SCORES).map((id) => [id, ['wjw', 'sfj', 'rsj', 'scj'].includes(id) ? ['proposal-column'] : []]),
+);
 
 let portal: FixturePortal;
 let dir: string;
@@ -91,10 +102,30 @@ describe('zwgk audit on the sample portal', () => {
     ]);
   });
 
-  it('every unit was read completely and nothing is left inconclusive', () => {
-    expect(outcome.report.units.map((u) => [u.id, u.status, u.inconclusive.length])).toEqual(
-      Object.keys(EXPECTED_SCORES).map((id) => [id, 'ok', 0]),
+  it('every unit was read completely and nothing but the replies of units without the column is left inconclusive', () => {
+    expect(outcome.report.units.map((u) => [u.id, u.status, u.inconclusive.map((i) => i.rule)])).toEqual(
+      Object.entries(EXPECTED_INCONCLUSIVE).map(([id, rules]) => [id, 'ok', rules]),
     );
+    for (const u of outcome.report.units.filter((x) => EXPECTED_INCONCLUSIVE[x.id]!.length)) {
+      expect(u.inconclusive[0]).toMatchObject({ codes: ['late'] });
+      expect(u.indicators.find((i) => i.key === 'proposal-reply')).toMatchObject({ state: 'inconclusive', deducted: 0 });
+    }
+  });
+
+  it('提示 (advisories) are reported with evidence and change no score under the 2020 scheme', () => {
+    const advisoryRules = ['timeliness', 'wording'];
+    const advisories = outcome.report.units.flatMap((u) => u.findings.filter((f) => advisoryRules.includes(f.rule)).map((f) => ({ u, f })));
+    expect(advisories.length).toBe(groundTruth.findings.filter((f) => advisoryRules.includes(f.rule)).length);
+    for (const { u, f } of advisories) {
+      expect(f, `${u.id} ${f.rule}`).toMatchObject({ advisory: true, deduction: 0 });
+      expect(u.indicators.some((i) => advisoryRules.includes(i.key))).toBe(false);
+    }
+    // Nothing else is advisory: every other finding belongs to an indicator with points.
+    expect(outcome.report.units.flatMap((u) => u.findings).filter((f) => f.advisory).length).toBe(advisories.length);
+    const late = advisories.find(({ u, f }) => u.id === 'nyj' && f.rule === 'timeliness')!.f;
+    expect(late.evidence).toMatchObject({ written: '2020-09-11', published: '2020-10-22', workingDays: 25, calendarDays: 41, holidays: ['国庆节'] });
+    const wrong = advisories.find(({ u, f }) => u.id === 'swj' && f.rule === 'wording')!.f;
+    expect(wrong.evidence['sentence']).toContain('根据国务院办公室《关于进一步优化营商环境更好服务市场主体的实施意见》要求');
   });
 
   it('every finding carries its address and a screenshot file', () => {
@@ -115,15 +146,18 @@ describe('zwgk audit on the sample portal', () => {
     expect(readFileSync(join(outcome.outDir, 'report.html'), 'utf8')).toContain('县司法局');
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(join(outcome.outDir, 'report.xlsx'));
+    const advisory = (f: { rule: string }) => ['timeliness', 'wording'].includes(f.rule);
     const detail = wb.getWorksheet('扣分明细')!;
     // One row per finding, plus one per indicator that jumped (sfj: 5 stale/empty columns → −10 at once).
     const jumped = outcome.report.units.flatMap((u) => u.indicators.filter((i) => i.note));
     expect(jumped.map((i) => [i.key, i.deducted])).toEqual([['column-update', 10]]);
-    expect(detail.rowCount - 1).toBe(groundTruth.findings.length + jumped.length);
+    expect(detail.rowCount - 1).toBe(groundTruth.findings.filter((f) => !advisory(f)).length + jumped.length);
     // The 扣分 column adds up to every unit's deductions, as the scoring engine recorded them.
     const points = detail.getColumn(5).values.slice(2).reduce<number>((a, v) => a + (typeof v === 'number' ? v : 0), 0);
     const deducted = outcome.report.units.reduce((a, u) => a + u.findings.reduce((b, f) => b + f.deduction, 0) + u.indicators.filter((i) => i.note).reduce((b, i) => b + i.deducted, 0), 0);
     expect(points).toBeCloseTo(deducted, 5);
+    expect(wb.getWorksheet('提示')!.rowCount - 1).toBe(groundTruth.findings.filter(advisory).length);
+    expect(readFileSync(join(outcome.outDir, 'report.html'), 'utf8')).toContain('提示汇总');
     expect(existsSync(join(outcome.outDir, 'evidence'))).toBe(true);
   });
 });

@@ -136,7 +136,11 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   dir = mkdtempSync(join(tmpdir(), 'zwgk-crawlunit-'));
-  scheme = loadScheme(DEFAULT_SCHEME);
+  // The county's rules that read chosen articles; the advisories that sample the newest of every column
+  // (timeliness, wording) are left out so each read here is one a rule below asks for (their sample: the end of this file).
+  const county = loadScheme(DEFAULT_SCHEME);
+  const sampling = ['timeliness', 'wording'];
+  scheme = { ...county, rules: county.rules.filter((r) => !sampling.includes(r.meta.id)), indicators: county.indicators.filter((i) => !sampling.includes(i.rule)) };
 });
 afterAll(async () => {
   server.closeAllConnections();
@@ -333,5 +337,30 @@ describe('a parser blind spot is never an empty column', () => {
     const interp = s.articles[`${base}/xxgk/mlj/zcjd/index.html#item-d1`]!;
     expect(interp).toMatchObject({ fetched: false, failure: { kind: 'parse' } });
     expect([...hits.keys()].filter((k) => k.startsWith('/xxgk/mlj/') && !k.endsWith('/index.html'))).toEqual([]);
+  });
+});
+
+describe("a rule's sample of the newest articles (ArticleRead.max)", () => {
+  const unit = (): Unit => ({ id: 'csj', name: UNIT, type: 'department', url: `${base}/xxgk/csj/index.html` });
+  // Only 通知公告's articles, the newest two of its three items.
+  const plan = { forColumn: (path: readonly string[]) => ({ category: 'regular', fillDates: false, reads: path.at(-1) === '通知公告' ? [{ max: 2 }] : [] }) };
+  const read = (s: UnitSnapshot) => Object.keys(s.articles).filter((u) => u.includes('/tzgg/')).map((u) => u.replace(base, '')).sort();
+
+  const newest = (n: number) => notices().slice(0, n).map((it) => `/xxgk/csj/tzgg/${it.href.slice(2)}`).sort();
+
+  it('reads the newest N and leaves the column complete: a sample is no bound hit', async () => {
+    const [s] = (await crawlUnits([unit()], { ...OPTS, plan })) as [UnitSnapshot];
+    expect(read(s)).toEqual(newest(2));
+    const tzgg = s.columns.find((c) => c.name === '通知公告')!;
+    expect(tzgg.status).toBe('ok');
+    expect(tzgg.notes).toEqual([]);
+  });
+
+  it("the crawl's own article bound cutting the sample short still makes the column partial", async () => {
+    const [s] = (await crawlUnits([unit()], { ...OPTS, plan, bounds: { ...OPTS.bounds, maxArticlesPerColumn: 1 } })) as [UnitSnapshot];
+    expect(read(s)).toEqual(newest(1));
+    const tzgg = s.columns.find((c) => c.name === '通知公告')!;
+    expect(tzgg.status).toBe('partial');
+    expect(tzgg.notes).toEqual(['栏目“通知公告”共 2 篇需读取，只读取了前 1 篇']);
   });
 });

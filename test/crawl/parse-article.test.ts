@@ -33,6 +33,11 @@ describe('parseArticle: metadata', () => {
     expect(a.text).toBe('各乡镇卫生院：\n现将《宜丰县卫生健康工作要点》印发给你们，请认真贯彻执行。');
   });
 
+  it('reads 形成日期 (条例第二十六条 counts from when information is formed) as the 成文日期', () => {
+    const a = parseArticle(page('<title>x</title>', `<div class="info">形成日期：2020年9月8日 发布日期：2020-09-11</div><div id="zoom"><p>正文内容。正文内容。正文内容。</p></div>`), URL_);
+    expect(a).toMatchObject({ written: '2020-09-08', published: '2020-09-11' });
+  });
+
   it('prefers what the page shows over <meta>, and never reads page-generation stamps', () => {
     const a = parseArticle(page(`<meta name="PubDate" content="2019-01-01 09:00"><meta name="Maketime" content="2021-01-15 10:00:00">
 <meta name="HtmlGenerateTime" content="2021-01-16 11:00:00"><meta name="others" content="页面生成时间 2021-01-17 12:00:00"><meta name="ContentSource" content="县政府办">

@@ -211,6 +211,9 @@ export function makeReport(): AuditReport {
   ];
   // Marked waived the way a reviewer override would: deduction 0.
   units[3]!.findings[4]!.review = { decision: 'waived', reason: '该栏目已于 2020 年 7 月撤并，经县政府办同意不予扣分' };
+  // 提示 (advisory, 0 points in the scheme): reported apart, never counted.
+  units[4]!.findings.push(...advisories('wjw'));
+  units[0]!.findings.push(advisories('jtj')[0]!);
   return {
     schemaVersion: 1,
     scheme: 'yifeng-2020',
@@ -222,6 +225,35 @@ export function makeReport(): AuditReport {
     rules: ruleCatalog(loadScheme(DEFAULT_SCHEME)),
     units,
   };
+}
+
+/** Advisories as scoring marks them: two 条例第二十六条 documents and one severe wording error. */
+export function advisories(unit: string): Finding[] {
+  const late = (n: number, written: string, published: string, days: number) =>
+    finding({
+      rule: 'timeliness',
+      code: 'late',
+      indicator: '主动公开信息及时公开（条例第二十六条）',
+      deduction: 0,
+      advisory: true,
+      url: `${PORTAL}/xxgk/${unit}/zcwj/t${published.replaceAll('-', '')}_${n}.html`,
+      message: `文件“关于第${n}项工作的通知”成文日期 ${written}，发布日期 ${published}，相隔 ${days} 个工作日，超过 20 个工作日`,
+      evidence: { written, published, workingDays: days, limit: 20 },
+    });
+  return [
+    late(1, '2020-09-15', '2020-10-27', 25),
+    late(2, '2020-03-02', '2020-04-10', 28),
+    finding({
+      rule: 'wording',
+      code: 'severe',
+      indicator: '严重表述错误（国办秘函〔2019〕19号）',
+      deduction: 0,
+      advisory: true,
+      url: `${PORTAL}/xxgk/${unit}/tzgg/t20201105_9.html`,
+      message: '“关于做好普法工作的通知”中“中华人民共合国”应为“中华人民共和国”',
+      evidence: { wrong: '中华人民共合国', correct: '中华人民共和国', sentence: '为贯彻落实《中华人民共合国宪法》……', highlight: '中华人民共合国' },
+    }),
+  ];
 }
 
 /** Crawled text as an attacker would write it, in every field a report shows. */

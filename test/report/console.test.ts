@@ -16,6 +16,9 @@ describe('formatSummaryTable', () => {
       expect(cells[1]).toBe(u.name);
       expect(Number(cells[4])).toBe(u.score);
       expect(Number(cells[6])).toBe(u.weighted);
+      // 问题 counts deductions only; 提示 (advisories) stand in their own column.
+      expect(Number(cells[7])).toBe(u.findings.filter((f) => !f.advisory && f.review?.decision !== 'waived').length);
+      expect(Number(cells[9])).toBe(u.findings.filter((f) => f.advisory).length);
     });
     expect(lines[0]).toContain(report.asOf);
   });

@@ -107,6 +107,43 @@ describe('renderHtmlReport in Chromium', () => {
     await page.close();
   });
 
+  it('lists 提示 apart: a summary by unit and rule, a section per unit, never in the deduction tables or counts', async () => {
+    const page = await open('report.html');
+    const isAdvisory = (f: { advisory?: boolean }) => f.advisory === true;
+    const summary = await page.$$eval('table.rank-table tbody tr', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => (td as HTMLElement).innerText.trim())),
+    );
+    for (const u of report.units) {
+      const row = summary.find((r) => r[1] === u.name)!;
+      expect(Number(row[7]), u.id).toBe(u.findings.filter((f) => !isAdvisory(f) && f.review?.decision !== 'waived').length);
+      expect(Number(row[9]), u.id).toBe(u.findings.filter(isAdvisory).length);
+    }
+    const adv = await page.$$eval('table.adv-table tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => (c as HTMLElement).innerText.trim())));
+    expect(adv).toEqual([
+      ['单位', '主动公开信息及时公开（条例第二十六条）', '严重表述错误（国办秘函〔2019〕19号）', '合计'],
+      ['县教育体育局', '1', '—', '1'],
+      ['县卫生健康委员会', '2', '1', '3'],
+    ]);
+    expect(await page.locator('#advisories').innerText()).toContain('不扣分');
+
+    const wjw = page.locator('section.unit').filter({ has: page.locator('h2', { hasText: '县卫生健康委员会' }) });
+    expect(await wjw.locator('h3.adv-head').innerText()).toBe('提示（3 项，不扣分）');
+    expect(await wjw.locator('h4').allInnerTexts()).toEqual(['主动公开信息及时公开（条例第二十六条）（2 项）', '严重表述错误（国办秘函〔2019〕19号）（1 项）']);
+    expect(await wjw.locator('table.adv tbody tr').count()).toBe(3);
+    expect(await wjw.locator('table.adv').last().innerText()).toContain('错误写法：中华人民共合国');
+    const deductions = await wjw.locator('table.find-table:not(.adv):not(.waived)').innerText();
+    expect(deductions).not.toContain('成文日期');
+    expect(deductions).not.toContain('中华人民共合国');
+    const dept = report.units.find((u) => u.id === 'wjw')!;
+    expect(await wjw.locator('table.find-table:not(.adv):not(.waived) tbody tr').count()).toBe(dept.findings.filter((f) => !isAdvisory(f)).length);
+    expect(await wjw.locator('h3', { hasText: '扣分问题' }).innerText()).toBe(`扣分问题（${dept.findings.filter((f) => !isAdvisory(f)).length} 项）`);
+
+    // A unit without advisories has no 提示 section.
+    const ssz = page.locator('section.unit').filter({ has: page.locator('h2', { hasText: '石市镇' }) });
+    expect(await ssz.locator('h3.adv-head').count()).toBe(0);
+    await page.close();
+  });
+
   it('shows a screenshot thumbnail that links to the full-size image', async () => {
     const page = await open('report.html');
     const shot = report.units.find((u) => u.id === 'wjw')!.findings[0]!.evidence.screenshot!;

@@ -41,7 +41,7 @@ afterAll(() => {
 describe('writeXlsxReport', () => {
   it('汇总 holds the same numbers as the report, as numbers, in rank order', () => {
     const ws = wb.getWorksheet('汇总')!;
-    expect(headers(ws)).toEqual(['排名', '单位编号', '单位', '类型', '状态', '过程测评得分', '扣分合计', '折算得分', '问题数', '无法判定数']);
+    expect(headers(ws)).toEqual(['排名', '单位编号', '单位', '类型', '状态', '过程测评得分', '扣分合计', '折算得分', '问题数', '无法判定数', '提示数']);
     const data = rows(ws);
     const expected = [...report.units].sort((a, b) => a.rank! - b.rank!);
     expect(data).toHaveLength(expected.length);
@@ -52,8 +52,9 @@ describe('writeXlsxReport', () => {
       expect(row[5]).toBe(u.score);
       expect(row[6]).toBeCloseTo(u.indicators.reduce((s, x) => s + x.deducted, 0), 10);
       expect(row[7]).toBe(u.weighted);
-      expect(row[8]).toBe(u.findings.filter((f) => f.review?.decision !== 'waived').length);
+      expect(row[8]).toBe(u.findings.filter((f) => !f.advisory && f.review?.decision !== 'waived').length);
       expect(row[9]).toBe(u.inconclusive.length);
+      expect(row[10]).toBe(u.findings.filter((f) => f.advisory).length);
     });
   });
 
@@ -61,7 +62,7 @@ describe('writeXlsxReport', () => {
     const ws = wb.getWorksheet('扣分明细')!;
     expect(headers(ws)).toEqual(['单位', '指标', '规则', '问题类型', '扣分', '问题描述', '栏目', '链接', '截图', '复核结论']);
     const data = rows(ws);
-    const all = report.units.flatMap((u) => u.findings);
+    const all = report.units.flatMap((u) => u.findings.filter((f) => !f.advisory));
     expect(data).toHaveLength(all.length);
     expect(data.reduce((s, r) => s + (r[4] as number), 0)).toBe(all.reduce((s, f) => s + f.deduction, 0));
 
@@ -74,6 +75,21 @@ describe('writeXlsxReport', () => {
     expect(row[8]).toEqual({ text: wjwStale.evidence.screenshot, hyperlink: wjwStale.evidence.screenshot });
     expect(data.some((r) => String(r[9]).startsWith('已豁免：'))).toBe(true);
     expect(data.some((r) => String(r[8]).startsWith('未截图：'))).toBe(true);
+  });
+
+  it('提示 lists the advisories by unit and rule with their counts; 扣分明细 never holds them', () => {
+    const ws = wb.getWorksheet('提示')!;
+    expect(headers(ws)).toEqual(['单位', '检查项', '本单位该项提示数', '问题类型', '问题描述', '栏目', '链接', '截图', '复核结论']);
+    const data = rows(ws);
+    expect(data.map((r) => [r[0], r[1], r[2], r[3]])).toEqual([
+      ['县教育体育局', '主动公开信息及时公开（条例第二十六条）', 1, '未在20个工作日内公开'],
+      ['县卫生健康委员会', '主动公开信息及时公开（条例第二十六条）', 2, '未在20个工作日内公开'],
+      ['县卫生健康委员会', '主动公开信息及时公开（条例第二十六条）', 2, '未在20个工作日内公开'],
+      ['县卫生健康委员会', '严重表述错误（国办秘函〔2019〕19号）', 1, '严重表述错误'],
+    ]);
+    expect(String(data[3]![4])).toContain('错误写法：中华人民共合国');
+    expect(data[3]![6]).toMatchObject({ hyperlink: expect.stringContaining('/tzgg/') });
+    expect(rows(wb.getWorksheet('扣分明细')!).some((r) => ['timeliness', 'wording'].some((id) => String(r[2]).includes(report.rules![id]!.title)))).toBe(false);
   });
 
   it('无法判定 and 栏目概况 sheets list what the report holds', () => {
@@ -148,7 +164,7 @@ describe('writeXlsxReport', () => {
     await writeXlsxReport(r, file);
     const book = new ExcelJS.Workbook();
     await book.xlsx.readFile(file);
-    const cells = ['扣分明细', '无法判定'].flatMap((name) => rows(book.getWorksheet(name)!).flat()).map((v) => (typeof v === 'string' ? v : ''));
+    const cells = ['扣分明细', '提示', '无法判定'].flatMap((name) => rows(book.getWorksheet(name)!).flat()).map((v) => (typeof v === 'string' ? v : ''));
     expect(Math.max(...cells.map((c) => c.length))).toBe(MAX_CELL_CHARS);
     const message = cells.find((c) => c.startsWith("'=栏"))!;
     expect(message.endsWith('栏…')).toBe(true);

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { load } from 'cheerio';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditOutcome, AuditRequest } from '../../src/audit/run-audit.ts';
 import { HistoryStore } from '../../src/history/history-store.ts';
@@ -302,5 +303,56 @@ describe('dashboard pages and files', () => {
     expect(await a.text()).toBe('%PDF-1.4 fake');
     expect((await get(`/runs/${runId}/report.pdf`, auth)).status).toBe(200);
     expect(pdfCalls).toHaveLength(1);
+  });
+});
+
+describe('dashboard: 提示 (advisories)', () => {
+  it('the overview counts 提示 apart from 问题 and filters by them; the unit page lists them by rule, not as deductions', async () => {
+    const base = 'http://127.0.0.1:9/xxgk';
+    const advisory = (rule: string, code: string, url: string, message: string): Finding => ({ ...finding(rule, code, url, 0), advisory: true, message });
+    runnerImpl = async (opts) =>
+      writeOutcome(
+        opts,
+        UNITS.map((u) =>
+          u.id === 'jtj'
+            ? unitResult(u, [finding('column-update', 'stale', `${base}/jtj/tzgg/`, 1, '通知公告')])
+            : u.id === 'wjw'
+              ? unitResult(u, [
+                  advisory('timeliness', 'late', `${base}/wjw/zcwj/1.html`, '文件一成文后25个工作日才公开'),
+                  advisory('timeliness', 'late', `${base}/wjw/zcwj/2.html`, '文件二成文后22个工作日才公开'),
+                  advisory('wording', 'severe', `${base}/wjw/tzgg/3.html`, '“中华人民共合国”应为“中华人民共和国”'),
+                ])
+              : unitResult(u, []),
+        ),
+      );
+    await start(false);
+    expect(svc.startFull('manual')).not.toBeNull();
+    await svc.idle();
+
+    const overview = async (query = '') => {
+      const $ = load(await (await get(`/${query}`, auth)).text());
+      const head = $('#ranking thead th').toArray().map((th) => $(th).text());
+      return $('#ranking tbody tr')
+        .toArray()
+        .map((tr) => {
+          const cells = $(tr).find('td').toArray().map((td) => $(td).text().trim());
+          return { id: $(tr).attr('data-unit'), problems: cells[head.indexOf('问题')], advisories: cells[head.indexOf('提示')], score: cells[head.indexOf('得分')] };
+        });
+    };
+    const all = await overview();
+    expect(all.find((r) => r.id === 'wjw')).toEqual({ id: 'wjw', problems: '0', advisories: '3', score: '100' });
+    expect(all.find((r) => r.id === 'jtj')).toMatchObject({ problems: '1', advisories: '0' });
+    expect((await overview('?filter=advisories')).map((r) => r.id)).toEqual(['wjw']);
+    expect((await overview('?filter=deductions')).map((r) => r.id)).toEqual(['jtj']);
+    expect((await overview('?filter=nonsense')).map((r) => r.id).sort()).toEqual(UNITS.map((u) => u.id).sort());
+    expect(await (await get('/?filter=advisories', auth)).text()).toContain('显示 1 / 3 个单位');
+
+    const $ = load(await (await get('/units/wjw', auth)).text());
+    expect($('#advisories h2').text()).toBe('提示（3 项，不扣分）');
+    expect($('#advisories h3').toArray().map((h) => $(h).text())).toEqual(['主动公开信息及时公开（条例第二十六条）（2 项）', '严重表述错误（国办秘函〔2019〕19号）（1 项）']);
+    expect($('#advisories table.adv tbody tr')).toHaveLength(3);
+    const deductions = $('section.panel').filter((_, el) => $(el).find('h2').text().startsWith('扣分问题'));
+    expect(deductions.find('h2').text()).toBe('扣分问题（0 项）');
+    expect(deductions.text()).not.toContain('中华人民共合国');
   });
 });

@@ -120,7 +120,7 @@ type Field = 'published' | 'publishedWeak' | 'written' | 'source1' | 'source2' |
 const LABELS: Record<string, Field> = {
   发布日期: 'published', 发布时间: 'published', 公开日期: 'published', 发文时间: 'published', 发表时间: 'published',
   发布于: 'published', 上网时间: 'published', 时间: 'publishedWeak', 日期: 'publishedWeak',
-  成文日期: 'written', 成文时间: 'written', 发文日期: 'written', 印发日期: 'written', 制发日期: 'written', 签发日期: 'written',
+  成文日期: 'written', 成文时间: 'written', 形成日期: 'written', 形成时间: 'written', 发文日期: 'written', 印发日期: 'written', 制发日期: 'written', 签发日期: 'written',
   信息来源: 'source1', 来源: 'source2', 文章来源: 'source1', 来源单位: 'source1', 发布机构: 'source3', 发布单位: 'source3',
   发布部门: 'source3', 发文机关: 'source3', 发文单位: 'source3',
   文号: 'doc', 发文字号: 'doc', 发文文号: 'doc', 文件编号: 'doc', 文件字号: 'doc',
