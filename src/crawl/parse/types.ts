@@ -53,7 +53,7 @@ export interface ParsedList {
 
 export type ParsedArticle = Pick<
   ArticleSnapshot,
-  'title' | 'published' | 'written' | 'source' | 'docNumber' | 'text' | 'headings'
+  'title' | 'published' | 'written' | 'source' | 'docNumber' | 'text' | 'headings' | 'tables'
 > & { links: LinkRef[] };
 
 export interface DecodedPage {
