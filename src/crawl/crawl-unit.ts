@@ -19,6 +19,7 @@ import { decodeBody } from './parse/charset.ts';
 import { parseEndpointResponse } from './parse/endpoints.ts';
 import { isScriptItemUrl } from './parse/items.ts';
 import { parseList, visibleDateCount } from './parse/list.ts';
+import { sameDocument } from './parse/dom.ts';
 import { discoverColumns } from './parse/tree.ts';
 import type { DiscoveredColumn, ListEndpoint, ParsedItem, ParsedList } from './parse/types.ts';
 
@@ -78,6 +79,9 @@ export interface CrawlUnitDeps {
   previous?: UnitSnapshot | null;
 }
 
+/** An index with this many columns or fewer may link only some of the unit's: its list pages' menus are read too. */
+const FEW_COLUMNS = 2;
+
 /** Replacement characters that make a decoded page unusable (a stray one or two are tolerated). */
 const MAX_REPLACEMENTS = 10;
 
@@ -95,6 +99,8 @@ type LoadedPage = { html: string; finalUrl: string; status: number | null };
 type Loaded = LoadedPage | { failed: true; status: number | null };
 
 interface ListRead {
+  /** The column's name (a list titled with it is its own). */
+  column: string;
   items: ParsedItem[];
   /** Item addresses already taken (an item listed on two pages counts once). */
   seen: Set<string>;
@@ -230,6 +236,7 @@ class UnitCrawl {
       const rendered = await this.#render(indexUrl);
       if (rendered) found = discoverColumns(rendered.html, rendered.finalUrl);
     }
+    if (visibleColumns(found).length > 0 && visibleColumns(found).length <= FEW_COLUMNS) found = await this.#throughMenus(found);
     const discovered = uniqueKeys(visibleColumns(found));
     if (discovered.length === 0) {
       // Nothing of the unit could be read: judged like an index that did not answer, never as a unit without columns.
@@ -249,6 +256,34 @@ class UnitCrawl {
 
     const partial = this.#failures.length > 0 || columns.some((c) => c.status !== 'ok');
     return snapshot(partial ? 'partial' : 'ok', columns, articles);
+  }
+
+  /**
+   * An index that links only one or two columns: the unit's tree is in its list
+   * pages' own menus. A menu counts as this unit's only when it holds the very
+   * column its page is the list of (a site's navigation or another unit's tree
+   * does not); its columns come first, in its order, then any the index had
+   * that it lacks.
+   */
+  async #throughMenus(found: DiscoveredColumn[]): Promise<DiscoveredColumn[]> {
+    for (const col of visibleColumns(found).filter((c) => !c.isArticle).slice(0, FEW_COLUMNS)) {
+      const page = await this.#loadStatic(col.url);
+      if ('failed' in page) continue;
+      const menu = this.#menuOf(page, col.name);
+      if (!menu?.some((m) => sameDocument(m.url, col.url) || sameDocument(m.url, page.finalUrl))) continue;
+      return [...menu, ...found.filter((f) => !menu.some((m) => sameDocument(m.url, f.url)))];
+    }
+    return found;
+  }
+
+  /** A list page's menu without the page's own list items; null when the page trips a parser (the column's reading says so). */
+  #menuOf(page: LoadedPage, column: string): DiscoveredColumn[] | null {
+    try {
+      const items = new Set(parseList(page.html, page.finalUrl, { contextYear: this.#contextYear, column }).items.map((it) => it.url));
+      return discoverColumns(page.html, page.finalUrl, { keepSelf: true }).filter((m) => !items.has(m.url));
+    } catch {
+      return null;
+    }
   }
 
   /** Text of a page, or a `decode` failure when the bytes came out as replacement characters (a charset the page lies about). */
@@ -305,7 +340,7 @@ class UnitCrawl {
   async #column(col: DiscoveredColumn & { key: string }): Promise<ColumnSnapshot> {
     const plan = this.#o.plan.forColumn(col.path);
     const prev = this.#previousColumn(col.key, col.url);
-    const read = await this.#readList(col.url, col.isArticle === true, prev);
+    const read = await this.#readList(col.url, col.name, col.isArticle === true, prev);
     if (read.document) {
       // The tree links straight to one document (机构职能 and the like): that document is the column's one item.
       const doc = this.#pageAsArticle(col.key, read.document);
@@ -355,8 +390,8 @@ class UnitCrawl {
   }
 
   /** Reads a column's list from its first page on, by whichever way the page offers. */
-  async #readList(url: string, maybeDocument: boolean, prev?: ColumnSnapshot): Promise<ListRead> {
-    const read: ListRead = { items: [], seen: new Set(), pages: [], notes: [], failed: false, partial: false };
+  async #readList(url: string, column: string, maybeDocument: boolean, prev?: ColumnSnapshot): Promise<ListRead> {
+    const read: ListRead = { column, items: [], seen: new Set(), pages: [], notes: [], failed: false, partial: false };
     if (prev && prev.items.length > 0) read.known = new Set(prev.items.map((it) => it.url));
     const first = await this.#loadStatic(url);
     if ('failed' in first) {
@@ -366,7 +401,7 @@ class UnitCrawl {
     }
     read.firstHtml = { html: first.html, url: first.finalUrl };
     const { parsed } = this.#take(read, url, first, 'static');
-    if (read.rest) return read;
+    if (read.rest || read.failed) return read;
     if (parsed.endpoint) {
       await this.#readEndpoint(parsed.endpoint, first.finalUrl, read);
     } else if (parsed.items.length > 0) {
@@ -395,7 +430,13 @@ class UnitCrawl {
 
   /** Parses one list page into the reading; `fresh` counts the items not seen before. */
   #take(read: ListRead, url: string, page: LoadedPage, source: ListSource): { parsed: ParsedList; fresh: number } {
-    const parsed = parseList(page.html, page.finalUrl, { contextYear: this.#contextYear });
+    const parsed = parseList(page.html, page.finalUrl, { contextYear: this.#contextYear, column: read.column });
+    if (parsed.ambiguous) {
+      // Several lists and nothing to tell the column's own: no reading of this page, never a guess.
+      this.#fail({ url, kind: 'parse', ...(page.status !== null ? { status: page.status } : {}), reason: parsed.ambiguous, attempts: 1 });
+      if (read.items.length === 0) read.failed = true;
+      else read.partial = true;
+    }
     // Items a page embeds for its endpoint may be older than the endpoint's own answer: only the endpoint tells.
     this.#took(read, parsed.items, parsed.nextPages.length > 0 && parsed.endpoint === undefined);
     const fresh = addItems(read, parsed.items);

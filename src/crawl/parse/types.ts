@@ -49,6 +49,8 @@ export interface ParsedList {
   iframes: string[];
   /** True when the page shows signs of a client-rendered list (templates, empty containers) but no endpoint was recognised. */
   needsBrowser: boolean;
+  /** Chinese: the page holds several lists and nothing tells which is the column's (no items are given then). */
+  ambiguous?: string;
 }
 
 export type ParsedArticle = Pick<
