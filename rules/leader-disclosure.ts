@@ -73,6 +73,9 @@ const NOT_LAST = '副同负分主牵联兼任为的等和及在是局镇乡县�
 /** Organisations as the subject of a duty: 办公室负责…, 由党政办负责… */
 const ORG = '(?:办公室|党政办|综合办|办|股室|科室|股|科|室|处|所|站|中心|局|小组|部门|单位|委员会|机关|大队|中队)';
 const ADVERBS = '(?:具体|亲自|统筹|全面|总体|直接|主要|协助)';
+const OFFICE_RE = /办公室|党政办|综合办/u;
+/** A sentence whose subject is an office: 办公室：…, 党政综合办公室（…）：… */
+const OFFICE_SUBJECT_RE = /^[^,;:。]{0,12}(?:办公室|党政办|综合办)\s?(?:\([^()]{0,20}\))?\s?:/u;
 /** Verbs that give a leader some duty (only to tell that leaders are listed with duties). */
 const ANY_DUTY = '(?:主持|协助|分管|主管|负责|牵头|联系|主抓|协管)';
 /** Bounds on what is read of one page (crawled text is hostile; every pattern below is also bounded). */
@@ -615,7 +618,8 @@ class PageReader {
         this.#miss('unnamed', sentence);
       }
       if (p.clerk.test(rest.slice(0, 12))) this.#miss('clerk', sentence);
-      else if (/办公室|党政办|综合办/u.test(sentence)) this.#miss('office', sentence);
+      // 办公室（人事处）承担…政务公开…工作; 党政综合办公室：负责…，承担…政务公开等工作.
+      else if (OFFICE_RE.test(clause) || OFFICE_SUBJECT_RE.test(sentence)) this.#miss('office', sentence);
     }
   }
 }
@@ -756,20 +760,21 @@ function run({ snapshot, columns }: RuleInput, ctx: RuleContext<Settings>) {
     .filter((a) => a.fetched)
     .sort((a, b) => Number(leaderKeys.has(b.column)) - Number(leaderKeys.has(a.column)));
   const misses: Partial<Record<MissKind, { text: string; url: string }>> = {};
-  const consider = (page: LeaderPage, url: string, pageTitle: string) => {
+  // Any page may name the leader; why nobody is named is told from the pages the rule needed (not an annual report's prose).
+  const consider = (page: LeaderPage, url: string, pageTitle: string, needed: boolean) => {
     const r = readLeaderPage(page, s);
     if (r.tie) return { person: r.tie.person, how: r.tie.how, url, title: pageTitle, text: r.tie.text };
-    for (const k of MISS_ORDER) if (r.misses[k] && !misses[k]) misses[k] = { text: r.misses[k]!, url };
+    if (needed) for (const k of MISS_ORDER) if (r.misses[k] && !misses[k]) misses[k] = { text: r.misses[k]!, url };
     return null;
   };
   let named: ReturnType<typeof consider> = null;
   for (const a of articles) {
-    named ??= consider(a, a.finalUrl || a.url, a.title);
+    named ??= consider(a, a.finalUrl || a.url, a.title, leaderKeys.has(a.column));
     if (named) break;
   }
   for (const column of named ? [] : snapshot.columns) {
     for (const title of [column.name, ...column.items.map((i) => i.title)]) {
-      named ??= consider({ text: title }, column.url, column.name);
+      named ??= consider({ text: title }, column.url, column.name, leaderKeys.has(column.key));
       if (named) break;
     }
   }
