@@ -89,6 +89,7 @@ const MAX_CELL = 500;
 const MAX_CLAUSE = 300;
 
 interface Patterns {
+  title: RegExp;
   matter: RegExp;
   matterG: RegExp;
   duty: RegExp;
@@ -138,7 +139,7 @@ function compilePatterns(s: Settings): Patterns {
   const title = `副?(?:${alt(s.titles)})`;
   const name = `(?:${COMPOUND.join('|')}|[${SURNAMES}])\\s?\\p{Script=Han}(?:(?![${NOT_LAST}])\\p{Script=Han})?`;
   const lead = `(?<=^|[\\s,、;。:()]|由|是|为)`;
-  const tail = `(?=$|[\\s,、;。:()]|同志|${verbs}|${title}|主持|协助|兼|任|担任|${ADVERBS})`;
+  const tail = `(?=$|[\\s,、;。:()]|同志|${verbs}|${title}|主持|协助|兼|任|担任|为|是|${ADVERBS})`;
   // 负责人, 联系电话 and 主要负责 are nouns, not a duty.
   const verb = `(?<!主要)(?:${verbs})(?!人|同志|电话|方式|地址|我们)`;
   const kinds = new Map<string, FieldKind>();
@@ -149,6 +150,7 @@ function compilePatterns(s: Settings): Patterns {
   addKinds(s.dutyFields, 'duty');
   addKinds(s.clerkRoles, 'clerk');
   return {
+    title: new RegExp(title, 'u'),
     matter: new RegExp(matters, 'u'),
     matterG: new RegExp(matters, 'gu'),
     // An enumeration of duties may put the matter sixty characters after its verb.
@@ -426,8 +428,9 @@ class PageReader {
     if (line.length > 30 || /[。;!?]/u.test(line)) return null;
     const who = personAt(line, 0, this.#p, true);
     if (!who) return null;
-    const rest = line.slice(who.end);
-    return this.#p.anyDuty.test(rest) || this.#p.matter.test(rest) || /[:]/u.test(rest) ? null : who;
+    // The title before the name may be long (县教育体育局党组成员、副局长 张三): no duty, matter or label anywhere but the name.
+    const rest = line.replace(who.name, ' ');
+    return this.#p.anyDuty.test(rest) || this.#p.matter.test(rest) || /[:]/u.test(line.slice(who.end)) ? null : who;
   }
 
   #open(person: Person, fromRole: boolean, line: string): void {
@@ -525,7 +528,14 @@ class PageReader {
     for (const sentence of splitSentences(line)) {
       if (this.tie) return;
       if (age++ > 2) subject = inherit;
-      for (const clause of splitClauses(sentence)) {
+      for (const [i, clause] of splitClauses(sentence).entries()) {
+        // A biography: 张三，男，…，现任…副局长，负责…政务公开工作 — the bare name opening a sentence that gives a title.
+        const bio = i === 0 ? bioSubject(clause, sentence, this.#p) : null;
+        if (bio) {
+          subject = bio;
+          age = 1;
+          continue;
+        }
         const next = this.#clause(clause, sentence, subject);
         if (next !== undefined) {
           subject = next;
@@ -615,7 +625,20 @@ class PageReader {
           this.#found({ person: noSpace(who.name), how: 'label', text: sentence });
           return;
         }
+        // 张三同志为政务公开工作分管领导: the person before, the role after the matter.
+        const before = findPersons(clause.slice(0, m.index), p).at(-1);
+        if (before && /^\s?(?:同志)?\s?(?:为|是|任|担任|作为)/u.test(clause.slice(before.end, m.index))) {
+          this.#found({ person: noSpace(before.name), how: 'label', text: sentence });
+          return;
+        }
         this.#miss('unnamed', sentence);
+      }
+      // 政务公开：张三（副局长）
+      const labelled = /^\s?(?:工作)?\s?[:—-]{1,2}\s?/u.exec(rest);
+      const who = labelled ? personAt(rest, labelled[0].length, p) : null;
+      if (who) {
+        this.#found({ person: noSpace(who.name), how: 'label', text: sentence });
+        return;
       }
       if (p.clerk.test(rest.slice(0, 12))) this.#miss('clerk', sentence);
       // 办公室（人事处）承担…政务公开…工作; 党政综合办公室：负责…，承担…政务公开等工作.
@@ -668,6 +691,17 @@ function personAt(text: string, at: number, p: Patterns, bare = false): Person |
   const titled = m[0].length > m[1]!.length + 1 || /^\s?(?:同志|\(|\s?[^\s]{0,20}?(?:长|书记|主任|委员|领导|调研员))/u.test(rest.slice(m[0].length));
   if (!bare && !titled) return null;
   return { name: m[1]!, start: at + m.index, end: at + m.index + m[0].length };
+}
+
+const BIO_RE = /(?:^|,)(?:男|女)(?:,|$)|出生|生人|籍贯|民族|学历/u;
+
+/** The bare name that opens a sentence giving a title (张三，男，1975年出生，现任…副局长，…), or null. */
+function bioSubject(clause: string, sentence: string, p: Patterns): Person | null {
+  const c = clause.trim();
+  if (c.length > 4) return null;
+  const who = personAt(c, 0, p, true);
+  const rest = sentence.slice(c.length);
+  return who && noSpace(who.name) === noSpace(c) && p.title.test(rest) && BIO_RE.test(rest) ? who : null;
 }
 
 /** A line that is only a title (县教育体育局党组成员、副局长). */

@@ -47,8 +47,17 @@ describe('leader-disclosure: phrasings that name the leader', () => {
     ['副局长李为民分管政务公开工作', '李为民'],
     ['局长王五主持全面工作，副局长张三分管政务公开工作', '张三'],
     ['分管政务公开工作的副局长张三同志要抓好落实。', '张三'],
-    // The person in one sentence, the duty in the next ones.
+    // The person in one sentence, the duty in the next ones; a biography opening with the bare name.
     ['李明，副局长。负责办公室工作。分管政务公开、信访工作。', '李明'],
+    ['张三，男，汉族，1975年出生，现任县教育体育局党组成员、副局长，负责办公室、政务公开工作。', '张三'],
+    // The person before the role, or after the matter as its label.
+    ['张三同志为政务公开工作分管领导', '张三'],
+    ['局党组书记、局长王五为政务公开第一责任人，副局长张三为直接责任人', '王五'],
+    ['政务公开：张三（副局长）', '张三'],
+    ['负责政务公开工作的副局长：张三', '张三'],
+    ['分管政务公开工作的是副局长张三', '张三'],
+    ['分管政务公开工作负责人：张三', '张三'],
+    ['联系领导：张三\n联系工作：政务公开、信访', '张三'],
   ];
   it.each(yes)('%s', (text, person) => expect(tie(text)).toMatchObject({ person }));
 
@@ -125,6 +134,9 @@ describe('leader-disclosure: near misses that do not name the leader, and why', 
     ['调整充实政务公开工作领导小组，明确一名负责同志分管政务公开工作，办公室具体承办。', 'group'],
     ['成立政务公开工作领导小组。\n成立安全生产工作领导小组，组长：王五', 'group'],
     ['张三\n副局长\n政务公开工作由办公室负责', 'office'],
+    // Presiding over a meeting about 政务公开 is no charge of it.
+    ['副局长张三主持召开政务公开工作会议', 'duties'],
+    ['林场明确一名分管领导负责政务公开工作，具体工作由场办公室吴晓梅同志承办。', 'unnamed'],
   ];
   it.each(no)('%s', (text, kind) => {
     const r = read({ text });
