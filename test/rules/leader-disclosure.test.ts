@@ -95,6 +95,12 @@ describe('leader-disclosure: cards, tables and lists as the page builds them', (
     expect(read(p).tie).toMatchObject({ person: '张三', how: 'table', text: '姓名:张三 职务:副局长 分工:办公室、政务公开、财务' });
   });
 
+  it('a table whose cells hold 姓名：… / 职务：… / 分工：…, one leader a row', () => {
+    const p = htmlPage(`<table><tr><td>姓名：王五</td><td>职务：局长</td><td>分工：主持全面工作</td></tr>
+<tr><td>姓名：张三</td><td>职务：副局长</td><td>分工：负责办公室、政务公开工作</td></tr></table>`);
+    expect(read(p).tie).toMatchObject({ person: '张三', how: 'card', text: '姓名:张三 职务:副局长 分工:负责办公室、政务公开工作' });
+  });
+
   it('a table whose 分管领导 cell spans the rows of its duties', () => {
     const p = htmlPage(`<table><tr><td>分管领导</td><td>工作事项</td></tr>
 <tr><td rowspan="2">刘卫国</td><td>安全生产</td></tr><tr><td>政务公开</td></tr></table>`);
