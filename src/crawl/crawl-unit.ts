@@ -20,6 +20,7 @@ import { isScriptItemUrl } from './parse/items.ts';
 import type { DiscoveredColumn, ListEndpoint, ParsedArticle, ParsedItem, ParsedList } from './parse/types.ts';
 import { inlineParser, ParseTimeoutError, type PageParser } from './parse-pool.ts';
 import type { ParseResult, ParseTask } from './parse-task.ts';
+import { sameDocument } from './parse/dom.ts';
 
 /**
  * One unit's crawl: index → column tree → every visible column's list pages
@@ -79,6 +80,9 @@ export interface CrawlUnitDeps {
   parser?: PageParser;
 }
 
+/** An index with this many columns or fewer may link only some of the unit's: its list pages' menus are read too. */
+const FEW_COLUMNS = 2;
+
 /** Replacement characters that make a decoded page unusable (a stray one or two are tolerated). */
 const MAX_REPLACEMENTS = 10;
 
@@ -98,6 +102,8 @@ type Loaded = LoadedPage | { failed: true; status: number | null };
 type Parsed<T> = { value: T } | { failure: FetchFailure };
 
 interface ListRead {
+  /** The column's name (a list titled with it is its own). */
+  column: string;
   items: ParsedItem[];
   /** Item addresses already taken (an item listed on two pages counts once). */
   seen: Set<string>;
@@ -238,6 +244,7 @@ class UnitCrawl {
       if (rendered) found = await this.#columnsOf(rendered);
       if (!found) return snapshot('unreachable', [], {});
     }
+    if (visibleColumns(found).length > 0 && visibleColumns(found).length <= FEW_COLUMNS) found = await this.#throughMenus(found);
     const discovered = uniqueKeys(visibleColumns(found));
     if (discovered.length === 0) {
       // Nothing of the unit could be read: judged like an index that did not answer, never as a unit without columns.
@@ -284,6 +291,33 @@ class UnitCrawl {
       const kind = this.#stopped && this.#timedOut ? 'timeout' : 'parse';
       return { failure: { url, kind, ...(status !== null ? { status } : {}), reason, attempts: 1 } };
     }
+  }
+
+  /**
+   * An index that links only one or two columns: the unit's tree is in its list
+   * pages' own menus. A menu counts as this unit's only when it holds the very
+   * column its page is the list of (a site's navigation or another unit's tree
+   * does not); its columns come first, in its order, then any the index had
+   * that it lacks.
+   */
+  async #throughMenus(found: DiscoveredColumn[]): Promise<DiscoveredColumn[]> {
+    for (const col of visibleColumns(found).filter((c) => !c.isArticle).slice(0, FEW_COLUMNS)) {
+      const page = await this.#loadStatic(col.url);
+      if ('failed' in page) continue;
+      const menu = await this.#menuOf(page, col.name);
+      if (!menu?.some((m) => sameDocument(m.url, col.url) || sameDocument(m.url, page.finalUrl))) continue;
+      return [...menu, ...found.filter((f) => !menu.some((m) => sameDocument(m.url, f.url)))];
+    }
+    return found;
+  }
+
+  /** A list page's menu without the page's own list items; null when the page trips a parser (the column's reading says so). */
+  async #menuOf(page: LoadedPage, column: string): Promise<DiscoveredColumn[] | null> {
+    const list = await this.#parser.parse({ kind: 'list', html: page.html, url: page.finalUrl, contextYear: this.#contextYear, column }, this.#signal).catch(() => null);
+    const tree = list && (await this.#parser.parse({ kind: 'tree', html: page.html, url: page.finalUrl, keepSelf: true }, this.#signal).catch(() => null));
+    if (!list || !tree) return null;
+    const items = new Set(list.items.map((it) => it.url));
+    return tree.filter((m) => !items.has(m.url));
   }
 
   /** Text of a page, or a `decode` failure when the bytes came out as replacement characters (a charset the page lies about). */
@@ -340,7 +374,7 @@ class UnitCrawl {
   async #column(col: DiscoveredColumn & { key: string }): Promise<ColumnSnapshot> {
     const plan = this.#o.plan.forColumn(col.path);
     const prev = this.#previousColumn(col.key, col.url);
-    const read = await this.#readList(col.url, col.isArticle === true, prev);
+    const read = await this.#readList(col.url, col.name, col.isArticle === true, prev);
     if (read.document) {
       // The tree links straight to one document (机构职能 and the like): that document is the column's one item.
       const doc = await this.#pageAsArticle(col.key, read.document);
@@ -391,8 +425,8 @@ class UnitCrawl {
   }
 
   /** Reads a column's list from its first page on, by whichever way the page offers. */
-  async #readList(url: string, maybeDocument: boolean, prev?: ColumnSnapshot): Promise<ListRead> {
-    const read: ListRead = { items: [], seen: new Set(), pages: [], notes: [], failed: false, partial: false };
+  async #readList(url: string, column: string, maybeDocument: boolean, prev?: ColumnSnapshot): Promise<ListRead> {
+    const read: ListRead = { column, items: [], seen: new Set(), pages: [], notes: [], failed: false, partial: false };
     if (prev && prev.items.length > 0) read.known = new Set(prev.items.map((it) => it.url));
     const first = await this.#loadStatic(url);
     if ('failed' in first) {
@@ -407,7 +441,7 @@ class UnitCrawl {
       return read;
     }
     const { parsed } = took;
-    if (read.rest) return read;
+    if (read.rest || read.failed) return read;
     if (parsed.endpoint) {
       await this.#readEndpoint(parsed.endpoint, first.finalUrl, read);
     } else if (parsed.items.length > 0) {
@@ -439,7 +473,7 @@ class UnitCrawl {
 
   /** Parses one list page into the reading; `fresh` counts the items not seen before. Null (recorded, the reading partial) when it could not be parsed. */
   async #take(read: ListRead, url: string, page: LoadedPage, source: ListSource): Promise<{ parsed: ParsedList; fresh: number } | null> {
-    const r = await this.#parse({ kind: 'list', html: page.html, url: page.finalUrl, contextYear: this.#contextYear }, url, page.status);
+    const r = await this.#parse({ kind: 'list', html: page.html, url: page.finalUrl, contextYear: this.#contextYear, column: read.column }, url, page.status);
     if ('failure' in r) {
       this.#fail(r.failure);
       read.pages.push({ url, status: page.status, items: 0, source });
@@ -447,6 +481,12 @@ class UnitCrawl {
       return null;
     }
     const parsed = r.value;
+    if (parsed.ambiguous) {
+      // Several lists and nothing to tell the column's own: no reading of this page, never a guess.
+      this.#fail({ url, kind: 'parse', ...(page.status !== null ? { status: page.status } : {}), reason: parsed.ambiguous, attempts: 1 });
+      if (read.items.length === 0) read.failed = true;
+      else read.partial = true;
+    }
     // Items a page embeds for its endpoint may be older than the endpoint's own answer: only the endpoint tells.
     this.#took(read, parsed.items, parsed.nextPages.length > 0 && parsed.endpoint === undefined);
     const fresh = addItems(read, parsed.items);

@@ -10,8 +10,8 @@ import type { DiscoveredColumn, ListEndpoint, ParsedArticle, ParsedList } from '
  * unrecognised list as empty.
  */
 export type ParseTask =
-  | { kind: 'tree'; html: string; url: string }
-  | { kind: 'list'; html: string; url: string; contextYear?: number }
+  | { kind: 'tree'; html: string; url: string; keepSelf?: boolean }
+  | { kind: 'list'; html: string; url: string; contextYear?: number; column?: string }
   | { kind: 'endpoint'; endpoint: ListEndpoint; body: string; pageUrl: string; contextYear?: number }
   | { kind: 'article'; html: string; url: string }
   | { kind: 'dates'; html: string; contextYear?: number };
@@ -33,9 +33,12 @@ export function runParseTask<T extends ParseTask>(task: T): ParseResult<T> {
 function runTask(task: ParseTask): ParseOutput[ParseTask['kind']] {
   switch (task.kind) {
     case 'tree':
-      return discoverColumns(task.html, task.url);
+      return discoverColumns(task.html, task.url, task.keepSelf ? { keepSelf: true } : {});
     case 'list':
-      return parseList(task.html, task.url, task.contextYear === undefined ? {} : { contextYear: task.contextYear });
+      return parseList(task.html, task.url, {
+        ...(task.contextYear !== undefined && { contextYear: task.contextYear }),
+        ...(task.column !== undefined && { column: task.column }),
+      });
     case 'endpoint':
       return parseEndpointResponse(task.endpoint, task.body, task.pageUrl, task.contextYear);
     case 'article':

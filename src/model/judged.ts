@@ -43,6 +43,11 @@ export interface RuleResult {
    * e.g. `copied` when there is no earlier report to compare with.
    */
   unassessed?: string[];
+  /**
+   * What the rule observed when there is no finding to carry it (the page and
+   * sentence that satisfied the check), JSON-serialisable, labelled by the rule's `observed`.
+   */
+  observed?: Record<string, unknown>;
 }
 
 /** One row of the report's column overview: the same facts the rules judged on. */

@@ -84,6 +84,8 @@ export interface UnitResult {
   crawledAt?: string;
   /** Newest item date per column (as of the as-of date), for the office's overview. */
   columns?: ColumnOverview[];
+  /** Rule id → what the rule observed where it found nothing to report (e.g. the page naming the leader), labelled by the rule catalog. */
+  observations?: Record<string, Record<string, unknown>>;
 }
 
 export interface AuditReport {

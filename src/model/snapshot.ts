@@ -129,6 +129,16 @@ export interface DownloadRef {
   text: string;
 }
 
+/**
+ * A table of an article body as rows of cell texts, a cell spanning rows or
+ * columns repeated in each place it covers; a definition list (`dl`) as one
+ * row per term: the term, then its definitions.
+ */
+export interface ArticleTable {
+  kind?: 'dl';
+  rows: string[][];
+}
+
 export interface ArticleSnapshot {
   url: string;
   finalUrl: string;
@@ -149,6 +159,8 @@ export interface ArticleSnapshot {
   text: string;
   /** Headings and table captions found in the body, in order (for tolerant section matching). */
   headings: string[];
+  /** The body's data tables and definition lists with their structure (absent in older snapshots and where there are none). */
+  tables?: ArticleTable[];
   /** Links in the body (chrome excluded). */
   links: LinkRef[];
   /** When the page was read (ISO instant); an article is reused from the previous snapshot for a while. */

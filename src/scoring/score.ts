@@ -43,6 +43,7 @@ export function scoreUnits(units: readonly JudgedUnit[], scheme: Scheme, overrid
     const deducted = w.indicators.reduce((sum, i) => sum + i.deducted, 0);
     const score = Math.max(0, round2(scheme.base - deducted));
     const { crawledAt, columns } = w.judged;
+    const observations = Object.fromEntries([...w.results].flatMap(([id, r]) => (r.observed ? [[id, r.observed]] : [])));
     return {
       id: w.unit.id,
       name: w.unit.name,
@@ -57,6 +58,7 @@ export function scoreUnits(units: readonly JudgedUnit[], scheme: Scheme, overrid
       url: w.unit.url,
       ...(crawledAt ? { crawledAt } : {}),
       columns,
+      ...(Object.keys(observations).length > 0 ? { observations } : {}),
     };
   });
   rank(results);

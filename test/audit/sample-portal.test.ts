@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import groundTruth from '../../fixtures/portal/ground-truth.json' with { type: 'json' };
 import { startFixturePortal, type FixturePortal } from '../../fixtures/server.ts';
 import { runAuditRequest, type AuditOutcome } from '../../src/audit/run-audit.ts';
+import { buildPortal } from '../../fixtures/portal/model.ts';
+import { UNITS } from '../../fixtures/portal/units/index.ts';
 import { closeBrowser } from '../../src/browser/chromium.ts';
 
 /**
@@ -34,6 +36,17 @@ const EXPECTED_SCORES: Record<string, number> = {
   ctz: 94, // 机构职能 2 (no 职能) + 规范性文件 2 + 申请渠道 2 (no 网络, 传真; township table); 解读 average 0
   nyj: 97, // a reply 11 working days after signing 1; 解读 average 1, 规范性文件 average 1; late document and wording error: 提示, 0
   swj: 97.5, // 解读 average 1, 规范性文件 average 1; "2020年度未收到建议提案" → replies average 0.5; 提示 as nyj
+  // The units that show how leaders are named (fixtures/README.md "Leader pages"): none has a 政策解读 or 规范性文件
+  // column, so both are not assessed and cost their table's average (解读 departments 1, towns 0; 规范性文件
+  // departments 1, towns 2); the departments state they had no 建议提案 this year → replies average 0.5.
+  lyj: 97.5, // named (a card of unlabelled elements, third leader page); 1 + 1 + 0.5
+  tjj: 95.5, // stale 通知公告 1 (the sidebars beside it are newer), leader not named 1 (duties without 政务公开); 1 + 1 + 0.5
+  slj: 97.5, // named (a 分工 table cell); 1 + 1 + 0.5
+  sjj: 97.5, // named (分管领导 in a definition list under 政务公开工作); 1 + 1 + 0.5
+  tsz: 98, // named (duty first, in 机构职能); 0 + 2
+  tax: 96, // leader not named 2 (only a 政务公开领导小组); 0 + 2
+  hqx: 96, // leader not named 2 (only the 党政综合办公室); 0 + 2
+  tbl: 96, // leader not named 2 (a leader promised, not named; only the clerk); 0 + 2
 };
 
 /** What cannot be judged on a fully read portal: the replies of departments that have no 建议提案 column. */
@@ -126,6 +139,34 @@ describe('zwgk audit on the sample portal', () => {
     expect(late.evidence).toMatchObject({ written: '2020-09-11', published: '2020-10-22', workingDays: 25, calendarDays: 41, holidays: ['国庆节'] });
     const wrong = advisories.find(({ u, f }) => u.id === 'swj' && f.rule === 'wording')!.f;
     expect(wrong.evidence['sentence']).toContain('根据国务院办公室《关于进一步优化营商环境更好服务市场主体的实施意见》要求');
+  });
+
+  it('leader pages: each way of naming (or not naming) the leader is judged by the words planted, with the page', () => {
+    const page = (unit: string, title: string) => portal.baseUrl + buildPortal(UNITS, 1).units.find((u) => u.id === unit)!.columns.flatMap((c) => c.items).find((i) => i.title === title)!.path;
+    const unit = (id: string) => outcome.report.units.find((u) => u.id === id)!;
+    const named: [string, string, string, RegExp][] = [
+      ['lyj', '陈晓东（领导信息卡片）', page('lyj', '陈晓东'), /陈晓东 .*副局长 .*政务公开/],
+      ['slj', '曾文军（分工表格）', page('slj', '县水利局领导班子分工'), /姓名:曾文军 职务:党组成员、副局长 分工:.*政务公开/],
+      ['sjj', '陈晓峰（分管领导标注）', page('sjj', '县审计局政务公开工作机构'), /分管领导:陈晓峰/],
+      ['tsz', '刘卫国（分工表述）', page('tsz', '潭山镇人民政府机构设置及主要职能'), /镇政务公开工作由党委委员、副镇长刘卫国负责/],
+      // The units planted before these: 分管政务公开工作：副局长 张卫东; 组长 刘建明; 负责政府信息公开工作; a 分管领导 table column; 分管政务公开工作.
+      ['jtj', '张卫东（分管领导标注）', page('jtj', '县教育体育局政务公开工作分工'), /分管政务公开工作:副局长 张卫东/],
+      ['wjw', '刘建明（政务公开领导小组组长）', page('wjw', '关于调整县卫生健康委员会政务公开工作领导小组的通知'), /组\s?长:刘建明/],
+    ];
+    for (const [id, who, url, words] of named) {
+      expect(unit(id).observations?.['leader-disclosure'], id).toMatchObject({ named: who, evidencePage: url, evidenceText: expect.stringMatching(words) });
+    }
+    const notNamed: [string, string, string][] = [
+      ['tjj', '公开了领导分工，但分工中没有政务公开工作', page('tjj', '县统计局领导班子成员及分工')],
+      ['tax', '只提到政务公开工作领导小组，未写明组长', page('tax', '同安乡政务公开工作机构')],
+      ['hqx', '政务公开职责落实到办公室而非个人', page('hqx', '花桥乡机构设置')],
+      ['tbl', '提到分管（负责）政务公开工作的负责同志，但未写明姓名', page('tbl', '天宝林场领导班子分工')],
+    ];
+    for (const [id, why, url] of notNamed) {
+      const f = unit(id).findings.find((x) => x.rule === 'leader-disclosure')!;
+      expect(f.message, id).toContain(why);
+      expect(f.evidence, id).toMatchObject({ nearMiss: why, evidencePage: url, evidenceText: expect.any(String) });
+    }
   });
 
   it('every finding carries its address and a screenshot file', () => {

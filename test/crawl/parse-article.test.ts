@@ -285,3 +285,37 @@ describe.skipIf(!hasReal)('parseArticle on real pages', () => {
     expect(parseArticle(`<div id="zoom">${escaped}</div>`, 'https://www.pingtan.gov.cn/x.htm')).toMatchObject(want);
   });
 });
+
+describe('parseArticle: tables and definition lists with their structure', () => {
+  it('keeps data tables as rows × cells, spans repeated in every place they cover, and <dl> as term rows', () => {
+    const a = parseArticle(page('<title>领导分工</title>', `<div class="TRS_Editor"><p>领导分工如下：</p>
+<table><tr><th>姓名</th><th>职务</th><th>分工</th></tr>
+<tr><td><p>张三</p></td><td>副局长</td><td rowspan="2">负责办公室、<br>政务公开工作</td></tr>
+<tr><td>李四</td><td>副局长</td></tr>
+<tr><td colspan="2">王五 局长</td><td>主持全面工作</td></tr></table>
+<dl><dt>分管领导</dt><dd>刘卫国 副镇长</dd><dd>联系电话：0795-1234567</dd><dt>承办科室</dt><dd>党政办</dd></dl></div>`), URL_);
+    expect(a.tables).toEqual([
+      {
+        rows: [
+          ['姓名', '职务', '分工'],
+          ['张三', '副局长', '负责办公室、 政务公开工作'],
+          ['李四', '副局长', '负责办公室、 政务公开工作'],
+          ['王五 局长', '王五 局长', '主持全面工作'],
+        ],
+      },
+      { kind: 'dl', rows: [['分管领导', '刘卫国 副镇长', '联系电话：0795-1234567'], ['承办科室', '党政办']] },
+    ]);
+    // The text is as before: tables flattened cell by cell.
+    expect(a.text.split('\n')).toContain('张三 副局长 负责办公室、 政务公开工作');
+  });
+
+  it('a layout table is looked into, not kept; chrome and pages without tables keep none; a hostile span is bounded', () => {
+    const layout = parseArticle(page('', `<div class="TRS_Editor"><table><tr><td><p>正文第一段很长的内容。</p><table><tr><td>甲</td><td>乙</td></tr></table></td></tr></table></div>`), URL_);
+    expect(layout.tables).toEqual([{ rows: [['甲', '乙']] }]);
+    expect(parseArticle(page('', '<div class="TRS_Editor"><p>没有表格。</p></div>'), URL_).tables).toBeUndefined();
+    const huge = parseArticle(page('', `<div class="TRS_Editor"><table><tr><td colspan="100000" rowspan="100000">甲</td></tr>${'<tr><td>乙</td></tr>'.repeat(300)}</table></div>`), URL_);
+    const rows = huge.tables![0]!.rows;
+    expect(rows.length).toBeLessThanOrEqual(200);
+    expect(Math.max(...rows.map((r) => r.length))).toBeLessThanOrEqual(20);
+  });
+});

@@ -118,6 +118,51 @@ describe('parseList: list families', () => {
     expect(r.items.map((i) => i.title)).toEqual(['通知公告第1号', '通知公告第2号', '通知公告第3号', '通知公告第4号']);
   });
 
+  describe('the column’s own list among sidebars of dated links', () => {
+    const own = (n: number, cls = 'list') =>
+      `<ul class="${cls}">${Array.from({ length: n }, (_, i) => `<li><a href="./2017${10 - i}/t2017${10 - i}19_${i + 1}.html">本栏目第${i + 1}条通知</a><span class="meta">作者：县教育体育局 发表于：2017/${10 - i}/19</span></li>`).join('')}</ul>`;
+    // Other columns' latest items, dated only by their addresses (t20201201_…), in boxes that look like the list.
+    const box = (title: string, dir: string, n: number, cls = 'list') =>
+      `<div class="box"><div class="box-title"><h3>${title}</h3><a href="/${dir}/">更多&gt;&gt;</a></div><ul class="${cls}">${Array.from({ length: n }, (_, i) => `<li><a href="/${dir}/202012/t202012${String(i + 10)}_${900 + i}.html">${title}第${i + 1}条</a></li>`).join('')}</ul></div>`;
+    const layout = (main: string, side: string) => `<div class="list-main"><div class="list-title"><h2>通知公告</h2></div>${main}<div class="page"><a href="index_1.html">下一页</a></div></div><div class="list-side">${side}</div>`;
+
+    it('sidebars of the same markup (热点新闻, 推荐阅读, 视频新闻) are not merged into the list, nor taken for it', () => {
+      const r = parseList(shell(layout(own(3), box('热点新闻', 'xwzx', 10) + box('推荐阅读', 'tjyd', 8) + box('视频新闻', 'spxw', 6))), PAGE, { column: '通知公告' });
+      expect(r.items.map((i) => [i.title, i.date, i.dateSource])).toEqual([
+        ['本栏目第1条通知', '2017-10-19', 'list'],
+        ['本栏目第2条通知', '2017-09-19', 'list'],
+        ['本栏目第3条通知', '2017-08-19', 'list'],
+      ]);
+      expect(r.ambiguous).toBeUndefined();
+    });
+
+    it('an untitled box of other columns’ items: the pager’s block, then the block that shows its dates', () => {
+      const side = `<div class="other"><ul class="list">${Array.from({ length: 12 }, (_, i) => `<li><a href="/xxgk/jtj/zcwj/202012/t202012${i + 10}_${800 + i}.html">政策文件第${i + 1}号</a></li>`).join('')}</ul></div>`;
+      expect(parseList(shell(layout(own(2), side)), PAGE).items.map((i) => i.title)).toEqual(['本栏目第1条通知', '本栏目第2条通知']);
+      // No pager: the rows with visible dates are the column's, the rows dated by their addresses are not.
+      const noPager = shell(`<div class="a">${own(2)}</div>${side}`);
+      expect(parseList(noPager, PAGE).items.map((i) => i.title)).toEqual(['本栏目第1条通知', '本栏目第2条通知']);
+    });
+
+    it('the block titled with the column’s name is its own', () => {
+      const notices = `<div><h3>通知公告</h3><ul>${[1, 2, 3].map((n) => `<li><a href="./t2020120${n}_${n}.html">通知${n}</a><span>2020-12-0${n}</span></li>`).join('')}</ul></div>`;
+      const news = `<div><h3>工作动态</h3><ul>${[1, 2, 3].map((n) => `<li><a href="../gzdt/t2020110${n}_${n}.html">动态${n}</a><span>2020-11-0${n}</span></li>`).join('')}</ul></div>`;
+      expect(parseList(shell(news + notices), PAGE, { column: '通知公告' }).items.map((i) => i.title)).toEqual(['通知1', '通知2', '通知3']);
+    });
+
+    it('two lists that nothing tells apart: no items, and it says so (never a pick)', () => {
+      const a = `<div><ul>${[1, 2, 3].map((n) => `<li><a href="./t2020120${n}_${n}.html">甲类通知${n}</a><span>2020-12-0${n}</span></li>`).join('')}</ul></div>`;
+      const b = `<div><ul>${[1, 2, 3, 4].map((n) => `<li><a href="./t2020110${n}_${n + 10}.html">乙类通知${n}</a><span>2020-11-0${n}</span></li>`).join('')}</ul></div>`;
+      const r = parseList(shell(a + b), PAGE, { column: '政策文件' });
+      expect(r.items).toEqual([]);
+      expect(r.ambiguous).toMatch(/列表页有 2 组条目.*看不出哪一组是本栏目的列表/);
+      expect(r.needsBrowser).toBe(false);
+      // One of them twice the other's size is the list (a box of a few links beside it is not a rival).
+      const big = `<div><ul>${Array.from({ length: 9 }, (_, n) => `<li><a href="./t2020100${n + 1}_${n + 20}.html">丙类通知${n}</a><span>2020-10-0${n + 1}</span></li>`).join('')}</ul></div>`;
+      expect(parseList(shell(a + big), PAGE).items).toHaveLength(9);
+    });
+  });
+
   it('never reads items or pagers that sit inside HTML comments', () => {
     const r = parseList(shell(`<ul class="list"><!--
 <li><a href="/ssz/c1/202011/101.shtml" title="旧的诱饵条目">旧的诱饵条目</a><b>2020-11-17</b></li>

@@ -99,6 +99,37 @@ ${FOOTER}</body></html>`;
     expect(keys(discoverColumns(html, 'http://h/x/index.html'))).toEqual(['政策文件', '通知公告', '年度报告']);
   });
 
+  describe('an index that links only one or two of its columns, or names them weakly', () => {
+    const INDEX = 'http://127.0.0.1:8000/xxgk/ylj/index.html';
+    const unitBox = `<div class="unit-info"><p>机构名称：县云岭局</p><p>办公地址：宜丰县新昌镇</p></div>`;
+    const latest = `<div class="box"><h3>最新信息</h3><ul><li><a href="./tzgg/202012/t20201201_5.html">关于冬季安全的通知</a><span>2020-12-01</span></li></ul></div>`;
+
+    it('one column: the one link to a list page under the index’s directory', () => {
+      const html = `<body>${CHROME}${unitBox}<div class="entry"><a href="./tzgg/index.html">通知公告</a></div>${latest}${FOOTER}</body>`;
+      expect(discoverColumns(html, INDEX)).toEqual([{ name: '通知公告', path: ['通知公告'], url: 'http://127.0.0.1:8000/xxgk/ylj/tzgg/index.html' }]);
+    });
+
+    it('weak names (要闻, 综合信息) that score no tree', () => {
+      const html = `<body>${CHROME}<div class="cols"><a href="./yw/index.html">要闻</a> <a href="./zhxx/index.html">综合信息</a></div>${FOOTER}</body>`;
+      expect(keys(discoverColumns(html, INDEX))).toEqual(['要闻', '综合信息']);
+    });
+
+    it('never a site-wide navigation or another unit’s tree outside the chrome', () => {
+      const siteNav = `<div class="menu-bar"><a href="/zwfw/index.html">政务服务</a><a href="/hdjl/index.html">互动交流</a><a href="/zjyf/index.html">走进宜丰</a></div>`;
+      const otherTree = `<div class="box"><a href="/xxgk/wjw/tzgg/index.html">通知公告</a><a href="/xxgk/wjw/index.html">县卫生健康委员会</a></div>`;
+      expect(discoverColumns(`<body>${siteNav}${otherTree}${unitBox}</body>`, INDEX)).toEqual([]);
+      const mixed = `<body>${siteNav}${otherTree}<a href="./ldxx/index.html">领导信息</a></body>`;
+      expect(keys(discoverColumns(mixed, INDEX))).toEqual(['领导信息']);
+    });
+  });
+
+  it('on a list page, keepSelf keeps the menu’s entry for the page’s own column', () => {
+    const html = `<body>${CHROME}<div class="left-tree"><ul><li><a href="../tzgg/index.html">通知公告</a></li><li><a href="../ldxx/index.html">领导信息</a></li><li><a href="../zcwj/index.html">政策文件</a></li></ul></div>${FOOTER}</body>`;
+    const page = 'http://127.0.0.1:8000/xxgk/ylj/tzgg/index.html';
+    expect(keys(discoverColumns(html, page))).toEqual(['领导信息', '政策文件']);
+    expect(keys(discoverColumns(html, page, { keepSelf: true }))).toEqual(['通知公告', '领导信息', '政策文件']);
+  });
+
   it('returns nothing when no element holds a tree', () => {
     expect(discoverColumns(`<body>${CHROME}<p>栏目建设中。</p>${FOOTER}</body>`, 'http://127.0.0.1:8000/xxgk/x/index.html')).toEqual([]);
   });

@@ -160,3 +160,23 @@ describe('judgeUnit: one bad rule never stops the audit', () => {
     expect(u!.inconclusive).toHaveLength(scheme().rules.length);
   });
 });
+
+describe('judgeUnit: the column overview', () => {
+  it('gives each column’s newest item as of the as-of date, like the rules (an item dated after it did not exist yet)', () => {
+    const snap = snapshot({ columns: [column('通知公告', [item('新年通知', '2021-01-25'), item('寒假通知', '2021-01-05'), item('十二月通知', '2020-12-01')])] });
+    expect(judgeUnit(snap, ctx()).columns).toEqual([
+      { key: '通知公告', url: snap.columns[0]!.url, category: 'regular', categoryLabel: '常规类', newest: '2021-01-05', items: 3, status: 'ok' },
+    ]);
+    expect(judgeUnit(snap, ctx({ asOf: '2021-01-31' })).columns[0]!.newest).toBe('2021-01-25');
+  });
+});
+
+describe('scoring: what a rule observed without a finding', () => {
+  it('reaches report.json as the unit’s observations (the page that names the leader)', () => {
+    const leader = item('领导分工', '2020-02-01');
+    const snap = snapshot({ columns: [column('领导信息', [leader])], articles: [article(leader, '领导信息', { text: '副局长 张三 分管政务公开工作。' })] });
+    const [u] = scoreUnits([judgeUnit(snap, ctx())], scheme());
+    expect(u!.observations?.['leader-disclosure']).toEqual({ named: '张三（分工表述）', evidencePage: leader.url, evidenceText: '副局长 张三 分管政务公开工作。' });
+    expect(u!.observations?.['column-update']).toBeUndefined();
+  });
+});

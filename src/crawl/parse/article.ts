@@ -10,12 +10,12 @@
  * or HTML comments (a commented-out 成文日期 does not exist).
  */
 import type { CheerioAPI } from 'cheerio';
-import type { DownloadRef, LinkRef } from '../../model/snapshot.ts';
+import type { ArticleTable, DownloadRef, LinkRef } from '../../model/snapshot.ts';
 import type { ParsedArticle } from './types.ts';
 import { parseDateHit } from './dates.ts';
 import {
-  blockText, CHROME_WORD_RE, clipTitle, compactCjk, descendants, documentBase, elementChildren, findFirst, inChrome, inlineText, isBlockTag, isElement,
-  isChromeElement, isInvisibleTag, linkTarget, loadHtml, MAX_TITLE, metaMap, nameTokens, normalizeSpace, rawText, scriptTexts, type AnyNode, type Element,
+  blockText, CHROME_WORD_RE, clipTitle, compactCjk, definitionRows, descendants, documentBase, elementChildren, findFirst, inChrome, inlineText, isBlockTag,
+  isElement, isChromeElement, isInvisibleTag, linkTarget, loadHtml, MAX_TITLE, metaMap, nameTokens, normalizeSpace, rawText, scriptTexts, tableGrid, type AnyNode, type Element,
 } from './dom.ts';
 
 // ---------------------------------------------------------------- body
@@ -370,6 +370,32 @@ function findHeadings(body: AnyNode): string[] {
   return out;
 }
 
+// ---------------------------------------------------------------- tables
+
+const MAX_TABLES = 30;
+
+/** The body's data tables and definition lists, outside the parts `skip` leaves out; a layout table is looked into. */
+function bodyTables(body: AnyNode, skip: (e: Element) => boolean): ArticleTable[] {
+  const out: ArticleTable[] = [];
+  const visit = (node: AnyNode) => {
+    for (const el of elementChildren(node)) {
+      if (out.length >= MAX_TABLES) return;
+      if (isInvisibleTag(el.name) || skip(el)) continue;
+      if (el.name === 'dl') {
+        const rows = definitionRows(el);
+        if (rows.length > 0) out.push({ kind: 'dl', rows });
+        continue;
+      }
+      const rows = el.name === 'table' ? tableGrid(el) : null;
+      if (rows) {
+        if (rows.length > 0) out.push({ rows });
+      } else visit(el);
+    }
+  };
+  visit(body);
+  return out;
+}
+
 // ---------------------------------------------------------------- links
 
 const LINK_CONTEXT = 30;
@@ -549,6 +575,7 @@ export function parseArticle(html: string, url: string): ParsedArticle {
   // A bare body fragment has no title markup: its first short line is the title.
   const firstLine = firstLines[0] ?? '';
   const title = findTitle($, meta, around.title ?? inside.title) || (firstLine.length <= 60 ? firstLine : '');
+  const tables = bodyTables(body, skipInBody);
   return {
     title: clipTitle(compactCjk(title)),
     published: around.published ?? inside.published ?? table.published ?? dateOf(metaDate ?? undefined),
@@ -557,6 +584,7 @@ export function parseArticle(html: string, url: string): ParsedArticle {
     docNumber: docNumber ? docNumber.replace(/\s/g, '') : null,
     text,
     headings: findHeadings(body),
+    ...(tables.length > 0 ? { tables } : {}),
     links: uniqueLinks,
     validity: around.validity ?? inside.validity ?? table.validity,
     downloads,

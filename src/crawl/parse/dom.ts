@@ -470,3 +470,65 @@ export function metaMap($: CheerioAPI): Map<string, string> {
   }
   return out;
 }
+
+/** Bounds on the structure kept of one table (crawled pages are hostile: a table may claim any span). */
+const GRID = { rows: 200, cells: 20, chars: 500, rowspan: 50 };
+
+/** A cell's text: its blocks joined by spaces, not closed up (a space may be all that parts a name from a title). */
+function cellText(cell: Element): string {
+  return normalizeSpace(blockText(cell.children).replace(/\n/g, ' ')).slice(0, GRID.chars);
+}
+
+/**
+ * A data table as rows × cells of text, each spanning cell repeated in every
+ * row and column it covers; null for a layout table (one holding a table).
+ */
+export function tableGrid(table: Element): string[][] | null {
+  if (descendants(table, (e) => e.name === 'table').length > 0) return null;
+  const rows: string[][] = [];
+  // Cells still spanning down from rows above: column → [text, rows left].
+  const carried = new Map<number, [string, number]>();
+  for (const tr of descendants(table, (e) => e.name === 'tr')) {
+    if (rows.length >= GRID.rows) break;
+    const row: string[] = [];
+    const take = (col: number) => {
+      const c = carried.get(col);
+      if (!c) return false;
+      row.push(c[0]);
+      if (--c[1] <= 0) carried.delete(col);
+      return true;
+    };
+    for (const cell of elementChildren(tr)) {
+      if (cell.name !== 'td' && cell.name !== 'th') continue;
+      while (row.length < GRID.cells && take(row.length));
+      const text = cellText(cell);
+      const across = spanOf(cell, 'colspan', GRID.cells);
+      const down = spanOf(cell, 'rowspan', GRID.rowspan);
+      for (let i = 0; i < across && row.length < GRID.cells; i++) {
+        if (down > 1) carried.set(row.length, [text, down - 1]);
+        row.push(text);
+      }
+    }
+    while (row.length < GRID.cells && take(row.length));
+    if (row.some((c) => c !== '')) rows.push(row);
+  }
+  return rows;
+}
+
+function spanOf(cell: Element, attr: string, max: number): number {
+  const n = Number.parseInt(cell.attribs[attr] ?? '1', 10);
+  return Number.isFinite(n) && n > 1 ? Math.min(n, max) : 1;
+}
+
+/** A definition list as rows: each `<dt>` with the `<dd>`s after it (grouping `<div>`s looked into). */
+export function definitionRows(dl: Element): string[][] {
+  const rows: string[][] = [];
+  const items = elementChildren(dl).flatMap((c) => (c.name === 'div' ? elementChildren(c) : [c]));
+  for (const el of items) {
+    if (el.name !== 'dt' && el.name !== 'dd') continue;
+    const last = rows[rows.length - 1];
+    if (el.name === 'dd' && last && last.length < GRID.cells) last.push(cellText(el));
+    else if (rows.length < GRID.rows) rows.push(el.name === 'dt' ? [cellText(el)] : ['', cellText(el)]);
+  }
+  return rows.filter((r) => r.some((c) => c !== ''));
+}

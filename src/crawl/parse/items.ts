@@ -9,14 +9,17 @@ import type { ParsedItem } from './types.ts';
 import { directoryOf, isArticleUrl, isUnder } from './addresses.ts';
 import { dateFromEpochMs, dateFromUrl, findDates, parseDateHit, standaloneDate, yearFromUrl, ymd } from './dates.ts';
 import {
-  blockText, CHROME_WORD_RE, clipTitle, closest, rawText, descendants, elementChildren, inChrome, inlineText, isElement, linkTarget,
-  normalizeSpace, resolveUrl, type AnyNode, type Element,
+  blockText, CHROME_WORD_RE, clipTitle, closest, rawText, descendants, elementChildren, findFirst, inChrome, inlineText, isBlockTag, isElement, linkTarget,
+  nameTokens, normalizeSpace, resolveUrl, type AnyNode, type Element,
 } from './dom.ts';
+import { isPagerContainer } from './pagination.ts';
 
 export interface ItemContext {
   /** Base for relative addresses (page URL or `<base href>`). */
   base: string;
   pageUrl: string;
+  /** The column's name, when known: a block titled with it is the column's own list. */
+  column?: string;
   contextYear?: number;
   /** Today (YYYY-MM-DD): a month-day later than today's belongs to the year before. */
   today?: string;
@@ -215,13 +218,26 @@ interface Candidate {
   contextual: boolean;
 }
 
+/** The list of a page: its items, or why it could not be told which of several lists is the column's own. */
+export interface ListBlock {
+  items: ParsedItem[];
+  /** Chinese: two or more lists compete and nothing on the page tells which is the column's (then `items` is empty). */
+  ambiguous?: string;
+}
+
+/** Static list items under `root` (see {@link extractList}). */
+export function extractItems(root: AnyNode, ctx: ItemContext): ParsedItem[] {
+  return extractList(root, ctx).items;
+}
+
 /**
  * Static list items under `root`. Chrome (header, footer, breadcrumbs, share
- * bars, navigation menus) is ignored; among the remaining families of rows the
- * best one (most dated rows, rows pointing under the page's own directory) wins,
- * together with its look-alike siblings (lists split into several `<ul>`s).
+ * bars, navigation menus) is ignored. The remaining rows form blocks (one
+ * container's rows with their look-alike siblings in the same box: a list
+ * split into several `<ul>`s); the column's own block is told from the others
+ * by what the page shows (see {@link ownBlock}), never by luck.
  */
-export function extractItems(root: AnyNode, ctx: ItemContext): ParsedItem[] {
+export function extractList(root: AnyNode, ctx: ItemContext): ListBlock {
   const rows = new Map<Element, Row>();
   for (const a of descendants(root, (e) => e.name === 'a')) {
     if (!a.attribs['href'] && !a.attribs['onclick']) continue;
@@ -263,31 +279,11 @@ export function extractItems(root: AnyNode, ctx: ItemContext): ParsedItem[] {
     if (isPinned(row)) item.pinned = true;
     candidates.push({ item, row, dated, local: isUnder(url, ctx.pageUrl, dir), contextual: !!contextual });
   }
-  if (candidates.length === 0) return [];
+  if (candidates.length === 0) return { items: [] };
 
-  const signature = (row: Element) => {
-    const p = row.parent && isElement(row.parent) ? row.parent : null;
-    return `${p ? `${p.name}.${firstClass(p)}` : 'root'}>${row.name}.${firstClass(row)}`;
-  };
-  const groups = new Map<AnyNode | null, Candidate[]>();
-  for (const c of candidates) {
-    const group = groups.get(c.row.parent);
-    if (group) group.push(c);
-    else groups.set(c.row.parent, [c]);
-  }
-  let best: Candidate[] = [];
-  let bestScore = -Infinity;
-  for (const g of groups.values()) {
-    const score = g.length + 2 * g.filter((c) => c.dated).length + g.filter((c) => c.local).length +
-      (g[0]!.row.name === 'tr' && tableColumns(g[0]!.row) ? 5 : 0);
-    if (score > bestScore) {
-      bestScore = score;
-      best = g;
-    }
-  }
-  const sig = signature(best[0]!.row);
-  const inBest = new Set(best);
-  const chosen = candidates.filter((c) => inBest.has(c) || signature(c.row) === sig);
+  const picked = ownBlock(blocksOf(candidates), root, ctx);
+  if ('ambiguous' in picked) return { items: [], ambiguous: picked.ambiguous };
+  const chosen = picked.rows;
 
   rollYears(chosen, ctx);
   const seen = new Set<string>();
@@ -297,7 +293,155 @@ export function extractItems(root: AnyNode, ctx: ItemContext): ParsedItem[] {
     seen.add(c.item.url);
     out.push(c.item);
   }
+  return { items: out };
+}
+
+// ---------------------------------------------------------------- which block is the column's list
+
+interface Block {
+  rows: Candidate[];
+  /** The rows' container (the first one's, for a list split in parts). */
+  container: Element | null;
+  /** Bigger for more rows, dated rows and rows under the page's directory. */
+  score: number;
+  title: string | null;
+}
+
+/** A list box titled like these is a sidebar, not the column's list (热点新闻, 推荐阅读, 视频新闻…). */
+const SIDEBAR_TITLE_RE = /热点|热门|推荐|排行|点击|视频|图片|图文|相关|猜你|专题|焦点|头条|精彩|友情|最新|最近|其他栏目|阅读/;
+const SIDEBAR_TOKENS = new Set([
+  'side', 'sidebar', 'aside', 'hot', 'hots', 'rank', 'ranking', 'tuijian', 'recommend', 'remen', 'redian', 'video', 'videos',
+  'related', 'relate', 'xgxx', 'xgwz', 'rdxw', 'rdtj', 'tjyd', 'phb', 'djph', 'rmwz', 'rmtj', 'tj', 'rm', 'rd',
+]);
+const CRUMB_TOKENS = new Set(['breadcrumb', 'breadcrumbs', 'crumb', 'crumbs', 'position', 'location', 'dqwz', 'weizhi', 'wz']);
+const CRUMB_TEXT_RE = /^(当前位置|您现在的位置|你的位置|您的位置|所在位置|现在位置)/;
+const MORE_RE = /(更多|more|>>|»|＞＞)+\s*$/i;
+
+/** Row families: one container's rows, joined by look-alike containers beside it in the same box. */
+function blocksOf(candidates: Candidate[]): Block[] {
+  const byKey = new Map<string, { rows: Candidate[]; container: Element | null }>();
+  const ids = new Map<AnyNode | null, number>();
+  const id = (n: AnyNode | null) => {
+    if (!ids.has(n)) ids.set(n, ids.size);
+    return ids.get(n)!;
+  };
+  for (const c of candidates) {
+    const container = c.row.parent && isElement(c.row.parent) ? c.row.parent : null;
+    // Rows of one container are one block whatever their class (a pinned row's); a look-alike container
+    // in the same box (a <ul> split in two) joins it; a sidebar box elsewhere is a block of its own.
+    const shape = container ? `${container.name}.${firstClass(container)}>${c.row.name}` : 'root';
+    const key = `${id(container?.parent ?? null)}\u0000${shape}`;
+    const b = byKey.get(key) ?? { rows: [], container };
+    b.rows.push(c);
+    byKey.set(key, b);
+  }
+  return [...byKey.values()].map((b) => ({
+    ...b,
+    score: b.rows.length + 2 * b.rows.filter((c) => c.dated).length + b.rows.filter((c) => c.local).length + (b.rows[0]!.row.name === 'tr' && tableColumns(b.rows[0]!.row) ? 5 : 0),
+    title: boxTitle(b.container),
+  }));
+}
+
+/** The title written above a list box: a short heading before the list, at its level or one of the two above. */
+function boxTitle(container: Element | null): string | null {
+  let cur: AnyNode | null = container;
+  for (let level = 0; cur && isElement(cur) && level < 3; level++, cur = cur.parent) {
+    if (cur.name === 'body') break;
+    let looked = 0;
+    for (let sib: AnyNode | null = cur.prev; sib && looked < 3; sib = sib.prev) {
+      if (!isElement(sib)) continue;
+      looked++;
+      const t = inlineText(sib).replace(MORE_RE, '').trim();
+      if (!t) continue;
+      if (t.length <= 16 && !standaloneDate(t)) return t;
+      break;
+    }
+  }
+  return null;
+}
+
+function tokensUp(el: Element | null, levels: number): string[] {
+  const out: string[] = [];
+  let cur: AnyNode | null = el;
+  for (let i = 0; cur && isElement(cur) && i < levels && cur.name !== 'body'; i++, cur = cur.parent) {
+    out.push(cur.name === 'aside' ? 'aside' : '', ...nameTokens(cur));
+  }
   return out;
+}
+
+function depthOf(n: AnyNode): number {
+  let d = 0;
+  for (let p = n.parent; p; p = p.parent) d++;
+  return d;
+}
+
+/** Depth of the nearest element holding both (deeper = closer together). */
+function commonDepth(a: AnyNode, b: AnyNode): number {
+  const up = new Set<AnyNode>();
+  for (let p: AnyNode | null = a; p; p = p.parent) up.add(p);
+  for (let p: AnyNode | null = b; p; p = p.parent) if (up.has(p)) return depthOf(p);
+  return 0;
+}
+
+/** The pager of the page (a pager box, or the parent of its 下一页/尾页 link or of its createPageHTML call), or null. */
+function pagerOf(root: AnyNode): Element | null {
+  const box = findFirst(root, (e) => isPagerContainer(e) && !inChrome(e));
+  if (box) return box;
+  const link = findFirst(root, (e) => e.name === 'a' && /^(下一页|下页|尾页|末页|上一页|上页)$/.test(inlineText(e)) && !inChrome(e));
+  if (link?.parent && isElement(link.parent)) return link.parent;
+  const call = findFirst(root, (e) => e.name === 'script' && /createPageHTML\s*\(/.test(rawScript(e)) && !/function\s+createPageHTML/.test(rawScript(e)));
+  return call?.parent && isElement(call.parent) ? call.parent : null;
+}
+
+function rawScript(el: Element): string {
+  return el.children.map((c) => (c.type === 'text' ? c.data : '')).join('');
+}
+
+function crumbOf(root: AnyNode): Element | null {
+  return findFirst(root, (e) => nameTokens(e).some((t) => CRUMB_TOKENS.has(t)) || (isBlockTag(e.name) && CRUMB_TEXT_RE.test(rawText(e).trim())));
+}
+
+/** The blocks of `pool` closest to `anchor` (all of them when it is equally near all, or absent). */
+function nearest(pool: Block[], anchor: Element | null): Block[] {
+  if (!anchor) return pool;
+  const depth = pool.map((b) => (b.container ? commonDepth(b.container, anchor) : 0));
+  const max = Math.max(...depth);
+  return pool.filter((_, i) => depth[i] === max);
+}
+
+/**
+ * The column's own list among the blocks: sidebars (titled 热点新闻, 推荐阅读,
+ * 视频新闻…, or marked side/hot/rank) are left out; then, as long as more than
+ * one remains, the page says which by, in turn: a title with the column's name,
+ * being the pager's block, rows that show their dates, rows under the page's
+ * own directory, being the breadcrumb's block; last, one block at least twice
+ * the size of any other. Otherwise the page does not say, and neither does the parser.
+ */
+function ownBlock(blocks: Block[], root: AnyNode, ctx: ItemContext): Block | { ambiguous: string } {
+  const column = ctx.column ? ctx.column.replace(/\s/g, '') : '';
+  const own = (b: Block) => !!column && !!b.title && b.title.replace(/\s/g, '').includes(column);
+  const sidebar = (b: Block) =>
+    !own(b) && ((!!b.title && SIDEBAR_TITLE_RE.test(b.title)) || tokensUp(b.container, 4).some((t) => SIDEBAR_TOKENS.has(t)));
+  let pool = blocks.some((b) => !sidebar(b)) ? blocks.filter((b) => !sidebar(b)) : blocks;
+  const share = (b: Block, f: (c: Candidate) => boolean) => b.rows.filter(f).length / b.rows.length;
+  const tellers: ((pool: Block[]) => Block[])[] = [
+    (p) => p.filter(own),
+    (p) => nearest(p, pagerOf(root)),
+    (p) => p.filter((b) => share(b, (c) => c.dated) >= 0.5),
+    (p) => p.filter((b) => share(b, (c) => c.local) >= 0.5),
+    (p) => nearest(p, crumbOf(root)),
+  ];
+  for (const tell of tellers) {
+    if (pool.length <= 1) break;
+    const told = tell(pool);
+    if (told.length > 0) pool = told;
+  }
+  const [first, second] = [...pool].sort((a, b) => b.score - a.score);
+  if (!second || first!.score >= 2 * second.score) return first!;
+  const names = pool.map((b) => b.title).filter((t): t is string => !!t);
+  return {
+    ambiguous: `列表页有 ${pool.length} 组条目${names.length ? `（${names.map((t) => `“${t}”`).join('、')}）` : ''}，页面上看不出哪一组是本栏目的列表，未作判断`,
+  };
 }
 
 /**

@@ -9,7 +9,7 @@ import type { ParsedItem, ParsedList } from './types.ts';
 import { findDates } from './dates.ts';
 import { blockText, bodyOf, documentBase, inChrome, isChromeElement, loadHtml, resolveUrl, sameHost, scriptTexts } from './dom.ts';
 import { findEndpoint, hanwebEndpointFromUrl, hanwebItems, readHanwebDatastore } from './endpoints.ts';
-import { extractItems, itemFromRecord, type ItemContext } from './items.ts';
+import { extractList, itemFromRecord, type ItemContext } from './items.ts';
 import { findPagination } from './pagination.ts';
 import { findAssignment, parseJsLiteral, stripJsComments } from './script.ts';
 
@@ -18,6 +18,8 @@ export interface ParseListOptions {
   contextYear?: number;
   /** Today (YYYY-MM-DD): month-days later than today's are read as last year's. */
   today?: string;
+  /** The column's name: a list titled with it is the column's own among several. */
+  column?: string;
 }
 
 function mergeItems(...lists: ParsedItem[][]): ParsedItem[] {
@@ -93,6 +95,7 @@ export function parseList(html: string, pageUrl: string, opts: ParseListOptions 
     pageUrl,
     ...(opts.contextYear !== undefined ? { contextYear: opts.contextYear } : {}),
     ...(opts.today !== undefined ? { today: opts.today } : {}),
+    ...(opts.column !== undefined ? { column: opts.column } : {}),
   };
   // The dataproxy answer itself (a Hanweb XML datastore) may be handed over as a page.
   if (/^\s*(<\?xml[^>]*>\s*)?<datastore[\s>]/i.test(html)) {
@@ -111,13 +114,15 @@ export function parseList(html: string, pageUrl: string, opts: ParseListOptions 
   const base = documentBase($, pageUrl);
   const ctx: ItemContext = { base, ...ctxBase };
   const body = bodyOf($);
-  const items = mergeItems(extractItems(body, ctx), embeddedRecordItems($, ctx), inlineJsonItems($, ctx));
+  const list = extractList(body, ctx);
+  const items = mergeItems(list.items, embeddedRecordItems($, ctx), inlineJsonItems($, ctx));
   const pager = findPagination($, pageUrl, base);
   const endpoint = findEndpoint($, pageUrl, base);
   const iframes = contentIframes($, pageUrl, base);
-  const needsBrowser = items.length === 0 && !endpoint && iframes.length === 0 && clientRendered($);
+  const needsBrowser = items.length === 0 && !list.ambiguous && !endpoint && iframes.length === 0 && clientRendered($);
   return {
     items,
+    ...(list.ambiguous && items.length === 0 ? { ambiguous: list.ambiguous } : {}),
     nextPages: pager.nextPages,
     ...(pager.pagesAnnounced !== undefined ? { pagesAnnounced: pager.pagesAnnounced } : {}),
     ...(endpoint ? { endpoint } : {}),

@@ -43,7 +43,7 @@ const PAGER_TOKENS = new Set([
 ]);
 const CURRENT_TOKENS = new Set(['on', 'cur', 'current', 'active', 'now', 'selected', 'curr', 'hover', 'checked']);
 
-function isPagerContainer(el: Element): boolean {
+export function isPagerContainer(el: Element): boolean {
   return nameTokens(el).some((t) => PAGER_TOKENS.has(t) || /^page(s|r|bar|box|nav|list|div|_?num)?$/.test(t));
 }
 

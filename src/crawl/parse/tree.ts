@@ -18,7 +18,7 @@ import type { CheerioAPI } from 'cheerio';
 import type { DiscoveredColumn } from './types.ts';
 import { directoryOf, isArticleUrl, isUnder } from './addresses.ts';
 import {
-  bodyOf, CHROME_WORD_RE, compactCjk, descendants, documentBase, elementChildren, inChrome, inlineText, isElement, isInvisibleTag,
+  bodyOf, CHROME_WORD_RE, closest, compactCjk, descendants, documentBase, elementChildren, inChrome, inlineText, isElement, isInvisibleTag,
   linkTarget, loadHtml, nameTokens, resolveUrl, sameDocument, sameHost, scriptTexts, type AnyNode, type Element,
 } from './dom.ts';
 import { stripTags, urlFromUrls } from './items.ts';
@@ -303,13 +303,13 @@ function walk(el: Element, out: TNode[], base: string): void {
   }
 }
 
-function flatten(nodes: TNode[], pageUrl: string, out: DiscoveredColumn[], seen: Set<string>, prefix: string[]): boolean {
+function flatten(nodes: TNode[], pageUrl: string, out: DiscoveredColumn[], seen: Set<string>, prefix: string[], keepSelf: boolean): boolean {
   const dir = directoryOf(pageUrl);
   let emitted = false;
   for (const n of nodes) {
     const path = n.name ? [...prefix, n.name] : prefix;
     const keep =
-      !!n.url && !!n.name && sameHost(n.url, pageUrl) && !sameDocument(n.url, pageUrl) && !CHROME_WORD_RE.test(n.name) &&
+      !!n.url && !!n.name && sameHost(n.url, pageUrl) && (keepSelf || !sameDocument(n.url, pageUrl)) && !CHROME_WORD_RE.test(n.name) &&
       !(isUnitName(n.name) && !isUnder(n.url, pageUrl, dir));
     const key = path.join('/');
     let col: DiscoveredColumn | null = null;
@@ -320,14 +320,22 @@ function flatten(nodes: TNode[], pageUrl: string, out: DiscoveredColumn[], seen:
       out.push(col);
       emitted = true;
     }
-    const childEmitted = flatten(n.children, pageUrl, out, seen, path);
+    const childEmitted = flatten(n.children, pageUrl, out, seen, path, keepSelf);
     if (col && childEmitted) col.hasChildren = true;
     emitted ||= childEmitted;
   }
   return emitted;
 }
 
-export function discoverColumns(html: string, pageUrl: string): DiscoveredColumn[] {
+export interface DiscoverOptions {
+  /**
+   * Keep the link to the page itself: on a column's list page, its menu's entry
+   * for that column (which tells that the menu is the unit's own tree).
+   */
+  keepSelf?: boolean;
+}
+
+export function discoverColumns(html: string, pageUrl: string, opts: DiscoverOptions = {}): DiscoveredColumn[] {
   const $ = loadHtml(html);
   const root = jiyueRoot(scriptTexts($).map(stripJsComments));
   if (root) {
@@ -336,7 +344,7 @@ export function discoverColumns(html: string, pageUrl: string): DiscoveredColumn
   }
   const base = documentBase($, pageUrl);
   const container = bestContainer($, base, pageUrl);
-  if (!container) return [];
+  if (!container) return sparseColumns($, base, pageUrl);
   let nodes: TNode[] = [];
   walk(container, nodes, base);
   // A lone caption over the whole tree (信息公开目录, or the unit's own name linking back here) is not a column group.
@@ -347,6 +355,33 @@ export function discoverColumns(html: string, pageUrl: string): DiscoveredColumn
     nodes = only.children;
   }
   const out: DiscoveredColumn[] = [];
-  flatten(nodes, pageUrl, out, new Set(), []);
+  flatten(nodes, pageUrl, out, new Set(), [], opts.keepSelf === true);
   return out;
+}
+
+/** Links that a sparse index has too few of to make a tree; more than this is not sparse. */
+const MAX_SPARSE = 12;
+const PAGER_NAME_RE = /^(\d{1,4}|上一页|下一页|上页|下页|首页|尾页|末页|go|跳转)$/i;
+
+/**
+ * An index that links only one or two of its columns, or names them weakly
+ * (要闻, 综合信息), scores no tree. Its columns are then the links to list pages
+ * under the index's own directory: the site's navigation and other units'
+ * indexes lie elsewhere. (The rest of the tree is found through the list
+ * pages' own menus, by the crawl.)
+ */
+function sparseColumns($: CheerioAPI, base: string, pageUrl: string): DiscoveredColumn[] {
+  const dir = directoryOf(pageUrl);
+  const out: DiscoveredColumn[] = [];
+  const seen = new Set<string>();
+  for (const a of descendants(bodyOf($), (e) => e.name === 'a')) {
+    if (inChrome(a) || closest(a, (e) => e.name === 'nav')) continue;
+    const url = linkTarget(a, base);
+    const name = cleanName(inlineText(a) || a.attribs['title'] || '');
+    if (!url || seen.has(url) || !name || name.length > 24 || CHROME_WORD_RE.test(name) || PAGER_NAME_RE.test(name)) continue;
+    if (!isUnder(url, pageUrl, dir) || sameDocument(url, pageUrl) || isArticleUrl(url) || isUnitName(name)) continue;
+    seen.add(url);
+    out.push({ name, path: [name], url });
+  }
+  return out.length <= MAX_SPARSE ? out : [];
 }

@@ -51,11 +51,13 @@ export interface ParsedList {
   needsBrowser: boolean;
   /** An endpoint answer that is neither the JSON nor the XML it should be: why (what it lists is unknown, not empty). */
   unreadable?: string;
+  /** Chinese: the page holds several lists and nothing tells which is the column's (no items are given then). */
+  ambiguous?: string;
 }
 
 export type ParsedArticle = Pick<
   ArticleSnapshot,
-  'title' | 'published' | 'written' | 'source' | 'docNumber' | 'text' | 'headings'
+  'title' | 'published' | 'written' | 'source' | 'docNumber' | 'text' | 'headings' | 'tables'
 > &
   Required<Pick<ArticleSnapshot, 'validity' | 'downloads' | 'images' | 'scriptedAttachments' | 'format'>> & { links: LinkRef[] };
 
