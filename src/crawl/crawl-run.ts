@@ -5,6 +5,7 @@ import { SNAPSHOT_SCHEMA_VERSION, type Unit, type UnitSnapshot } from '../model/
 import type { CrawlMemory } from '../model/crawl-memory.ts';
 import { newCrawlId, nowIso } from '../lib/time.ts';
 import { renderPage, type RenderedPage } from '../browser/render.ts';
+import { AttachmentReader } from './attachment-reader.ts';
 import { crawlUnit, errorLine, type CrawlUnitOptions, type UnitProgress } from './crawl-unit.ts';
 import { Fetcher, type FetcherOptions } from './fetcher.ts';
 
@@ -72,6 +73,8 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
   const allowedHosts = [...new Set(units.map((u) => new URL(u.url).host))];
   const fetcher = new Fetcher({ ...options.fetch, allowedHosts, perHost: options.concurrency ?? 2, cache: store });
   const render = options.browser === false ? undefined : makeRenderer(fetcher, allowedHosts, options.renderTimeoutMs);
+  // One attachment-reading worker for the run (started on the first attachment, if any).
+  const attachments = new AttachmentReader();
   const run = await store?.beginRun(units.map((u) => u.id));
   const crawlId = run?.id ?? newCrawlId();
 
@@ -104,7 +107,7 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
           const snap = await crawlUnit(
             unit,
             { ...options.bounds, plan: options.plan, crawlId, signal: options.signal, onProgress: (p) => emit('unit-progress', p) },
-            { fetcher, firstSeen: store, render, previous },
+            { fetcher, firstSeen: store, render, previous, attachments },
           ).then(detach, (err: unknown) => crashedUnit(unit, crawlId, startedAt, err));
           // An aborted unit is incomplete: keep the previous snapshot instead.
           if (options.signal?.aborted) return;
@@ -122,7 +125,7 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
     if (run) await store!.finishRun(run.id, options.signal?.aborted ? 'aborted' : 'failed').catch(() => {});
     throw err;
   } finally {
-    await fetcher.close();
+    await Promise.all([fetcher.close(), attachments.close()]);
   }
 }
 

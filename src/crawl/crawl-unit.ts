@@ -3,6 +3,7 @@ import type { ArticleRead, GatherPlan } from '../model/gather-plan.ts';
 import {
   SNAPSHOT_SCHEMA_VERSION,
   type ArticleSnapshot,
+  type AttachmentSnapshot,
   type ColumnSnapshot,
   type FetchFailure,
   type LinkRef,
@@ -14,11 +15,14 @@ import {
 import { nowIso, todayInShanghai } from '../lib/time.ts';
 import type { RenderedPage } from '../browser/render.ts';
 import type { FetchedPage, FetchOutcome, FetchStats, Fetcher, LinkCheck } from './fetcher.ts';
+import { AttachmentReader } from './attachment-reader.ts';
 import { parseArticle } from './parse/article.ts';
+import { formatFromName, formatLabel, READABLE_FORMATS, sniffFormat } from './parse/attachment.ts';
 import { decodeBody } from './parse/charset.ts';
 import { parseEndpointResponse } from './parse/endpoints.ts';
 import { isScriptItemUrl } from './parse/items.ts';
 import { parseList, visibleDateCount } from './parse/list.ts';
+import { maskPersonalData } from './parse/personal-data.ts';
 import { discoverColumns } from './parse/tree.ts';
 import type { DiscoveredColumn, ListEndpoint, ParsedItem, ParsedList } from './parse/types.ts';
 
@@ -27,7 +31,11 @@ import type { DiscoveredColumn, ListEndpoint, ParsedItem, ParsedList } from './p
  * (static pages, a recognised list endpoint, an iframe, or a browser render
  * when static parsing finds nothing) → the articles rules need (annual
  * reports, interpretations and the pages they link to, leader pages, and
- * articles that give a date the list lacks). Returns a UnitSnapshot; never
+ * articles that give a date the list lacks) and, where the plan asks, the
+ * attachments those articles link to (downloaded under the same policy and
+ * read in a worker with a budget). Personal numbers are masked as each page
+ * is parsed, and a page that held any is not kept raw in the store.
+ * Returns a UnitSnapshot; never
  * throws for portal trouble: what could not be read is recorded as a
  * FetchFailure, and the column says `partial`/`failed`, never "no items".
  */
@@ -46,6 +54,14 @@ export interface CrawlUnitOptions {
   maxLinksPerArticle?: number;
   /** Time bound for the whole unit. Default 10 minutes. */
   unitTimeMs?: number;
+  /** Size bound of one attachment. Default 20 MB. */
+  maxAttachmentBytes?: number;
+  /** Attachment bytes downloaded per unit at most. Default 200 MB. */
+  maxAttachmentBytesPerUnit?: number;
+  /** Attachments read per article. Default 20. */
+  maxAttachmentsPerArticle?: number;
+  /** Characters of an attachment's text kept in the snapshot (all of it is scanned for personal numbers). Default 50 000. */
+  maxAttachmentTextChars?: number;
   /** Year for list dates without one (`[12-01]`). Default: the current year in Asia/Shanghai. */
   contextYear?: number;
   /**
@@ -76,6 +92,8 @@ export interface CrawlUnitDeps {
   render?: (url: string, signal?: AbortSignal) => Promise<RenderedPage>;
   /** The unit's previous snapshot, for the nightly re-crawl (see `reuseDays`). */
   previous?: UnitSnapshot | null;
+  /** Reads attachment text with a budget (shared by a run); absent: the unit starts its own when it needs one. */
+  attachments?: AttachmentReader;
 }
 
 /** Replacement characters that make a decoded page unusable (a stray one or two are tolerated). */
@@ -88,6 +106,10 @@ const DEFAULTS = {
   maxLinksPerArticle: 30,
   unitTimeMs: 10 * 60_000,
   reuseDays: 7,
+  maxAttachmentBytes: 20 * 1024 * 1024,
+  maxAttachmentBytesPerUnit: 200 * 1024 * 1024,
+  maxAttachmentsPerArticle: 20,
+  maxAttachmentTextChars: 50_000,
 };
 
 /** A page loaded for a list (fetched or rendered), or the status of a failure already recorded. */
@@ -134,6 +156,12 @@ class UnitCrawl {
   readonly #articles = new Map<string, Promise<ArticleSnapshot>>();
   /** Articles the crawl needed for themselves (not only as a link's target). */
   readonly #needed = new Set<string>();
+  /** Articles whose attachments are being read (each once). */
+  readonly #attachmentReads = new Map<string, Promise<void>>();
+  /** Attachment bytes the unit may still download (reserved before each download). */
+  #attachmentBudget = 0;
+  #reader: AttachmentReader | null = null;
+  #ownReader = false;
   readonly #previous: UnitSnapshot | null;
   /** What was read after this instant may be reused (ms since epoch). */
   readonly #reuseSince: number;
@@ -154,6 +182,7 @@ class UnitCrawl {
     this.#progress = { unitId: unit.id, columns: 0, columnsDone: 0, pages: 0, items: 0, errors: 0 };
     this.#previous = this.#o.reuseDays > 0 ? (deps.previous ?? null) : null;
     this.#reuseSince = this.#now().getTime() - this.#o.reuseDays * 86_400_000;
+    this.#attachmentBudget = this.#o.maxAttachmentBytesPerUnit;
   }
 
   #recent(instant: string | undefined): boolean {
@@ -201,6 +230,7 @@ class UnitCrawl {
       return await this.#run(started);
     } finally {
       clearTimeout(timer);
+      if (this.#ownReader) await this.#reader?.close();
     }
   }
 
@@ -565,21 +595,106 @@ class UnitCrawl {
     return wanting.length > taken.length ? [`${wanting.length} 条无日期条目中只打开了前 ${taken.length} 篇文章补全日期`] : [];
   }
 
-  /** The articles the plan asks of this column (each read once), and the body links of those that need them. */
+  /**
+   * The articles the plan asks of this column (each read once), the body links
+   * of those that need them, and the attachments of those that need them. A
+   * read's own `max` is a sample it asked for; only the crawl's bound
+   * (`maxArticlesPerColumn`) cutting it short is noted (and makes the column partial).
+   */
   async #readArticles(columnKey: string, reads: readonly ArticleRead[], items: ListItem[]): Promise<string[]> {
     const notes: string[] = [];
     const wanted = new Map<string, ListItem>();
     const withLinks = new Map<string, ListItem>();
+    const withAttachments = new Set<string>();
     for (const read of reads) {
       const matching = read.titles ? items.filter((it) => read.titles!.some((k) => it.title.includes(k))) : items;
-      const chosen = matching.length > 0 || !read.fallbackToAll ? matching : items;
-      const max = Math.min(read.max ?? Infinity, this.#o.maxArticlesPerColumn);
+      let chosen = matching.length > 0 || !read.fallbackToAll ? matching : items;
+      if (read.newest) chosen = [...chosen].sort((a, b) => (b.date ?? '').localeCompare(a.date ?? ''));
+      chosen = chosen.slice(0, read.max ?? Infinity);
+      const max = this.#o.maxArticlesPerColumn;
       if (chosen.length > max) notes.push(`栏目“${columnKey}”共 ${chosen.length} 篇需读取，只读取了前 ${max} 篇`);
-      for (const it of chosen.slice(0, max)) (read.links ? withLinks : wanted).set(it.url, it);
+      for (const it of chosen.slice(0, max)) {
+        (read.links ? withLinks : wanted).set(it.url, it);
+        if (read.attachments) withAttachments.add(it.url);
+      }
     }
     await Promise.all([...wanted.keys()].filter((url) => !withLinks.has(url)).map((url) => this.#article(url, columnKey)));
     await Promise.all([...withLinks.keys()].map((url) => this.#withLinks(url, columnKey)));
+    await Promise.all([...withAttachments].map((url) => this.#withAttachments(url, columnKey)));
     return [...new Set(notes)];
+  }
+
+  /** An article with the attachments it links to read (once per unit; a reused article brings its own). */
+  #withAttachments(url: string, columnKey: string): Promise<void> {
+    let p = this.#attachmentReads.get(url);
+    if (!p) {
+      p = this.#article(url, columnKey).then(async (article) => {
+        if (!article.fetched || article.attachments) return;
+        const links = [...new Map(article.links.filter((l) => formatFromName(l.url, l.text) !== null).map((l) => [l.url, l])).values()];
+        const max = this.#o.maxAttachmentsPerArticle;
+        article.attachments = await Promise.all(
+          links.map((l, i) =>
+            i < max ? this.#attachment(l) : Promise.resolve(this.#unread(l, `本页附件超过 ${max} 个，只读取了前 ${max} 个`)),
+          ),
+        );
+      });
+      this.#attachmentReads.set(url, p);
+    }
+    return p;
+  }
+
+  #unread(link: LinkRef, unreadable: string, format = formatFromName(link.url, link.text) ?? 'unknown'): AttachmentSnapshot {
+    return { url: link.url, name: link.text, format, unreadable };
+  }
+
+  /**
+   * One attachment: downloaded with the fetcher (the same hosts, robots.txt,
+   * politeness and size bounds as pages; never kept in the store), its format
+   * told by its signature, its text read in the budgeted worker and masked.
+   * A format no kept library reads is not downloaded when its address says so.
+   */
+  async #attachment(link: LinkRef): Promise<AttachmentSnapshot> {
+    const named = formatFromName(link.url, link.text)!;
+    if (!READABLE_FORMATS.has(named)) return this.#unread(link, `${formatLabel(named)} 格式没有可用的读取程序，未下载`);
+    if (this.#stopped) return this.#unread(link, this.#stopNote());
+    const per = this.#o.maxAttachmentBytes;
+    const reserved = Math.min(per, this.#attachmentBudget);
+    if (reserved <= 0) return this.#unread(link, `本单位附件下载总量已达上限（${mb(this.#o.maxAttachmentBytesPerUnit)}），未下载`);
+    this.#attachmentBudget -= reserved;
+    const r = this.#explainStop(
+      await this.#deps.fetcher.fetch(link.url, { binary: true, cache: false, detectSoft404: false, maxBytes: reserved, stats: this.#stats, signal: this.#signal }),
+    );
+    this.#attachmentBudget += reserved - (r.ok ? r.page.body.length : 0);
+    const base = { url: link.url, name: link.text };
+    if (!r.ok) {
+      const f = r.failure;
+      if (f.kind !== 'too-large') return { ...base, format: named, failure: f };
+      const reason = reserved < per ? `本单位附件下载总量将超过上限（${mb(this.#o.maxAttachmentBytesPerUnit)}），未下载` : `附件超过 ${mb(per)} 上限，未读取`;
+      return { ...base, format: named, failure: { ...f, reason } };
+    }
+    const bytes = r.page.body;
+    const format = sniffFormat(bytes, named);
+    const got = { ...base, format, bytes: bytes.length };
+    if (!READABLE_FORMATS.has(format)) {
+      return { ...got, unreadable: format === 'html' ? '下载得到的是网页而不是附件文件（可能是错误页或登录页）' : `${formatLabel(format)} 格式没有可用的读取程序` };
+    }
+    if (!this.#reader) {
+      this.#ownReader = !this.#deps.attachments;
+      this.#reader = this.#deps.attachments ?? new AttachmentReader();
+    }
+    const read = await this.#reader.read(bytes, format, this.#signal);
+    if (!read.ok) return { ...got, unreadable: this.#stopped ? this.#stopNote() : read.reason };
+    if (!read.text.trim()) return { ...got, unreadable: '附件中没有可提取的文字（可能是扫描图片）' };
+    // The whole text is scanned; the snapshot keeps its beginning.
+    const masked = maskPersonalData(read.text);
+    const keep = this.#o.maxAttachmentTextChars;
+    return {
+      ...got,
+      text: masked.text.slice(0, keep),
+      ...(masked.text.length > keep ? { textTruncated: true } : {}),
+      ...(read.truncated ? { incomplete: true } : {}),
+      personalData: masked.hits,
+    };
   }
 
   /** An article with its body links checked, and the linked pages on the portal read as articles. */
@@ -614,7 +729,9 @@ class UnitCrawl {
     let p = this.#articles.get(url);
     if (!p) {
       const old = this.#previous?.articles[url];
-      p = old?.fetched && this.#recent(old.fetchedAt) ? Promise.resolve(old) : this.#fetchArticle(url, columnKey);
+      // An article stored before pages were scanned for personal numbers is read again (its text is not masked).
+      const reusable = old?.fetched && old.personalData !== undefined && this.#recent(old.fetchedAt);
+      p = reusable ? Promise.resolve(old) : this.#fetchArticle(url, columnKey);
       this.#articles.set(url, p);
     }
     if (!opts.linkTarget) this.#needed.add(url);
@@ -645,12 +762,15 @@ class UnitCrawl {
       const failure: FetchFailure = { url, kind: 'parse', status: r.page.status, reason: `读取文章时程序出错（${errorLine(err)}），需人工核查`, attempts: r.page.attempts };
       return { url, finalUrl: r.page.finalUrl, column, fetched: false, failure, ...empty };
     }
+    if (parsed.personalData.length > 0) await this.#deps.fetcher.forget(url);
     return { url, finalUrl: r.page.finalUrl, column, fetched: true, ...parsed, fetchedAt: nowIso(this.#now()) };
   }
 
   /** A column page that is itself content (a leader page, a document the tree links to), kept as an article. */
   #pageAsArticle(column: string, page: { html: string; url: string }): ArticleSnapshot {
     const article: ArticleSnapshot = { url: page.url, finalUrl: page.url, column, fetched: true, ...parseArticle(page.html, page.url), fetchedAt: nowIso(this.#now()) };
+    // The raw page must not keep what the snapshot masks (forgetting is best effort: the page stays read).
+    if (article.personalData?.length) void this.#deps.fetcher.forget(page.url).catch(() => {});
     if (!this.#articles.has(page.url)) this.#articles.set(page.url, Promise.resolve(article));
     return article;
   }
@@ -682,6 +802,10 @@ function uniqueKeys(cols: DiscoveredColumn[]): (DiscoveredColumn & { key: string
     count.set(base, n);
     return { ...c, key: n === 1 ? base : `${base}#${n}` };
   });
+}
+
+function mb(bytes: number): string {
+  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 }
 
 export function errorLine(err: unknown): string {

@@ -201,6 +201,8 @@ export interface AttachmentSnapshot {
   /** Extracted text, personal numbers masked; cut at a bound (`textTruncated`). */
   text?: string;
   textTruncated?: boolean;
+  /** A reading bound (characters, PDF pages) stopped before the end of the file: the scan covers only its start. */
+  incomplete?: boolean;
   /** Personal numbers in the whole extracted text (also when the kept text is cut). Present when the text was read. */
   personalData?: PersonalDataHit[];
 }

@@ -67,7 +67,7 @@ describe('AttachmentReader (worker thread with a budget)', () => {
     expect((await reader.read(docxOf(['好']), 'docx')).ok).toBe(true);
   });
 
-  it('terminates a reading over its time bound (the reader's other files are unaffected)', async () => {
+  it('terminates a reading over its time bound (other readers go on)', async () => {
     const hasty = new AttachmentReader({ timeoutMs: 1 });
     try {
       const r = await hasty.read(minimalPdf(['慢']), 'pdf');

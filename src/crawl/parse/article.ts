@@ -10,9 +10,10 @@
  * or HTML comments (a commented-out 成文日期 does not exist).
  */
 import type { CheerioAPI } from 'cheerio';
-import type { LinkRef } from '../../model/snapshot.ts';
+import type { LinkRef, PersonalDataHit, TableCell, TableSnapshot } from '../../model/snapshot.ts';
 import type { ParsedArticle } from './types.ts';
 import { parseDateHit } from './dates.ts';
+import { maskOnly, maskPersonalData } from './personal-data.ts';
 import {
   blockText, CHROME_WORD_RE, compactCjk, descendants, documentBase, elementChildren, findFirst, inChrome, inlineText, isBlockTag, isElement,
   isChromeElement, isInvisibleTag, linkTarget, loadHtml, metaMap, normalizeSpace, type AnyNode, type Element,
@@ -338,6 +339,71 @@ function relatedLinks(body: AnyNode, base: string, stats: Map<AnyNode, TextStats
   return out;
 }
 
+// ---------------------------------------------------------------- tables
+
+const MAX_TABLES = 20;
+const MAX_CELLS = 3000;
+const MAX_CELL_CHARS = 200;
+
+function span(value: string | undefined): number | undefined {
+  const n = Number.parseInt(value ?? '', 10);
+  return Number.isFinite(n) && n > 1 ? Math.min(n, 100) : undefined;
+}
+
+/**
+ * The body's data tables, row by row, cell by cell, spans as the markup gives
+ * them. A table holding another table frames the page, and a one-column table
+ * frames a block: neither is data. Bounded in tables, cells and cell length.
+ */
+function findTables(body: AnyNode): TableSnapshot[] {
+  const out: TableSnapshot[] = [];
+  let cells = 0;
+  for (const table of descendants(body, (e) => e.name === 'table')) {
+    if (out.length >= MAX_TABLES || cells >= MAX_CELLS) break;
+    if (findFirst(table, (e) => e.name === 'table')) continue;
+    const rows: TableCell[][] = [];
+    for (const tr of descendants(table, (e) => e.name === 'tr')) {
+      const row: TableCell[] = [];
+      for (const td of elementChildren(tr)) {
+        if ((td.name !== 'td' && td.name !== 'th') || cells >= MAX_CELLS) continue;
+        const cell: TableCell = { text: compactCjk(inlineText(td)).slice(0, MAX_CELL_CHARS) };
+        const rowspan = span(td.attribs['rowspan']);
+        const colspan = span(td.attribs['colspan']);
+        if (rowspan) cell.rowspan = rowspan;
+        if (colspan) cell.colspan = colspan;
+        row.push(cell);
+        cells++;
+      }
+      if (row.length > 0) rows.push(row);
+    }
+    if (rows.length >= 2 && rows.some((r) => r.length >= 2)) out.push({ rows });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- personal data
+
+/**
+ * Every text field with personal numbers masked (src/crawl/parse/personal-data.ts);
+ * the hits of the title and the body are kept, the other fields are only masked.
+ */
+function masked(a: Omit<ParsedArticle, 'personalData'>): ParsedArticle {
+  const title = maskPersonalData(a.title, 'title');
+  const text = maskPersonalData(a.text, 'text');
+  const personalData: PersonalDataHit[] = [...title.hits, ...text.hits];
+  return {
+    ...a,
+    title: title.text,
+    text: text.text,
+    source: a.source === null ? null : maskOnly(a.source),
+    docNumber: a.docNumber === null ? null : maskOnly(a.docNumber),
+    headings: a.headings.map(maskOnly),
+    links: a.links.map((l) => ({ ...l, text: maskOnly(l.text), context: maskOnly(l.context) })),
+    tables: a.tables.map((t) => ({ rows: t.rows.map((r) => r.map((c) => ({ ...c, text: maskOnly(c.text) }))) })),
+    personalData,
+  };
+}
+
 // ---------------------------------------------------------------- main
 
 export function parseArticle(html: string, url: string): ParsedArticle {
@@ -380,7 +446,7 @@ export function parseArticle(html: string, url: string): ParsedArticle {
   // A bare body fragment has no title markup: its first short line is the title.
   const firstLine = firstLines[0] ?? '';
   const title = findTitle($, meta, around.title ?? inside.title) || (firstLine.length <= 60 ? firstLine : '');
-  return {
+  return masked({
     title: compactCjk(title),
     published: around.published ?? inside.published ?? dateOf(metaDate ?? undefined),
     written: around.written ?? inside.written,
@@ -389,5 +455,6 @@ export function parseArticle(html: string, url: string): ParsedArticle {
     text,
     headings: findHeadings(body),
     links: uniqueLinks,
-  };
+    tables: findTables(body),
+  });
 }

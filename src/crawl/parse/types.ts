@@ -1,4 +1,4 @@
-import type { ListItem, ArticleSnapshot, LinkRef } from '../../model/snapshot.ts';
+import type { ListItem, ArticleSnapshot, LinkRef, PersonalDataHit, TableSnapshot } from '../../model/snapshot.ts';
 
 /**
  * The interface between the pure parsers (src/crawl/parse/*, no I/O) and the
@@ -51,10 +51,11 @@ export interface ParsedList {
   needsBrowser: boolean;
 }
 
+/** An article as parsed, personal numbers already masked in every field (`personalData` says where). */
 export type ParsedArticle = Pick<
   ArticleSnapshot,
   'title' | 'published' | 'written' | 'source' | 'docNumber' | 'text' | 'headings'
-> & { links: LinkRef[] };
+> & { links: LinkRef[]; tables: TableSnapshot[]; personalData: PersonalDataHit[] };
 
 export interface DecodedPage {
   text: string;
