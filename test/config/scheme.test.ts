@@ -31,8 +31,10 @@ describe('the yifeng-2020 scheme', () => {
       'annual-report-not-copied': 2,
       'interpretation-link': 2,
       'leader-disclosure': 1,
+      'privacy-leak': 1,
+      'privacy-leak-contact': 0,
     });
-    expect(points('town')).toEqual({ ...points('department'), 'annual-report-not-copied': 4, 'leader-disclosure': 2 });
+    expect(points('town')).toEqual({ ...points('department'), 'annual-report-not-copied': 4, 'leader-disclosure': 2, 'privacy-leak': 0 });
     expect(points('farm')).toEqual(points('town'));
     expect(s.indicators.find((i) => i.key === 'column-update')!.jump).toEqual({ moreThan: 3, deduct: 10 });
   });
@@ -123,7 +125,7 @@ describe('the scheme selects the rules and checks them against the registry', ()
     const s = parseScheme(raw, 'only-columns.yaml');
     expect(s.rules.map((r) => r.meta.id)).toEqual(['column-update']);
     const full = scheme();
-    expect(full.rules.map((r) => r.meta.id)).toEqual(['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure']);
+    expect(full.rules.map((r) => r.meta.id)).toEqual(['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure', 'privacy-leak']);
     expect(full.settings['annual-report'].titleKinds).toEqual(['年度报告', '工作报告', '年报']);
     expect(full.settings['annual-report'].copied.boilerplate.length).toBeGreaterThan(100);
   });
@@ -142,10 +144,12 @@ describe('column categories and the gather plan from the scheme', () => {
 
   it('the plan reads the articles of the columns the selected rules name, and fills dates where freshness is judged', () => {
     const plan = planGather(scheme());
-    expect(plan.forColumn(['政府信息公开年报']).reads).toEqual([{ titles: ['年度报告', '年报'], fallbackToAll: true }]);
-    expect(plan.forColumn(['法规文件', '政策解读']).reads).toEqual([{ links: 'read' }]);
-    expect(plan.forColumn(['领导信息']).reads).toEqual([{ columnPage: true }]);
-    expect(plan.forColumn(['通知公告'])).toEqual({ category: 'regular', fillDates: true, reads: [] });
+    // privacy-leak samples every judged column with its attachments (test/rules/privacy-leak.test.ts); the other reads:
+    const reads = (path: string[]) => plan.forColumn(path).reads.filter((r) => !r.attachments);
+    expect(reads(['政府信息公开年报'])).toEqual([{ titles: ['年度报告', '年报'], fallbackToAll: true }]);
+    expect(reads(['法规文件', '政策解读'])).toEqual([{ links: 'read' }]);
+    expect(reads(['领导信息'])).toEqual([{ columnPage: true }]);
+    expect({ ...plan.forColumn(['通知公告']), reads: reads(['通知公告']) }).toEqual({ category: 'regular', fillDates: true, reads: [] });
     expect(plan.forColumn(['工作动态'])).toEqual({ category: 'news', fillDates: false, reads: [] });
     expect(plan.forColumn(['机构职能']).fillDates).toBe(true);
   });

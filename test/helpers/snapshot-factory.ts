@@ -79,6 +79,8 @@ export function article(of: ListItem, columnKey: string, over: Partial<ArticleSn
     text: '',
     headings: [],
     links: [],
+    // Read by today's crawl: scanned for personal numbers (none found).
+    personalData: [],
     ...over,
   };
 }

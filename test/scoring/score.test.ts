@@ -7,7 +7,7 @@ import type { UnitResult } from '../../src/model/result.ts';
 import type { UnitType } from '../../src/model/snapshot.ts';
 import { column, item, PORTAL, scheme, snapshot, unit } from '../helpers/snapshot-factory.ts';
 
-const RULES = ['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure'] as const;
+const RULES = ['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure', 'privacy-leak'] as const;
 type RuleId = (typeof RULES)[number];
 
 function finding(rule: RuleId, code: string, n: number | string = 1): RawFinding {
@@ -40,6 +40,7 @@ describe('scoring: base, weight and the two tables', () => {
       ['annual-report-not-copied', 2, 0, 'assessed'],
       ['interpretation-link', 2, 0, 'assessed'],
       ['leader-disclosure', 1, 0, 'assessed'],
+      ['privacy-leak', 1, 0, 'assessed'],
     ]);
   });
 
