@@ -86,7 +86,7 @@ describe('masking a page before its screenshot', () => {
   });
 
   it('an attachment finding is pictured on the page that links to it, never by opening the file', async () => {
-    const f = finding({ rule: 'privacy-leak', code: 'id-number', url: `${base}/f/1.pdf`, evidence: { linkedFrom: `${base}/page.html`, highlight: '附件：名单.pdf' } });
+    const f = finding({ rule: 'privacy-leak', code: 'id-number', deduction: 1, url: `${base}/f/1.pdf`, evidence: { linkedFrom: `${base}/page.html`, highlight: '附件：名单.pdf' } });
     const unit = { id: 'jtj', findings: [f] } as unknown as UnitResult;
     hits.length = 0;
     await captureEvidence([unit], dir, { timeoutMs: 20_000 });
