@@ -164,7 +164,7 @@ function readable(c: Candidate, s: Settings): string | null {
  * Only a sum that fails with every cell a number is a finding; a table not
  * found, not mapped, or failing only through a blank cell is inconclusive.
  */
-function tableFindings(c: Candidate, reportYear: number): { findings: RawFinding[]; inconclusive: Inconclusive[] } {
+function tableFindings(c: Candidate, reportYear: number, lacking: ReadonlySet<string>): { findings: RawFinding[]; inconclusive: Inconclusive[] } {
   const at = { rule: 'annual-report', url: c.item.url, column: c.column.key, codes: ['inconsistent'] };
   const tables = c.article!.tables;
   if (tables === undefined) {
@@ -192,8 +192,9 @@ function tableFindings(c: Candidate, reportYear: number): { findings: RawFinding
   }
   const doubts = [
     ...checked.unmapped,
-    ...(checked.application || checked.unmapped.some((u) => u.startsWith('申请')) ? [] : ['未找到可逐格读取的收到和处理政府信息公开申请情况表']),
-    ...(checked.review || checked.unmapped.some((u) => u.startsWith('行政')) ? [] : ['未找到可逐格读取的行政复议、行政诉讼情况表']),
+    // A part the report lacks altogether is `incomplete`, not a table that could not be read.
+    ...(checked.application || lacking.has('requests') || checked.unmapped.some((u) => u.startsWith('申请')) ? [] : ['未找到可逐格读取的收到和处理政府信息公开申请情况表']),
+    ...(checked.review || lacking.has('review') || checked.unmapped.some((u) => u.startsWith('行政')) ? [] : ['未找到可逐格读取的行政复议、行政诉讼情况表']),
     ...sums.filter((x) => x.holds === null).map((x) => `${x.where}有空白单元格，按0计算不相符（${x.detail}）`),
   ];
   if (!doubts.length) return { findings: [], inconclusive: [] };
@@ -272,7 +273,7 @@ function run(input: RuleInput, ctx: { year: number; settings: Settings }) {
     });
   }
 
-  const tables = tableFindings(withText, reportYear);
+  const tables = tableFindings(withText, reportYear, new Set(lacking.map((p) => p.key)));
   findings.push(...tables.findings);
   inconclusive.push(...tables.inconclusive);
 

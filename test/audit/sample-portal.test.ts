@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import groundTruth from '../../fixtures/portal/ground-truth.json' with { type: 'json' };
@@ -18,12 +19,16 @@ import { closeBrowser } from '../../src/browser/chromium.ts';
 const EXPECTED_SCORES: Record<string, number> = {
   jtj: 100, // clean
   wjw: 96, // stale 1 + empty 1 + late 1 + no-link 1
-  sfj: 86, // 5 stale/empty → jump 10, copied 2, not-named 1, interpretations not assessed → department average (wjw 1, rsj 2, jtj 0) = 1
+  // 5 stale/empty → jump 10, copied 2, not-named 1, interpretations not assessed → department average
+  // (wjw 1, rsj 2, jtj 0, mzj 0, ybj 0: 3 / 5 = 0.6) → 100 − 10 − 2 − 1 − 0.6
+  sfj: 86.4,
   rsj: 96, // incomplete 2, broken-link 1 + reposted ×2 capped at the indicator's 2 → 2
   xzz: 92, // missing report: publication 2 + content 2 + not-copied 4 (township table)
   tgz: 97, // stale 1, leader not named 2 (township table)
   hgs: 98, // empty 1, late 1 (farm → township table)
   ssz: 100, // clean; interpretations not assessed → township average (0)
+  mzj: 97, // report tables inconsistent: 内容全面 2 ('all'); ID numbers in a PDF attachment: privacy 1 ('all')
+  ybj: 97, // report tables inconsistent 2; ID numbers in an XLSX and on a page: privacy 'all' = 1, capped at 1 → 1; mobile advisory 0
 };
 
 let portal: FixturePortal;
@@ -84,6 +89,33 @@ describe('zwgk audit on the sample portal', () => {
         expect(png.subarray(1, 4).toString()).toBe('PNG');
       }
     }
+  });
+
+  it('never re-publishes a planted personal number: reports, evidence names and the data directory hold them masked', async () => {
+    // The full numbers planted in fixtures/portal/units/mzj.ts and ybj.ts.
+    const planted = ['360924195603121026', '360924194801053015', '360924196307282049', '360924195902215030', '36092419710916402X', '360924196611042066', '13979512345'];
+    const texts: [string, string][] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const f = join(d, e.name);
+        if (e.isDirectory()) walk(f);
+        else if (/\.(json|html)$/.test(f)) texts.push([f, readFileSync(f, 'utf8')]);
+        else if (f.endsWith('.gz')) texts.push([f, gunzipSync(readFileSync(f)).toString('utf8')]);
+      }
+    };
+    walk(outcome.outDir);
+    walk(join(dir, 'data'));
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(join(outcome.outDir, 'report.xlsx'));
+    wb.eachSheet((ws) => ws.eachRow((r) => texts.push([`report.xlsx ${ws.name}`, JSON.stringify(r.values)])));
+    expect(texts.length).toBeGreaterThan(20);
+    for (const [file, text] of texts) for (const n of planted) expect(text.includes(n), `${n} in ${file}`).toBe(false);
+    // …while the findings show them masked.
+    const ybj = outcome.report.units.find((u) => u.id === 'ybj')!;
+    expect(ybj.findings.find((f) => f.code === 'mobile')!.evidence['examples']).toEqual(['139****2345']);
+    expect(ybj.findings.filter((f) => f.code === 'id-number').map((f) => f.evidence['examples'])).toEqual(
+      expect.arrayContaining([['3609**********5030', '3609**********402X'], ['3609**********2066']]),
+    );
   });
 
   it('writes report.json, report.html and report.xlsx holding the same numbers', async () => {

@@ -16,7 +16,7 @@ describe('attachment formats', () => {
   it('tells formats by their signature, not by the address', async () => {
     expect(sniffFormat(minimalPdf(['x']), 'doc')).toBe('pdf');
     expect(sniffFormat(docxOf(['x']), 'doc')).toBe('docx');
-    expect(sniffFormat(await xlsxOf('s', [['x']]), 'xls')).toBe('xlsx');
+    expect(sniffFormat(xlsxOf('s', [['x']]), 'xls')).toBe('xlsx');
     expect(sniffFormat(Buffer.from('<!DOCTYPE html><html><body>登录</body></html>'), 'pdf')).toBe('html');
     const ole = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(64), Buffer.from('Workbook', 'utf16le')]);
     expect(sniffFormat(ole, 'xls')).toBe('xls');
@@ -35,8 +35,18 @@ describe('extractAttachmentText', () => {
 
   it('reads DOCX paragraphs and XLSX cells', async () => {
     expect((await extractAttachmentText(docxOf(['第一段', `身份证号：${ID}`]), 'docx')).text).toMatch(new RegExp(`第一段\\s+身份证号：${ID}`));
-    const x = await extractAttachmentText(await xlsxOf('名单', [['姓名', '身份证号'], ['李四', ID]]), 'xlsx');
+    const x = await extractAttachmentText(xlsxOf('名单', [['姓名', '身份证号'], ['李四', ID]]), 'xlsx');
     expect(x.text.split('\n')).toEqual(['名单', '姓名\t身份证号', `李四\t${ID}`]);
+  });
+
+  it('reads an XLSX as Excel writes it (shared strings, numbers)', async () => {
+    const { default: ExcelJS } = await import('exceljs');
+    const book = new ExcelJS.Workbook();
+    const ws = book.addWorksheet('发放表');
+    ws.addRow(['姓名', '身份证号', '金额']);
+    ws.addRow(['王五', ID, 1200]);
+    const r = await extractAttachmentText(Buffer.from(await book.xlsx.writeBuffer()), 'xlsx');
+    expect(r.text.split('\n')).toEqual(['发放表', '姓名\t身份证号\t金额', `王五\t${ID}\t1200`]);
   });
 
   it('refuses a format no kept library reads, and a damaged file', async () => {
@@ -45,7 +55,7 @@ describe('extractAttachmentText', () => {
   });
 
   it('stops at the character bound and says so', async () => {
-    const r = await extractAttachmentText(await xlsxOf('s', Array.from({ length: 200 }, (_, i) => [`第${i}行`, '内容'.repeat(20)])), 'xlsx', { maxChars: 500 });
+    const r = await extractAttachmentText(xlsxOf('s', Array.from({ length: 200 }, (_, i) => [`第${i}行`, '内容'.repeat(20)])), 'xlsx', { maxChars: 500 });
     expect(r.text.length).toBe(500);
     expect(r.truncated).toBe(true);
   });

@@ -67,7 +67,7 @@ beforeAll(async () => {
   files.set('/xxgk/fjj/tzgg/f/mingdan.pdf', { type: 'application/pdf', body: minimalPdf(['低保对象名单', `张三 ${ID}`]) });
   files.set('/xxgk/fjj/tzgg/f/mingdan.xlsx', {
     type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-    body: await xlsxOf('名单', [['姓名', '身份证号'], ['李四', '11010519491231002X']]),
+    body: xlsxOf('名单', [['姓名', '身份证号'], ['李四', '11010519491231002X']]),
   });
   files.set('/xxgk/fjj/tzgg/f/old.xls', { type: 'application/vnd.ms-excel', body: Buffer.from('never asked for') });
   files.set('/xxgk/fjj/tzgg/f/login.pdf', { type: 'text/html', body: Buffer.from('<!DOCTYPE html><html><body>请先登录</body></html>') });

@@ -83,8 +83,12 @@ export function maskDigits(raw: string, head = 4, tail = 4): string {
   return out;
 }
 
-/** Contact labels: a mobile right after one of these is a published contact number, kept readable. */
-const CONTACT_LABEL_RE = /(电话|手机|联系方式|联系号码|热线|咨询|传真|值班|举报|投诉|tel|TEL|Tel)[^\n]{0,6}$/;
+/**
+ * Contact labels: a mobile after one of these in the same clause (联系电话：0795-2752318、139…)
+ * is a published contact number, kept readable. Tested on the `CONTACT_WINDOW` characters before it.
+ */
+const CONTACT_LABEL_RE = /(电话|手机|联系方式|联系号码|热线|咨询|传真|值班|举报|投诉|tel|TEL|Tel)[^\n。；;]{0,18}$/;
+const CONTACT_WINDOW = 24;
 
 /**
  * Number-shaped tokens: 18-character ID numbers (optionally written 6-8-4),
@@ -116,7 +120,7 @@ function classify(token: string, at: number, folded: string): Candidate | null {
   }
   if (/[Xx]/.test(digits)) return null;
   if (digits.length === 11 && token === digits && /^1[3-9]/.test(digits)) {
-    if (CONTACT_LABEL_RE.test(folded.slice(Math.max(0, at - 12), at))) return null;
+    if (CONTACT_LABEL_RE.test(folded.slice(Math.max(0, at - CONTACT_WINDOW), at))) return null;
     return { kind: 'mobile', at, end, masked: maskDigits(token, 3, 4), valid: true };
   }
   if (digits.length >= 16 && digits.length <= 19 && /^[3-6]/.test(digits) && luhnValid(digits)) {
@@ -197,7 +201,7 @@ export const MASK_PAGE_SCRIPT = `(() => {
       const digits = m[0].replace(/[ -]/g, '');
       let masked = null;
       if (digits.length >= 16) masked = mask(m[0], 4, 4);
-      else if (digits.length === 11 && m[0] === digits && /^1[3-9]/.test(digits) && !label.test(f.slice(Math.max(0, m.index - 12), m.index))) masked = mask(m[0], 3, 4);
+      else if (digits.length === 11 && m[0] === digits && /^1[3-9]/.test(digits) && !label.test(f.slice(Math.max(0, m.index - ${CONTACT_WINDOW}), m.index))) masked = mask(m[0], 3, 4);
       if (masked === null) continue;
       out += text.slice(last, m.index) + masked;
       last = m.index + m[0].length;
