@@ -88,6 +88,15 @@ describe('annual-report: inconsistent', () => {
     expect(blank.inconclusive[0]!.reason).toMatch(/“自然人”列有空白单元格，按0计算不相符/);
   });
 
+  it('a report without its 行政复议 part is incomplete; the missing table is not also inconclusive', () => {
+    const it1 = item(title, '2020-01-20');
+    const [application] = reportTables();
+    const snap = snapshot({ columns: [column('年度报告', [it1])], articles: [article(it1, '年度报告', { text: reportBody(2019, PROSE_2019, ['active', 'requests', 'problems']), tables: [application!] })] });
+    const r = run(snap, ctx());
+    expect(r.findings.map((f) => f.code)).toEqual(['incomplete']);
+    expect(r.inconclusive).toEqual([]);
+  });
+
   it('counts against 年度报告编制质量（内容全面）', async () => {
     const { scheme } = await import('../helpers/snapshot-factory.ts');
     expect(scheme().indicators.find((i) => i.codes.includes('inconsistent'))?.key).toBe('annual-report-content');
