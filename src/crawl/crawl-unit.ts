@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import PQueue from 'p-queue';
 import type { ArticleRead, GatherPlan } from '../model/gather-plan.ts';
 import {
   SNAPSHOT_SCHEMA_VERSION,
@@ -160,6 +161,8 @@ class UnitCrawl {
   readonly #attachmentReads = new Map<string, Promise<void>>();
   /** Attachment bytes the unit may still download (reserved before each download). */
   #attachmentBudget = 0;
+  /** Two attachments of a unit at a time, downloaded and read: a file waits for the reader without others piling up in memory. */
+  readonly #attachmentQueue = new PQueue({ concurrency: 2 });
   #reader: AttachmentReader | null = null;
   #ownReader = false;
   readonly #previous: UnitSnapshot | null;
@@ -634,7 +637,9 @@ class UnitCrawl {
         const max = this.#o.maxAttachmentsPerArticle;
         article.attachments = await Promise.all(
           links.map((l, i) =>
-            i < max ? this.#attachment(l) : Promise.resolve(this.#unread(l, `本页附件超过 ${max} 个，只读取了前 ${max} 个`)),
+            i < max
+              ? this.#attachmentQueue.add(() => this.#attachment(l)).then((a) => a ?? this.#unread(l, this.#stopNote()))
+              : Promise.resolve(this.#unread(l, `本页附件超过 ${max} 个，只读取了前 ${max} 个`)),
           ),
         );
       });
