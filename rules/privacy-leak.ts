@@ -131,14 +131,15 @@ function run({ snapshot, columns }: RuleInput, ctx: RuleContext<Settings>) {
   const inconclusive: Inconclusive[] = [];
 
   // The unit's own pages: its columns' items and column pages (not pages of others an interpretation linked to).
-  const own = new Map<string, string>();
+  const own = new Map<string, { column: string; list: string; title: string }>();
   for (const f of columns) {
-    own.set(f.column.url, f.column.key);
-    for (const it of f.column.items) own.set(it.url, f.column.key);
+    own.set(f.column.url, { column: f.column.key, list: f.column.url, title: f.column.name });
+    for (const it of f.column.items) own.set(it.url, { column: f.column.key, list: f.column.url, title: it.title });
   }
   const articles = Object.values(snapshot.articles).filter((a) => own.has(a.url));
   const scanned = articles.filter((a) => a.fetched && a.personalData !== undefined);
-  const attachments = scanned.flatMap((a) => a.attachments ?? []);
+  // Files a page links to, and list items that are files themselves.
+  const attachments = articles.filter((a) => a.fetched).flatMap((a) => a.attachments ?? []);
   const coverage = { pagesChecked: scanned.length, attachmentsChecked: attachments.filter((x) => x.personalData !== undefined).length };
 
   // An attachment several pages link to is one attachment.
@@ -164,25 +165,29 @@ function run({ snapshot, columns }: RuleInput, ctx: RuleContext<Settings>) {
 
   let unscanned = 0;
   for (const a of articles) {
-    const column = own.get(a.url)!;
+    const { column, list, title: listed } = own.get(a.url)!;
     if (!a.fetched) {
       inconclusive.push({ rule: 'privacy-leak', url: a.url, column, reason: '页面未能读取，未检查其中是否有个人信息' });
       continue;
     }
-    if (a.personalData === undefined) {
+    if (a.personalData === undefined && !a.isFile) {
       unscanned++;
       continue;
     }
-    report(a.url, column, a.personalData, { title: a.title });
+    const title = a.title || listed;
+    if (!a.isFile) report(a.url, column, a.personalData!, { title });
     const unread: string[] = [];
     for (const x of a.attachments ?? []) {
       const why = unreadReason(x);
-      if (x.personalData) report(x.url, column, x.personalData, { title: a.title, attachment: x.name || x.url, linkedFrom: a.url });
-      if (why && !(x.personalData && reportable(x.personalData, s).size > 0)) unread.push(`《${clip(x.name || x.url, 30)}》（${why}）`);
+      // A list item that is itself a file is shown on the list that links to it.
+      const where = a.isFile ? { title, attachment: listed, linkedFrom: list } : { title, attachment: x.name || x.url, linkedFrom: a.url };
+      if (x.personalData) report(x.url, column, x.personalData, where);
+      if (why && !(x.personalData && reportable(x.personalData, s).size > 0)) unread.push(`《${clip(where.attachment, 30)}》（${why}）`);
     }
     if (unread.length) {
-      const listed = unread.slice(0, 3).join('；') + (unread.length > 3 ? ` 等 ${unread.length} 个` : '');
-      inconclusive.push({ rule: 'privacy-leak', url: a.url, column, reason: `页面“${clip(a.title, 30)}”的附件未能读取，未检查其中是否有个人信息：${listed}` });
+      const names = unread.slice(0, 3).join('；') + (unread.length > 3 ? ` 等 ${unread.length} 个` : '');
+      const what = a.isFile ? '该信息是文件，未能读取' : `页面“${clip(title, 30)}”的附件未能读取`;
+      inconclusive.push({ rule: 'privacy-leak', url: a.url, column, reason: `${what}，未检查其中是否有个人信息：${names}` });
     }
   }
   if (unscanned > 0) {

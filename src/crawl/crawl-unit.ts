@@ -633,7 +633,10 @@ class UnitCrawl {
     if (!p) {
       p = this.#article(url, columnKey).then(async (article) => {
         if (!article.fetched || article.attachments) return;
-        const links = [...new Map(article.links.filter((l) => formatFromName(l.url, l.text) !== null).map((l) => [l.url, l])).values()];
+        // An item that is itself a file (a list linking straight to a PDF) is its own attachment.
+        const links = article.isFile
+          ? [{ url: article.url, text: article.title, context: '' }]
+          : [...new Map(article.links.filter((l) => formatFromName(l.url, l.text) !== null).map((l) => [l.url, l])).values()];
         const max = this.#o.maxAttachmentsPerArticle;
         article.attachments = await Promise.all(
           links.map((l, i) =>
@@ -648,7 +651,7 @@ class UnitCrawl {
     return p;
   }
 
-  #unread(link: LinkRef, unreadable: string, format = formatFromName(link.url, link.text) ?? 'unknown'): AttachmentSnapshot {
+  #unread(link: LinkRef, unreadable: string, format: string = formatFromName(link.url, link.text) ?? 'unknown'): AttachmentSnapshot {
     return { url: link.url, name: link.text, format, unreadable };
   }
 
@@ -656,11 +659,12 @@ class UnitCrawl {
    * One attachment: downloaded with the fetcher (the same hosts, robots.txt,
    * politeness and size bounds as pages; never kept in the store), its format
    * told by its signature, its text read in the budgeted worker and masked.
-   * A format no kept library reads is not downloaded when its address says so.
+   * A format no kept library reads is not downloaded when its address says so;
+   * one the address does not tell is downloaded and told by its signature.
    */
   async #attachment(link: LinkRef): Promise<AttachmentSnapshot> {
-    const named = formatFromName(link.url, link.text)!;
-    if (!READABLE_FORMATS.has(named)) return this.#unread(link, `${formatLabel(named)} 格式没有可用的读取程序，未下载`);
+    const named = formatFromName(link.url, link.text);
+    if (named && !READABLE_FORMATS.has(named)) return this.#unread(link, `${formatLabel(named)} 格式没有可用的读取程序，未下载`);
     if (this.#stopped) return this.#unread(link, this.#stopNote());
     const per = this.#o.maxAttachmentBytes;
     const reserved = Math.min(per, this.#attachmentBudget);
@@ -673,15 +677,17 @@ class UnitCrawl {
     const base = { url: link.url, name: link.text };
     if (!r.ok) {
       const f = r.failure;
-      if (f.kind !== 'too-large') return { ...base, format: named, failure: f };
+      if (f.kind !== 'too-large') return { ...base, format: named ?? 'unknown', failure: f };
       const reason = reserved < per ? `本单位附件下载总量将超过上限（${mb(this.#o.maxAttachmentBytesPerUnit)}），未下载` : `附件超过 ${mb(per)} 上限，未读取`;
-      return { ...base, format: named, failure: { ...f, reason } };
+      return { ...base, format: named ?? 'unknown', failure: { ...f, reason } };
     }
     const bytes = r.page.body;
     const format = sniffFormat(bytes, named);
     const got = { ...base, format, bytes: bytes.length };
     if (!READABLE_FORMATS.has(format)) {
-      return { ...got, unreadable: format === 'html' ? '下载得到的是网页而不是附件文件（可能是错误页或登录页）' : `${formatLabel(format)} 格式没有可用的读取程序` };
+      const why =
+        format === 'html' ? '下载得到的是网页而不是附件文件（可能是错误页或登录页）' : format === 'unknown' ? '无法识别文件格式' : `${formatLabel(format)} 格式没有可用的读取程序`;
+      return { ...got, unreadable: why };
     }
     if (!this.#reader) {
       this.#ownReader = !this.#deps.attachments;
@@ -755,8 +761,8 @@ class UnitCrawl {
     if (!r.ok) return { url, finalUrl: url, column, fetched: false, failure: r.failure, ...empty };
     const type = r.page.contentType;
     if (type && !/html|xml|text\/plain/i.test(type)) {
-      // An attachment (PDF, Word…): reachable, but no article text to read.
-      return { url, finalUrl: r.page.finalUrl, column, fetched: true, ...empty, fetchedAt: nowIso(this.#now()) };
+      // An attachment (PDF, Word…): reachable, but no article text to read (its text is read as an attachment where asked).
+      return { url, finalUrl: r.page.finalUrl, column, fetched: true, ...empty, isFile: true, fetchedAt: nowIso(this.#now()) };
     }
     const html = this.#decode(r.page);
     if (typeof html !== 'string') return { url, finalUrl: r.page.finalUrl, column, fetched: false, failure: html, ...empty };

@@ -143,6 +143,8 @@ export interface ArticleSnapshot {
   links: LinkRef[];
   /** When the page was read (ISO instant); an article is reused from the previous snapshot for a while. */
   fetchedAt?: string;
+  /** The address is a file (PDF, Word…), not a page: no text of its own; where the plan asks for attachments it is its own one. */
+  isFile?: boolean;
   /**
    * Personal numbers found in the title and body when the page was read (they are masked in
    * every field above). Absent: read before the scan existed, i.e. not checked.

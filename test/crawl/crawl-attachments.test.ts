@@ -40,8 +40,12 @@ const links = [
 
 function route(path: string): { type: string; body: Buffer } | undefined {
   const html = (s: string) => ({ type: 'text/html; charset=utf-8', body: Buffer.from(s) });
-  if (path === '/xxgk/fjj/index.html') return html(indexPage(UNIT, [{ name: '通知公告', href: './tzgg/index.html' }, { name: '工作动态', href: './gzdt/index.html' }]));
+  if (path === '/xxgk/fjj/index.html') {
+    return html(indexPage(UNIT, [{ name: '通知公告', href: './tzgg/index.html' }, { name: '工作动态', href: './gzdt/index.html' }, { name: '规范性文件', href: './gfxwj/index.html' }]));
+  }
   if (path === '/xxgk/fjj/gzdt/index.html') return html(listPage(UNIT, '工作动态', []));
+  // A list whose item is a file itself, at an address that does not name its format.
+  if (path === '/xxgk/fjj/gfxwj/index.html') return html(listPage(UNIT, '规范性文件', [{ title: '关于救助对象名单的公示', href: './download.jsp?id=7', date: '2020-11-02' }]));
   if (path === '/xxgk/fjj/tzgg/index.html') {
     return html(
       listPage(UNIT, '通知公告', [
@@ -73,6 +77,7 @@ beforeAll(async () => {
   files.set('/xxgk/fjj/tzgg/f/login.pdf', { type: 'text/html', body: Buffer.from('<!DOCTYPE html><html><body>请先登录</body></html>') });
   files.set('/xxgk/fjj/tzgg/f/huge.pdf', { type: 'application/pdf', body: Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(300_000, 0x20)]) });
   files.set('/xxgk/fjj/tzgg/f/autumn.pdf', { type: 'application/pdf', body: minimalPdf(['秋季安排']) });
+  files.set('/xxgk/fjj/gfxwj/download.jsp?id=7', { type: 'application/pdf', body: minimalPdf([`王五 ${ID}`]) });
   server = createServer((req, res) => {
     const path = req.url ?? '/';
     hits.set(path, (hits.get(path) ?? 0) + 1);
@@ -109,7 +114,7 @@ describe('attachments the plan asks for', () => {
   });
 
   it('reads the newest two articles of the column and the attachments they link to, in link order', () => {
-    expect(Object.keys(snap.articles).map((u) => u.replace(base, '')).sort()).toEqual(['/xxgk/fjj/tzgg/t20201201_2.html', '/xxgk/fjj/tzgg/t20201210_1.html']);
+    expect(Object.keys(snap.articles).map((u) => u.replace(base, '')).sort()).toEqual(['/xxgk/fjj/gfxwj/download.jsp?id=7', '/xxgk/fjj/tzgg/t20201201_2.html', '/xxgk/fjj/tzgg/t20201210_1.html']);
     expect(hits.get('/xxgk/fjj/tzgg/f/autumn.pdf')).toBeUndefined();
     const a = art(snap, 't20201210_1.html');
     expect(a.attachments!.map((x) => [x.name, x.format, x.failure?.kind ?? x.unreadable ?? 'read'])).toEqual([
@@ -128,6 +133,12 @@ describe('attachments the plan asks for', () => {
     expect(a.attachments!.some((x) => x.url.endsWith('t20201201_2.html'))).toBe(false);
     // Attachment trouble does not make the unit partial: the rule that needs them says what it could not read.
     expect(snap.status).toBe('ok');
+  });
+
+  it('a list item that is a file is its own attachment, told by its signature', () => {
+    const a = snap.articles[`${base}/xxgk/fjj/gfxwj/download.jsp?id=7`]!;
+    expect(a).toMatchObject({ fetched: true, isFile: true, text: '' });
+    expect(a.attachments!.map((x) => [x.url, x.format, x.text, x.personalData!.map((h) => h.masked)])).toEqual([[a.url, 'pdf', '王五 3609**********1237', ['3609**********1237']]]);
   });
 
   it('keeps attachment text masked, with the hits found in it', () => {

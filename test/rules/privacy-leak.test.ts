@@ -70,6 +70,20 @@ describe('privacy-leak: ID numbers', () => {
     expect(r.findings[0]!.observed).toMatchObject({ pagesChecked: 1, attachmentsChecked: 2 });
   });
 
+  it('a list item that is a file: reported at the file, pictured on its list; unread, inconclusive', () => {
+    const it1 = item('关于救助对象名单的公示', '2020-12-10', { url: `${PORTAL}/down.jsp?id=1` });
+    const it2 = item('关于补助名单的公示', '2020-12-09', { url: `${PORTAL}/down.jsp?id=2` });
+    const file = (it: ListItem, attachments: AttachmentSnapshot[]) => article(it, '通知公告', { title: '', text: '', isFile: true, personalData: undefined, attachments });
+    const leak = maskPersonalData(`张三 ${ID}`);
+    const snap = unitWith([
+      [it1, file(it1, [{ url: it1.url, name: '', format: 'pdf', bytes: 900, text: leak.text, personalData: leak.hits }])],
+      [it2, file(it2, [{ url: it2.url, name: '', format: 'unknown', unreadable: '无法识别文件格式' }])],
+    ]);
+    const r = run(snap);
+    expect(r.findings.map((f) => [f.code, f.url, f.observed['linkedFrom'], f.highlight])).toEqual([['id-number', it1.url, snap.columns[0]!.url, '关于救助对象名单的公示']]);
+    expect(r.inconclusive.map((i) => [i.url, i.reason])).toEqual([[it2.url, '该信息是文件，未能读取，未检查其中是否有个人信息：《关于补助名单的公示》（无法识别文件格式）']]);
+  });
+
   it('an attachment several pages link to is one finding', () => {
     const a = item('公示一', '2020-12-10');
     const b = item('公示二', '2020-12-11');
