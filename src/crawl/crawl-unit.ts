@@ -741,7 +741,7 @@ class UnitCrawl {
     if (!p) {
       const old = this.#previous?.articles[url];
       // An article stored before pages were scanned for personal numbers is read again (its text is not masked).
-      const reusable = old?.fetched && old.personalData !== undefined && this.#recent(old.fetchedAt);
+      const reusable = old?.fetched && (old.personalData !== undefined || old.isFile) && this.#recent(old.fetchedAt);
       p = reusable ? Promise.resolve(old) : this.#fetchArticle(url, columnKey);
       this.#articles.set(url, p);
     }
