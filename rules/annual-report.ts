@@ -3,6 +3,7 @@ import { daysBetween } from '../src/lib/time.ts';
 import { columnMatches, defineRule, type ColumnFacts, type ColumnSnapshot, type Inconclusive, type ListItem, type RawFinding, type RuleInput } from './api.ts';
 import type { ArticleSnapshot } from '../src/model/snapshot.ts';
 import { REPORT_TEMPLATE_TEXT } from './lib/report-template.ts';
+import { checkReportTables } from './lib/report-tables.ts';
 import { monthDay, regexString, columnKeywords } from './lib/settings.ts';
 import { boilerplateShingles, compareReports } from './lib/similarity.ts';
 import { compact } from './lib/text.ts';
@@ -75,6 +76,7 @@ export default defineRule({
       late: '年报逾期发布',
       incomplete: '年报缺少《条例》第五十条规定的内容',
       copied: '年报与往年雷同',
+      inconsistent: '年报统计表数据前后不一致',
     },
     settings,
     // Report items are those whose title names the column's kind (年度报告/年报); a column without such titles is read whole.
@@ -91,6 +93,7 @@ export default defineRule({
       previousUrl: '上年年报网址',
       similarity: '相似度',
       threshold: '雷同阈值',
+      mismatches: '不一致之处',
     },
   },
   run,
@@ -156,6 +159,48 @@ function readable(c: Candidate, s: Settings): string | null {
   return compact(c.article.text).length >= s.minTextChars ? c.article.text : null;
 }
 
+/**
+ * `inconsistent`: the report's two statistics tables add up (rules/lib/report-tables.ts).
+ * Only a sum that fails with every cell a number is a finding; a table not
+ * found, not mapped, or failing only through a blank cell is inconclusive.
+ */
+function tableFindings(c: Candidate, reportYear: number, lacking: ReadonlySet<string>): { findings: RawFinding[]; inconclusive: Inconclusive[] } {
+  const at = { rule: 'annual-report', url: c.item.url, column: c.column.key, codes: ['inconsistent'] };
+  const tables = c.article!.tables;
+  if (tables === undefined) {
+    return { findings: [], inconclusive: [{ ...at, reason: `${reportYear}年年报取自旧快照（当时未记录表格），无法核对统计表` }] };
+  }
+  const checked = checkReportTables(tables);
+  const sums = [...(checked.application ?? []), ...(checked.review ?? [])];
+  const wrong = sums.filter((x) => x.holds === false);
+  if (wrong.length) {
+    const mismatches = wrong.map((x) => `${x.where}：${x.detail}`);
+    return {
+      findings: [
+        {
+          rule: 'annual-report',
+          code: 'inconsistent',
+          url: c.item.url,
+          column: c.column.key,
+          message: `${reportYear}年年报统计表数据前后不一致：${mismatches[0]}${wrong.length > 1 ? `（共 ${wrong.length} 处）` : ''}`,
+          observed: { title: c.item.title, mismatches },
+          highlight: wrong[0]!.where.startsWith('行政复议') ? '行政复议' : '本年新收',
+        },
+      ],
+      inconclusive: [],
+    };
+  }
+  const doubts = [
+    ...checked.unmapped,
+    // A part the report lacks altogether is `incomplete`, not a table that could not be read.
+    ...(checked.application || lacking.has('requests') || checked.unmapped.some((u) => u.startsWith('申请')) ? [] : ['未找到可逐格读取的收到和处理政府信息公开申请情况表']),
+    ...(checked.review || lacking.has('review') || checked.unmapped.some((u) => u.startsWith('行政')) ? [] : ['未找到可逐格读取的行政复议、行政诉讼情况表']),
+    ...sums.filter((x) => x.holds === null).map((x) => `${x.where}有空白单元格，按0计算不相符（${x.detail}）`),
+  ];
+  if (!doubts.length) return { findings: [], inconclusive: [] };
+  return { findings: [], inconclusive: [{ ...at, reason: `${reportYear}年年报统计表无法完整核对：${doubts.join('；')}` }] };
+}
+
 function run(input: RuleInput, ctx: { year: number; settings: Settings }) {
   const { snapshot } = input;
   const s = ctx.settings;
@@ -206,7 +251,7 @@ function run(input: RuleInput, ctx: { year: number; settings: Settings }) {
     const fetched = current.found.some((c) => c.article?.fetched);
     inconclusive.push({
       ...at,
-      codes: ['incomplete', 'copied'],
+      codes: ['incomplete', 'copied', 'inconsistent'],
       reason: fetched
         ? `${reportYear}年年报正文过短，可能以附件或图片形式发布，无法核查内容`
         : `${reportYear}年年报页面无法读取，无法核查内容`,
@@ -227,6 +272,10 @@ function run(input: RuleInput, ctx: { year: number; settings: Settings }) {
       highlight: withText.item.title,
     });
   }
+
+  const tables = tableFindings(withText, reportYear, new Set(lacking.map((p) => p.key)));
+  findings.push(...tables.findings);
+  inconclusive.push(...tables.inconclusive);
 
   const earlier = findReports(input, s, reportYear - 1);
   const previous = earlier.found.find((c) => readable(c, s) !== null);

@@ -12,6 +12,8 @@ import type { NetworkPolicy } from '../net/policy.ts';
  * `evidence.highlight`: the newest item's title, the link text…), saved under
  * `<outDir>/evidence/<unit>/`. Sets `evidence.screenshot` (relative to
  * outDir) or, when the page cannot be shown, `evidence.screenshotError`.
+ * A finding about a file (an attachment) is pictured on the page that links
+ * to it, `evidence.linkedFrom`, with the link outlined.
  */
 
 export interface EvidenceOptions {
@@ -56,6 +58,12 @@ function isHttp(url: string): boolean {
   }
 }
 
+/** The page to picture: the finding's own, or the page linking to the file it is about. */
+function pageOf(f: Finding): string {
+  const from = f.evidence.linkedFrom;
+  return typeof from === 'string' && isHttp(from) ? from : f.url;
+}
+
 function highlightOf(f: Finding): string {
   return typeof f.evidence.highlight === 'string' ? f.evidence.highlight : '';
 }
@@ -68,7 +76,8 @@ export async function captureEvidence(units: UnitResult[], outDir: string, opts:
     const unitDir = safeSegment(unit.id);
     for (const f of unit.findings) {
       if (f.review?.decision === 'waived') continue;
-      if (!isHttp(f.url)) {
+      const page = pageOf(f);
+      if (!isHttp(page)) {
         fail([f], '问题地址不是 http/https 网址，未截图');
         continue;
       }
@@ -77,14 +86,14 @@ export async function captureEvidence(units: UnitResult[], outDir: string, opts:
         continue;
       }
       const highlight = highlightOf(f);
-      const key = JSON.stringify([unit.id, f.url, highlight]);
+      const key = JSON.stringify([unit.id, page, highlight]);
       const existing = shots.get(key);
       if (existing) {
         existing.findings.push(f);
         continue;
       }
-      const name = `${safeSegment(f.rule)}-${safeSegment(f.code)}-${shortHash(`${f.url}\n${f.column ?? ''}\n${highlight}`)}.png`;
-      shots.set(key, { url: f.url, highlight, file: `evidence/${unitDir}/${name}`, findings: [f] });
+      const name = `${safeSegment(f.rule)}-${safeSegment(f.code)}-${shortHash(`${page}\n${f.column ?? ''}\n${highlight}`)}.png`;
+      shots.set(key, { url: page, highlight, file: `evidence/${unitDir}/${name}`, findings: [f] });
     }
   }
 

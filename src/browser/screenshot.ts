@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { MASK_PAGE_SCRIPT } from '../crawl/parse/personal-data.ts';
 import { fmtInstant } from '../lib/time.ts';
 import type { NetworkPolicy } from '../net/policy.ts';
 import { OffHostError, PageDeadlineError, withPage } from './chromium.ts';
@@ -31,6 +32,9 @@ export async function screenshot(url: string, highlight: string, timeoutMs: numb
       await page.waitForLoadState('load', { timeout: Math.min(left() / 2, 5_000) }).catch(() => {});
       await page.waitForLoadState('networkidle', { timeout: Math.min(left() / 3, 2_000) }).catch(() => {});
       guard.assertUsable();
+      // Personal numbers are masked on the page before anything is pictured (a finding's highlight is the masked form);
+      // a page where masking fails is not pictured at all.
+      await page.evaluate(MASK_PAGE_SCRIPT);
       if (highlight) await page.evaluate(`(${HIGHLIGHT})(${JSON.stringify(highlight)})`).catch(() => false);
       const caption = `佐证截图　${page.url()}　${fmtInstant(new Date().toISOString())}`;
       await page.evaluate(`(${CAPTION})(${JSON.stringify(caption)})`).catch(() => {});

@@ -5,6 +5,7 @@ import { SNAPSHOT_SCHEMA_VERSION, type Unit, type UnitSnapshot } from '../model/
 import type { CrawlMemory } from '../model/crawl-memory.ts';
 import { newCrawlId, nowIso } from '../lib/time.ts';
 import { renderPage, type RenderedPage } from '../browser/render.ts';
+import { AttachmentReader } from './attachment-reader.ts';
 import { crawlUnit, errorLine, type CrawlUnitOptions, type UnitProgress } from './crawl-unit.ts';
 import { Fetcher, type FetcherOptions } from './fetcher.ts';
 import { NetworkPolicy, type NetworkSettings } from '../net/policy.ts';
@@ -86,6 +87,8 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
   const render = options.browser === false ? undefined : makeRenderer(fetcher, policy, options.renderTimeoutMs);
   // Pages are parsed off the event loop, each within a time budget: a page that stalls a parser cannot stall the run.
   const parser = options.parser ?? parsePool(options.parseBudgetMs !== undefined ? { budgetMs: options.parseBudgetMs } : {});
+  // One attachment-reading worker for the run (started on the first attachment, if any).
+  const attachments = new AttachmentReader();
   const run = await store?.beginRun(units.map((u) => u.id));
   const crawlId = run?.id ?? newCrawlId();
 
@@ -119,7 +122,7 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
           const snap = await crawlUnit(
             unit,
             { ...options.bounds, plan: options.plan, crawlId, signal: options.signal, onProgress: (p) => emit('unit-progress', p) },
-            { fetcher, firstSeen: store, render, previous, parser },
+            { fetcher, firstSeen: store, render, previous, parser, attachments },
           ).then(detach, (err: unknown) => crashedUnit(unit, crawlId, startedAt, err));
           // An aborted unit is incomplete: keep the previous snapshot instead.
           if (options.signal?.aborted) return;
@@ -137,7 +140,7 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
     if (run) await store!.finishRun(run.id, options.signal?.aborted ? 'aborted' : 'failed').catch(() => {});
     throw err;
   } finally {
-    await fetcher.close();
+    await Promise.all([fetcher.close(), attachments.close()]);
   }
 }
 

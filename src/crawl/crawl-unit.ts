@@ -1,8 +1,10 @@
 import { setMaxListeners } from 'node:events';
+import PQueue from 'p-queue';
 import type { ArticleRead, GatherPlan } from '../model/gather-plan.ts';
 import {
   SNAPSHOT_SCHEMA_VERSION,
   type ArticleSnapshot,
+  type AttachmentSnapshot,
   type ColumnSnapshot,
   type FetchFailure,
   type LinkRef,
@@ -14,20 +16,27 @@ import {
 import { nowIso, todayInShanghai } from '../lib/time.ts';
 import type { RenderedPage } from '../browser/render.ts';
 import type { FetchedPage, FetchOutcome, FetchStats, Fetcher, LinkCheck } from './fetcher.ts';
+import { AttachmentReader } from './attachment-reader.ts';
 import { ARTICLE_FORMAT } from './parse/article.ts';
+import { formatFromName, formatLabel, READABLE_FORMATS, sniffFormat } from './parse/attachment.ts';
 import { decodeBody } from './parse/charset.ts';
 import { isScriptItemUrl } from './parse/items.ts';
 import type { DiscoveredColumn, ListEndpoint, ParsedArticle, ParsedItem, ParsedList } from './parse/types.ts';
 import { inlineParser, ParseTimeoutError, type PageParser } from './parse-pool.ts';
 import type { ParseResult, ParseTask } from './parse-task.ts';
 import { sameDocument } from './parse/dom.ts';
+import { maskPersonalData } from './parse/personal-data.ts';
 
 /**
  * One unit's crawl: index → column tree → every visible column's list pages
  * (static pages, a recognised list endpoint, an iframe, or a browser render
  * when static parsing finds nothing) → the articles rules need (annual
  * reports, interpretations and the pages they link to, leader pages, and
- * articles that give a date the list lacks). Returns a UnitSnapshot; never
+ * articles that give a date the list lacks) and, where the plan asks, the
+ * attachments those articles link to (downloaded under the same policy and
+ * read in a worker with a budget). Personal numbers are masked as each page
+ * is parsed, and a page that held any is not kept raw in the store.
+ * Returns a UnitSnapshot; never
  * throws for portal trouble: what could not be read is recorded as a
  * FetchFailure, and the column says `partial`/`failed`, never "no items".
  */
@@ -46,6 +55,14 @@ export interface CrawlUnitOptions {
   maxLinksPerArticle?: number;
   /** Time bound for the whole unit. Default 10 minutes. */
   unitTimeMs?: number;
+  /** Size bound of one attachment. Default 20 MB. */
+  maxAttachmentBytes?: number;
+  /** Attachment bytes downloaded per unit at most. Default 200 MB. */
+  maxAttachmentBytesPerUnit?: number;
+  /** Attachments read per article. Default 20. */
+  maxAttachmentsPerArticle?: number;
+  /** Characters of an attachment's text kept in the snapshot (all of it is scanned for personal numbers). Default 50 000. */
+  maxAttachmentTextChars?: number;
   /** Year for list dates without one (`[12-01]`). Default: the current year in Asia/Shanghai. */
   contextYear?: number;
   /**
@@ -78,6 +95,8 @@ export interface CrawlUnitDeps {
   previous?: UnitSnapshot | null;
   /** Where pages are parsed: the crawl run's worker pool (a time budget per page); default in this thread. */
   parser?: PageParser;
+  /** Reads attachment text with a budget (shared by a run); absent: the unit starts its own when it needs one. */
+  attachments?: AttachmentReader;
 }
 
 /** An index with this many columns or fewer may link only some of the unit's: its list pages' menus are read too. */
@@ -93,6 +112,10 @@ const DEFAULTS = {
   maxLinksPerArticle: 30,
   unitTimeMs: 10 * 60_000,
   reuseDays: 7,
+  maxAttachmentBytes: 20 * 1024 * 1024,
+  maxAttachmentBytesPerUnit: 200 * 1024 * 1024,
+  maxAttachmentsPerArticle: 20,
+  maxAttachmentTextChars: 50_000,
 };
 
 /** A page loaded for a list (fetched or rendered), or the status of a failure already recorded. */
@@ -144,6 +167,14 @@ class UnitCrawl {
   readonly #articles = new Map<string, Promise<ArticleSnapshot>>();
   /** Articles the crawl needed for themselves (not only as a link's target). */
   readonly #needed = new Set<string>();
+  /** Articles whose attachments are being read (each once). */
+  readonly #attachmentReads = new Map<string, Promise<void>>();
+  /** Attachment bytes the unit may still download (reserved before each download). */
+  #attachmentBudget = 0;
+  /** Two attachments of a unit at a time, downloaded and read: a file waits for the reader without others piling up in memory. */
+  readonly #attachmentQueue = new PQueue({ concurrency: 2 });
+  #reader: AttachmentReader | null = null;
+  #ownReader = false;
   readonly #previous: UnitSnapshot | null;
   /** What was read after this instant may be reused (ms since epoch). */
   readonly #reuseSince: number;
@@ -165,6 +196,7 @@ class UnitCrawl {
     this.#progress = { unitId: unit.id, columns: 0, columnsDone: 0, pages: 0, items: 0, errors: 0 };
     this.#previous = this.#o.reuseDays > 0 ? (deps.previous ?? null) : null;
     this.#reuseSince = this.#now().getTime() - this.#o.reuseDays * 86_400_000;
+    this.#attachmentBudget = this.#o.maxAttachmentBytesPerUnit;
   }
 
   #recent(instant: string | undefined): boolean {
@@ -212,6 +244,7 @@ class UnitCrawl {
       return await this.#run(started);
     } finally {
       clearTimeout(timer);
+      if (this.#ownReader) await this.#reader?.close();
     }
   }
 
@@ -678,23 +711,115 @@ class UnitCrawl {
     return wanting.length > taken.length ? [`${wanting.length} 条无日期条目中只打开了前 ${taken.length} 篇文章补全日期`] : [];
   }
 
-  /** The articles the plan asks of this column (each read once), and the body links of those that need them. */
+  /**
+   * The articles the plan asks of this column (each read once), the body links
+   * of those that need them, and the attachments of those that need them. A
+   * read's own `max` is a sample it asked for; only the crawl's bound
+   * (`maxArticlesPerColumn`) cutting it short is noted (and makes the column partial).
+   */
   async #readArticles(columnKey: string, reads: readonly ArticleRead[], items: ListItem[]): Promise<string[]> {
     const notes: string[] = [];
     const wanted = new Map<string, ListItem>();
     const withLinks = new Map<string, ListItem>();
+    const withAttachments = new Set<string>();
     for (const read of reads) {
       const matching = read.titles ? items.filter((it) => read.titles!.some((k) => it.title.includes(k))) : items;
-      const chosen = matching.length > 0 || !read.fallbackToAll ? matching : items;
+      let chosen = matching.length > 0 || !read.fallbackToAll ? matching : items;
+      if (read.newest) chosen = [...chosen].sort((a, b) => (b.date ?? '').localeCompare(a.date ?? ''));
       // A rule's own `max` is the sample it asked for (the newest N); only the crawl's bound cutting it short is a bound hit.
-      const asked = Math.min(read.max ?? Infinity, chosen.length);
-      const max = Math.min(asked, this.#o.maxArticlesPerColumn);
-      if (asked > max) notes.push(`栏目“${columnKey}”共 ${asked} 篇需读取，只读取了前 ${max} 篇`);
-      for (const it of chosen.slice(0, max)) (read.links ? withLinks : wanted).set(it.url, it);
+      chosen = chosen.slice(0, read.max ?? Infinity);
+      const max = this.#o.maxArticlesPerColumn;
+      if (chosen.length > max) notes.push(`栏目“${columnKey}”共 ${chosen.length} 篇需读取，只读取了前 ${max} 篇`);
+      for (const it of chosen.slice(0, max)) {
+        (read.links ? withLinks : wanted).set(it.url, it);
+        if (read.attachments) withAttachments.add(it.url);
+      }
     }
     await Promise.all([...wanted.keys()].filter((url) => !withLinks.has(url)).map((url) => this.#article(url, columnKey)));
     await Promise.all([...withLinks.keys()].map((url) => this.#withLinks(url, columnKey)));
+    await Promise.all([...withAttachments].map((url) => this.#withAttachments(url, columnKey)));
     return [...new Set(notes)];
+  }
+
+  /** An article with the attachments it links to read (once per unit; a reused article brings its own). */
+  #withAttachments(url: string, columnKey: string): Promise<void> {
+    let p = this.#attachmentReads.get(url);
+    if (!p) {
+      p = this.#article(url, columnKey).then(async (article) => {
+        if (!article.fetched || article.attachments) return;
+        // An item that is itself a file (a list linking straight to a PDF) is its own attachment.
+        const links = article.isFile
+          ? [{ url: article.url, text: article.title, context: '' }]
+          : [...new Map(article.links.filter((l) => formatFromName(l.url, l.text) !== null).map((l) => [l.url, l])).values()];
+        const max = this.#o.maxAttachmentsPerArticle;
+        article.attachments = await Promise.all(
+          links.map((l, i) =>
+            i < max
+              ? this.#attachmentQueue.add(() => this.#attachment(l)).then((a) => a ?? this.#unread(l, this.#stopNote()))
+              : Promise.resolve(this.#unread(l, `本页附件超过 ${max} 个，只读取了前 ${max} 个`)),
+          ),
+        );
+      });
+      this.#attachmentReads.set(url, p);
+    }
+    return p;
+  }
+
+  #unread(link: LinkRef, unreadable: string, format: string = formatFromName(link.url, link.text) ?? 'unknown'): AttachmentSnapshot {
+    return { url: link.url, name: link.text, format, unreadable };
+  }
+
+  /**
+   * One attachment: downloaded with the fetcher (the same hosts, robots.txt,
+   * politeness and size bounds as pages; never kept in the store), its format
+   * told by its signature, its text read in the budgeted worker and masked.
+   * A format no kept library reads is not downloaded when its address says so;
+   * one the address does not tell is downloaded and told by its signature.
+   */
+  async #attachment(link: LinkRef): Promise<AttachmentSnapshot> {
+    const named = formatFromName(link.url, link.text);
+    if (named && !READABLE_FORMATS.has(named)) return this.#unread(link, `${formatLabel(named)} 格式没有可用的读取程序，未下载`);
+    if (this.#stopped) return this.#unread(link, this.#stopNote());
+    const per = this.#o.maxAttachmentBytes;
+    const reserved = Math.min(per, this.#attachmentBudget);
+    if (reserved <= 0) return this.#unread(link, `本单位附件下载总量已达上限（${mb(this.#o.maxAttachmentBytesPerUnit)}），未下载`);
+    this.#attachmentBudget -= reserved;
+    const r = this.#explainStop(
+      await this.#deps.fetcher.fetch(link.url, { binary: true, cache: false, detectSoft404: false, maxBytes: reserved, stats: this.#stats, signal: this.#signal }),
+    );
+    this.#attachmentBudget += reserved - (r.ok ? r.page.body.length : 0);
+    const base = { url: link.url, name: link.text };
+    if (!r.ok) {
+      const f = r.failure;
+      if (f.kind !== 'too-large') return { ...base, format: named ?? 'unknown', failure: f };
+      const reason = reserved < per ? `本单位附件下载总量将超过上限（${mb(this.#o.maxAttachmentBytesPerUnit)}），未下载` : `附件超过 ${mb(per)} 上限，未读取`;
+      return { ...base, format: named ?? 'unknown', failure: { ...f, reason } };
+    }
+    const bytes = r.page.body;
+    const format = sniffFormat(bytes, named);
+    const got = { ...base, format, bytes: bytes.length };
+    if (!READABLE_FORMATS.has(format)) {
+      const why =
+        format === 'html' ? '下载得到的是网页而不是附件文件（可能是错误页或登录页）' : format === 'unknown' ? '无法识别文件格式' : `${formatLabel(format)} 格式没有可用的读取程序`;
+      return { ...got, unreadable: why };
+    }
+    if (!this.#reader) {
+      this.#ownReader = !this.#deps.attachments;
+      this.#reader = this.#deps.attachments ?? new AttachmentReader();
+    }
+    const read = await this.#reader.read(bytes, format, this.#signal);
+    if (!read.ok) return { ...got, unreadable: this.#stopped ? this.#stopNote() : read.reason };
+    if (!read.text.trim()) return { ...got, unreadable: '附件中没有可提取的文字（可能是扫描图片）' };
+    // The whole text is scanned; the snapshot keeps its beginning.
+    const masked = maskPersonalData(read.text);
+    const keep = this.#o.maxAttachmentTextChars;
+    return {
+      ...got,
+      text: masked.text.slice(0, keep),
+      ...(masked.text.length > keep ? { textTruncated: true } : {}),
+      ...(read.truncated ? { incomplete: true } : {}),
+      personalData: masked.hits,
+    };
   }
 
   /** An article with its body links checked, and the linked pages on the portal read as articles. */
@@ -729,8 +854,10 @@ class UnitCrawl {
     let p = this.#articles.get(url);
     if (!p) {
       const old = this.#previous?.articles[url];
-      // An article read by another parser format lacks fields rules need: read it again.
-      p = old?.fetched && this.#recent(old.fetchedAt) && old.format === ARTICLE_FORMAT ? Promise.resolve(old) : this.#fetchArticle(url, columnKey);
+      // An article read by another parser format lacks fields rules need (or was stored before pages were scanned for
+      // personal numbers, its text unmasked): read it again.
+      const reusable = old?.fetched && this.#recent(old.fetchedAt) && (old.isFile || (old.format === ARTICLE_FORMAT && old.personalData !== undefined));
+      p = reusable ? Promise.resolve(old) : this.#fetchArticle(url, columnKey);
       this.#articles.set(url, p);
     }
     if (!opts.linkTarget) this.#needed.add(url);
@@ -749,9 +876,10 @@ class UnitCrawl {
     if (!r.ok) return { url, finalUrl: url, column, fetched: false, failure: r.failure, ...empty };
     const type = r.page.contentType;
     if (type && !/html|xml|text\/plain/i.test(type)) {
-      // An attachment (PDF, Word…): reachable, but no article text to read; the address itself downloads it.
+      // An attachment (PDF, Word…): reachable, but no article text to read; the address itself downloads it
+      // (and its text is read as an attachment where the plan asks).
       const downloads = [{ url: r.page.finalUrl, text: '' }];
-      return { url, finalUrl: r.page.finalUrl, column, fetched: true, ...empty, downloads, format: ARTICLE_FORMAT, fetchedAt: nowIso(this.#now()) };
+      return { url, finalUrl: r.page.finalUrl, column, fetched: true, ...empty, downloads, isFile: true, format: ARTICLE_FORMAT, fetchedAt: nowIso(this.#now()) };
     }
     const html = this.#decode(r.page);
     if (typeof html !== 'string') return { url, finalUrl: r.page.finalUrl, column, fetched: false, failure: html, ...empty };
@@ -761,6 +889,8 @@ class UnitCrawl {
   }
 
   #parsedArticle(url: string, finalUrl: string, column: string, parsed: ParsedArticle): ArticleSnapshot {
+    // The raw page must not keep what the snapshot masks (forgetting is best effort: the page stays read).
+    if (parsed.personalData.length > 0) void this.#deps.fetcher.forget(url).catch(() => {});
     return { url, finalUrl, column, fetched: true, ...parsed, fetchedAt: nowIso(this.#now()) };
   }
 
@@ -803,6 +933,10 @@ function uniqueKeys(cols: DiscoveredColumn[]): (DiscoveredColumn & { key: string
     count.set(base, n);
     return { ...c, key: n === 1 ? base : `${base}#${n}` };
   });
+}
+
+function mb(bytes: number): string {
+  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 }
 
 export function errorLine(err: unknown): string {

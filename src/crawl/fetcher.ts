@@ -96,6 +96,8 @@ export interface FetchSpec {
   cache?: boolean;
   /** Treat a tiny 200 page saying 页面不存在/404 as a failure. Default true for GET. */
   detectSoft404?: boolean;
+  /** Download attachments and media too (by default only their status is read); not kept in memory for repeats. */
+  binary?: boolean;
   stats?: FetchStats;
   signal?: AbortSignal;
 }
@@ -129,6 +131,8 @@ interface FollowRequest {
   crawl: boolean;
   /** Consult robots.txt on redirects (default true when crawling). */
   robots?: boolean;
+  /** Download attachment bodies (FetchSpec.binary). */
+  binary?: boolean;
 }
 
 /** Result of one HTTP exchange (one attempt, one hop). */
@@ -247,7 +251,7 @@ export class Fetcher {
    * later call tries again.
    */
   fetch(url: string, spec: FetchSpec = {}): Promise<FetchOutcome> {
-    if ((spec.method ?? 'GET') !== 'GET' || spec.form) return this.#fetch(url, spec);
+    if ((spec.method ?? 'GET') !== 'GET' || spec.form || spec.binary) return this.#fetch(url, spec);
     const done = this.#read.get(url);
     if (done) {
       this.#read.delete(url);
@@ -307,7 +311,7 @@ export class Fetcher {
       ...spec.headers,
     };
     const maxBytes = spec.maxBytes ?? this.#o.maxBytes;
-    const chain = await this.#follow(target, { method, headers: { ...headers, ...conditional }, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true, robots });
+    const chain = await this.#follow(target, { method, headers: { ...headers, ...conditional }, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true, robots, binary: spec.binary });
     if (!chain.ok) return { ok: false, failure: chain.failure };
     let { res, finalUrl, attempts } = chain;
 
@@ -418,7 +422,7 @@ export class Fetcher {
     let attempts = 0;
     const seen = new Set<string>([url.href]);
     for (let hop = 0; ; hop++) {
-      const r = await this.#withRetries(url, method, headers, body, req.maxBytes, req.stats, req.signal, req.crawl);
+      const r = await this.#withRetries(url, method, headers, body, req.maxBytes, req.stats, req.signal, req.crawl, req.binary === true);
       attempts += r.attempts;
       if (r.res.kind === 'error') {
         const failure = this.#errorFailure(url.href, r.res, attempts);
@@ -486,12 +490,13 @@ export class Fetcher {
     stats: FetchStats | undefined,
     signal: AbortSignal | undefined,
     crawl: boolean,
+    binary: boolean,
   ): Promise<{ res: Attempt; attempts: number }> {
     let attempts = 0;
     for (;;) {
       attempts++;
       const res = await this.queueFor(url.host)
-        .add(() => this.#once(url, method, headers, body, maxBytes, stats, signal, crawl), { signal })
+        .add(() => this.#once(url, method, headers, body, maxBytes, stats, signal, crawl, binary), { signal })
         .catch((): Attempt => ({ kind: 'error', failure: 'network', code: 'ABORTED', retryable: false }));
       const last = attempts >= this.#o.tries || signal?.aborted;
       if (res.kind === 'error') {
@@ -522,6 +527,7 @@ export class Fetcher {
     stats: FetchStats | undefined,
     signal: AbortSignal | undefined,
     crawl: boolean,
+    binary: boolean,
   ): Promise<Attempt> {
     try {
       await this.#policy.pace(url.host, signal);
@@ -549,7 +555,7 @@ export class Fetcher {
         bodyTimeout: this.#o.timeoutMs,
       });
       const contentType = header(res.headers, 'content-type');
-      if (contentType && BINARY.test(contentType)) {
+      if (contentType && BINARY.test(contentType) && !binary) {
         // An attachment: its status is all we need; do not download it.
         res.body.destroy();
         return { kind: 'response', status: res.statusCode, headers: res.headers, body: Buffer.alloc(0), truncated: false };
@@ -598,6 +604,25 @@ export class Fetcher {
       body = r.ok && r.page.status === 200 ? r.page.body : null;
     }
     return body ? parseRobots(body.toString('utf8'), 'zwgk-audit') : ALLOW_ALL;
+  }
+
+  /**
+   * Drops what is kept of a page read: the copy in memory and the raw page in
+   * the store (the crawl found personal data in it, which must not be kept).
+   */
+  async forget(url: string): Promise<void> {
+    const kept = this.#read.get(url);
+    if (kept) {
+      this.#read.delete(url);
+      this.#readBytes -= kept.body.length;
+    }
+    let href = url;
+    try {
+      href = new URL(url).href;
+    } catch {
+      /* stored under the address as given */
+    }
+    await this.#cache?.forgetPage?.(href);
   }
 
   async close(): Promise<void> {

@@ -24,6 +24,8 @@ export interface PageCache {
   pageValidators(url: string): { etag?: string; lastModified?: string } | undefined;
   loadPage(url: string): Promise<StoredPage | null>;
   savePage(url: string, page: StoredPage): Promise<void>;
+  /** Removes the stored raw page and its validators (it held personal data); the next read is a full one. */
+  forgetPage?(url: string): Promise<void>;
 }
 
 /** The crawl's memory across runs; the store implements it. */

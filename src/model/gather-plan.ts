@@ -16,6 +16,10 @@ export interface ArticleRead {
   links?: 'read';
   /** Read only the first (newest) this many of the column's items: a sample the rule asked for, not a bound hit. */
   max?: number;
+  /** With `max`: the newest items by date (undated last), not the first ones of the list (pinned items come first there). */
+  newest?: boolean;
+  /** The attachments the articles link to (PDF, Word, WPS, Excel…) are downloaded and their text read. */
+  attachments?: 'text';
 }
 
 export interface ColumnPlan {

@@ -176,6 +176,57 @@ export interface ArticleSnapshot {
   scriptedAttachments?: boolean;
   /** The article parser's format (see ARTICLE_FORMAT in src/crawl/parse/article.ts). */
   format?: number;
+  /** The address is a file (PDF, Word…), not a page: no text of its own; where the plan asks for attachments it is its own one. */
+  isFile?: boolean;
+  /**
+   * Personal numbers found in the title and body when the page was read (they are masked in
+   * every field above). Absent: read before the scan existed, i.e. not checked.
+   */
+  personalData?: PersonalDataHit[];
+  /** The attachments the page links to, downloaded and read (only where the gather plan asked for them). */
+  attachments?: AttachmentSnapshot[];
+}
+
+/**
+ * A personal number seen at crawl time. The number itself is never kept: only
+ * its masked form (at most the first 4 and last 4 digits) and where it stood.
+ * See src/crawl/parse/personal-data.ts.
+ */
+export interface PersonalDataHit {
+  kind: 'id-number' | 'mobile' | 'bank-card';
+  /** E.g. `3624**********123X`, `138****5678`. */
+  masked: string;
+  /** The article's `title` or `text` (an attachment has only `text`). */
+  field: 'title' | 'text';
+  /** Offset of the number in that (masked) text. */
+  at: number;
+  /** id-number: the GB 11643 check digit holds (region and birth date always do); cards: Luhn holds; mobiles: true. */
+  valid: boolean;
+  /** Up to 24 characters of the masked text before and after it. */
+  before: string;
+  after: string;
+}
+
+/** An attachment linked from an article (PDF, Word, WPS, Excel…). */
+export interface AttachmentSnapshot {
+  url: string;
+  /** The link's text, as the page names the attachment. */
+  name: string;
+  /** By content (file signature), else by address: pdf, docx, doc, wps, xlsx, xls, et, ofd, zip, rar, html, unknown. */
+  format: string;
+  /** Could not be downloaded (not found, too large, time bound, off the allowed hosts…). */
+  failure?: FetchFailure;
+  /** Downloaded (or known by its address) but no text could be taken from it: Chinese, why. */
+  unreadable?: string;
+  /** Bytes downloaded. */
+  bytes?: number;
+  /** Extracted text, personal numbers masked; cut at a bound (`textTruncated`). */
+  text?: string;
+  textTruncated?: boolean;
+  /** A reading bound (characters, PDF pages) stopped before the end of the file: the scan covers only its start. */
+  incomplete?: boolean;
+  /** Personal numbers in the whole extracted text (also when the kept text is cut). Present when the text was read. */
+  personalData?: PersonalDataHit[];
 }
 
 export interface UnitSnapshot {

@@ -39,7 +39,7 @@ import type { UnitSnapshot } from '../model/snapshot.ts';
  *   store.firstSeen(unitId, url, seenAt) → ISO  (the stored instant, or records seenAt)
  *   store.saveSnapshot(snap)                    store.latestSnapshot(unitId, { reachable?, onUnreadable? })
  *   store.listSnapshots(unitId) → SnapshotRef[] (oldest first)   store.loadSnapshot(unitId, crawlId)
- *   store.pageValidators(url) / store.loadPage(url) / store.savePage(url, page)   (the fetcher's PageCache)
+ *   store.pageValidators(url) / store.loadPage(url) / store.savePage(url, page) / store.forgetPage(url)   (the fetcher's PageCache)
  *   store.pagePath(url) → absolute path of the stored raw page (for evidence)
  *   store.flush()
  *
@@ -306,6 +306,19 @@ export class Store implements CrawlMemory {
     if (!existsSync(abs)) await writeFileAtomic(abs, await gzipAsync(page.body, PAGE_GZIP), { fsync: false });
     const { status, finalUrl, contentType, etag, lastModified } = page;
     this.#data.pages[url] = { file, status, finalUrl, contentType, etag, lastModified, fetchedAt: nowIso() };
+  }
+
+  /**
+   * Forgets a raw page: its record, and its file unless another address has
+   * the same body. The crawl calls this for a page in which it found personal
+   * numbers: the snapshot keeps them masked, and the raw copy must not keep
+   * them in full (the next crawl reads the page afresh, without validators).
+   */
+  async forgetPage(url: string): Promise<void> {
+    const rec = this.#data.pages[url];
+    if (!rec) return;
+    delete this.#data.pages[url];
+    if (!Object.values(this.#data.pages).some((r) => r.file === rec.file)) await rm(join(this.dataDir, rec.file), { force: true });
   }
 
   async flush(): Promise<void> {

@@ -1,12 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import groundTruth from '../../fixtures/portal/ground-truth.json' with { type: 'json' };
 import { startFixturePortal, type FixturePortal } from '../../fixtures/server.ts';
 import { runAuditRequest, type AuditOutcome } from '../../src/audit/run-audit.ts';
 import { buildPortal } from '../../fixtures/portal/model.ts';
+import { DEFAULT_SCHEME, isAdvisory, loadScheme } from '../../src/config/scheme.ts';
 import { UNITS } from '../../fixtures/portal/units/index.ts';
 import { closeBrowser } from '../../src/browser/chromium.ts';
 
@@ -18,7 +20,7 @@ import { closeBrowser } from '../../src/browser/chromium.ts';
 
 // Scores worked out by hand from rules/schemes/yifeng-2020.yaml and the planted findings. Averages of units not
 // assessed (附注3), over the units of the same table that were:
-// - 解读材料 (2): departments jtj 0, wjw 1, rsj 2 → 1; townships xzz, tgz, hgs 0 → 0.
+// - 解读材料 (2): departments jtj 0, wjw 1, rsj 2, mzj 0, ybj 0 → 0.6; townships xzz, tgz, hgs 0 → 0.
 // - 规范性文件 (2, 1 per finding): only wjw (0), scj (2) and ctz (2) have the column → departments 1, townships 2.
 // - 建议提案 replies (3, 1 per late reply): departments jtj 0, nyj 1 → 0.5; a department without the column cannot have
 //   its replies judged (inconclusive, left out of the average). No 建议提案 column: −2.
@@ -26,23 +28,25 @@ import { closeBrowser } from '../../src/browser/chromium.ts';
 const EXPECTED_SCORES: Record<string, number> = {
   jtj: 99, // clean; 规范性文件 average 1
   wjw: 94, // stale 1 + empty 1 + late 1 + no-link 1; 规范性文件 clean; no 建议提案 column 2
-  sfj: 83, // 5 stale/empty → jump 10, copied 2, not-named 1; 解读 average 1, 规范性文件 average 1; no 建议提案 column 2
+  sfj: 83.4, // 5 stale/empty → jump 10, copied 2, not-named 1; 解读 average 0.6, 规范性文件 average 1; no 建议提案 column 2
   rsj: 93, // incomplete 2, broken-link 1 + reposted ×2 capped at 2; 规范性文件 average 1; no 建议提案 column 2
   xzz: 90, // missing report: publication 2 + content 2 + not-copied 4 (township table); 规范性文件 average 2
   tgz: 95, // stale 1, leader not named 2 (township table); 规范性文件 average 2
   hgs: 96, // empty 1, late 1 (farm → township table); 规范性文件 average 2
   ssz: 98, // 解读 average 0; 规范性文件 average 2
-  scj: 92, // 机构职能 2 (no 办公时间) + 规范性文件 2 + 申请渠道 1 (no 传真); 解读 average 1; no 建议提案 column 2
+  scj: 92.4, // 机构职能 2 (no 办公时间) + 规范性文件 2 + 申请渠道 1 (no 传真); 解读 average 0.6; no 建议提案 column 2
   ctz: 94, // 机构职能 2 (no 职能) + 规范性文件 2 + 申请渠道 2 (no 网络, 传真; township table); 解读 average 0
-  nyj: 97, // a reply 11 working days after signing 1; 解读 average 1, 规范性文件 average 1; late document and wording error: 提示, 0
-  swj: 97.5, // 解读 average 1, 规范性文件 average 1; "2020年度未收到建议提案" → replies average 0.5; 提示 as nyj
+  nyj: 97.4, // a reply 11 working days after signing 1; 解读 average 0.6, 规范性文件 average 1; late document and wording error: 提示, 0
+  swj: 97.9, // 解读 average 0.6, 规范性文件 average 1; "2020年度未收到建议提案" → replies average 0.5; 提示 as nyj
+  mzj: 94, // report tables inconsistent: 内容全面 2; ID numbers in a PDF attachment: privacy 1; 规范性文件 average 1; no 建议提案 column 2
+  ybj: 94, // report tables inconsistent 2; ID numbers in an XLSX and on a page: privacy 1 (capped); mobile 提示 0; 规范性文件 average 1; no 建议提案 column 2
   // The units that show how leaders are named (fixtures/README.md "Leader pages"): none has a 政策解读 or 规范性文件
-  // column, so both are not assessed and cost their table's average (解读 departments 1, towns 0; 规范性文件
+  // column, so both are not assessed and cost their table's average (解读 departments 0.6, towns 0; 规范性文件
   // departments 1, towns 2); the departments state they had no 建议提案 this year → replies average 0.5.
-  lyj: 97.5, // named (a card of unlabelled elements, third leader page); 1 + 1 + 0.5
-  tjj: 95.5, // stale 通知公告 1 (the sidebars beside it are newer), leader not named 1 (duties without 政务公开); 1 + 1 + 0.5
-  slj: 97.5, // named (a 分工 table cell); 1 + 1 + 0.5
-  sjj: 97.5, // named (分管领导 in a definition list under 政务公开工作); 1 + 1 + 0.5
+  lyj: 97.9, // named (a card of unlabelled elements, third leader page); 0.6 + 1 + 0.5
+  tjj: 95.9, // stale 通知公告 1 (the sidebars beside it are newer), leader not named 1 (duties without 政务公开); 0.6 + 1 + 0.5
+  slj: 97.9, // named (a 分工 table cell); 0.6 + 1 + 0.5
+  sjj: 97.9, // named (分管领导 in a definition list under 政务公开工作); 0.6 + 1 + 0.5
   tsz: 98, // named (duty first, in 机构职能); 0 + 2
   tax: 96, // leader not named 2 (only a 政务公开领导小组); 0 + 2
   hqx: 96, // leader not named 2 (only the 党政综合办公室); 0 + 2
@@ -51,8 +55,12 @@ const EXPECTED_SCORES: Record<string, number> = {
 
 /** What cannot be judged on a fully read portal: the replies of departments that have no 建议提案 column. */
 const EXPECTED_INCONCLUSIVE: Record<string, string[]> = Object.fromEntries(
-  Object.keys(EXPECTED_SCORES).map((id) => [id, ['wjw', 'sfj', 'rsj', 'scj'].includes(id) ? ['proposal-column'] : []]),
+  Object.keys(EXPECTED_SCORES).map((id) => [id, ['wjw', 'sfj', 'rsj', 'scj', 'mzj', 'ybj'].includes(id) ? ['proposal-column'] : []]),
 );
+
+/** A finding is a 提示 when every indicator scoring its code has no points in any table. */
+const SCHEME = loadScheme(DEFAULT_SCHEME);
+const advisory = (f: { rule: string; code: string }) => SCHEME.indicators.filter((i) => i.rule === f.rule && i.codes.includes(f.code)).every(isAdvisory);
 
 let portal: FixturePortal;
 let dir: string;
@@ -126,12 +134,11 @@ describe('zwgk audit on the sample portal', () => {
   });
 
   it('提示 (advisories) are reported with evidence and change no score under the 2020 scheme', () => {
-    const advisoryRules = ['timeliness', 'wording'];
-    const advisories = outcome.report.units.flatMap((u) => u.findings.filter((f) => advisoryRules.includes(f.rule)).map((f) => ({ u, f })));
-    expect(advisories.length).toBe(groundTruth.findings.filter((f) => advisoryRules.includes(f.rule)).length);
+    const advisories = outcome.report.units.flatMap((u) => u.findings.filter(advisory).map((f) => ({ u, f })));
+    expect(advisories.length).toBe(groundTruth.findings.filter(advisory).length);
     for (const { u, f } of advisories) {
       expect(f, `${u.id} ${f.rule}`).toMatchObject({ advisory: true, deduction: 0 });
-      expect(u.indicators.some((i) => advisoryRules.includes(i.key))).toBe(false);
+      expect(u.indicators.some((i) => SCHEME.indicators.some((x) => x.key === i.key && isAdvisory(x)))).toBe(false);
     }
     // Nothing else is advisory: every other finding belongs to an indicator with points.
     expect(outcome.report.units.flatMap((u) => u.findings).filter((f) => f.advisory).length).toBe(advisories.length);
@@ -180,6 +187,33 @@ describe('zwgk audit on the sample portal', () => {
     }
   });
 
+  it('never re-publishes a planted personal number: reports, evidence names and the data directory hold them masked', async () => {
+    // The full numbers planted in fixtures/portal/units/mzj.ts and ybj.ts.
+    const planted = ['360924195603121026', '360924194801053015', '360924196307282049', '360924195902215030', '36092419710916402X', '360924196611042066', '13979512345'];
+    const texts: [string, string][] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const f = join(d, e.name);
+        if (e.isDirectory()) walk(f);
+        else if (/\.(json|html)$/.test(f)) texts.push([f, readFileSync(f, 'utf8')]);
+        else if (f.endsWith('.gz')) texts.push([f, gunzipSync(readFileSync(f)).toString('utf8')]);
+      }
+    };
+    walk(outcome.outDir);
+    walk(join(dir, 'data'));
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(join(outcome.outDir, 'report.xlsx'));
+    wb.eachSheet((ws) => ws.eachRow((r) => texts.push([`report.xlsx ${ws.name}`, JSON.stringify(r.values)])));
+    expect(texts.length).toBeGreaterThan(20);
+    for (const [file, text] of texts) for (const n of planted) expect(text.includes(n), `${n} in ${file}`).toBe(false);
+    // …while the findings show them masked.
+    const ybj = outcome.report.units.find((u) => u.id === 'ybj')!;
+    expect(ybj.findings.find((f) => f.code === 'mobile')!.evidence['examples']).toEqual(['139****2345']);
+    expect(ybj.findings.filter((f) => f.code === 'id-number').map((f) => f.evidence['examples'])).toEqual(
+      expect.arrayContaining([['3609**********5030', '3609**********402X'], ['3609**********2066']]),
+    );
+  });
+
   it('writes report.json, report.html and report.xlsx holding the same numbers', async () => {
     const json = JSON.parse(readFileSync(join(outcome.outDir, 'report.json'), 'utf8'));
     expect(json).toMatchObject({ schemaVersion: 1, year: 2020, asOf: '2021-01-20' });
@@ -187,7 +221,6 @@ describe('zwgk audit on the sample portal', () => {
     expect(readFileSync(join(outcome.outDir, 'report.html'), 'utf8')).toContain('县司法局');
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(join(outcome.outDir, 'report.xlsx'));
-    const advisory = (f: { rule: string }) => ['timeliness', 'wording'].includes(f.rule);
     const detail = wb.getWorksheet('扣分明细')!;
     // One row per finding, plus one per indicator that jumped (sfj: 5 stale/empty columns → −10 at once).
     const jumped = outcome.report.units.flatMap((u) => u.indicators.filter((i) => i.note));

@@ -38,9 +38,11 @@ describe('the yifeng-2020 scheme', () => {
       'proposal-reply': 3,
       timeliness: 0,
       wording: 0,
+      'privacy-leak': 1,
+      'privacy-leak-contact': 0,
     });
     // The township table lacks the 建议提案 rows: 0 there means "does not apply".
-    expect(points('town')).toEqual({ ...points('department'), 'annual-report-not-copied': 4, 'leader-disclosure': 2, 'guide-channels': 2, 'proposal-column': 0, 'proposal-reply': 0 });
+    expect(points('town')).toEqual({ ...points('department'), 'annual-report-not-copied': 4, 'leader-disclosure': 2, 'guide-channels': 2, 'proposal-column': 0, 'proposal-reply': 0, 'privacy-leak': 0 });
     expect(points('farm')).toEqual(points('town'));
     expect(s.indicators.find((i) => i.key === 'column-update')!.jump).toEqual({ moreThan: 3, deduct: 10 });
   });
@@ -142,6 +144,7 @@ describe('the scheme selects the rules and checks them against the registry', ()
       'proposal-column',
       'timeliness',
       'wording',
+      'privacy-leak',
     ]);
     expect(full.settings['annual-report'].titleKinds).toEqual(['年度报告', '工作报告', '年报']);
     expect(full.settings['annual-report'].copied.boilerplate.length).toBeGreaterThan(100);

@@ -319,3 +319,44 @@ describe('parseArticle: tables and definition lists with their structure', () =>
     expect(Math.max(...rows.map((r) => r.length))).toBeLessThanOrEqual(20);
   });
 });
+
+describe('parseArticle: data tables and personal numbers', () => {
+  const ID = '360922198503151237';
+
+  it('keeps a statistics table with its spans spread out; the inner table of a layout table is data, the outer one not', () => {
+    const a = parseArticle(page('', `<div class="TRS_Editor"><p>申请情况如下。</p>
+<table border="1"><tr><td rowspan="2" colspan="3">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td><td colspan="2">申请人情况</td></tr>
+<tr><td>自然人</td><td>总　计</td></tr>
+<tr><td colspan="3">一、本年新收政府信息公开申请数量</td><td>12</td><td>12</td></tr></table>
+<table><tr><td><table><tr><td>内</td><td>层</td></tr><tr><td>1</td><td>2</td></tr></table></td></tr></table></div>`), URL_);
+    const note = '（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）';
+    expect(a.tables).toEqual([
+      {
+        rows: [
+          [note, note, note, '申请人情况', '申请人情况'],
+          [note, note, note, '自然人', '总 计'],
+          ['一、本年新收政府信息公开申请数量', '一、本年新收政府信息公开申请数量', '一、本年新收政府信息公开申请数量', '12', '12'],
+        ],
+      },
+      { rows: [['内', '层'], ['1', '2']] },
+    ]);
+  });
+
+  it('masks ID numbers in every field and records where they were', () => {
+    const a = parseArticle(page('<title>关于张三（' + ID + '）的公示</title>', `<h1>关于张三（${ID}）的公示</h1>
+<div class="TRS_Editor"><p>申请人张三，身份证号${ID}，经审核符合条件。</p>
+<table><tr><td>姓名</td><td>身份证号</td></tr><tr><td>张三</td><td>${ID}</td></tr></table>
+<p>附件：<a href="/f/1.xls">张三${ID}.xls</a></p></div>`), URL_);
+    expect(JSON.stringify(a)).not.toContain(ID);
+    expect(a.title).toBe('关于张三（3609**********1237）的公示');
+    expect(a.tables![0]!.rows[1]![1]).toBe('3609**********1237');
+    expect(a.links[0]!.text).toBe('张三3609**********1237.xls');
+    expect(a.personalData.map((h) => [h.field, h.kind, h.masked, h.valid])).toEqual([
+      ['title', 'id-number', '3609**********1237', true],
+      ['text', 'id-number', '3609**********1237', true],
+      ['text', 'id-number', '3609**********1237', true],
+      ['text', 'id-number', '3609**********1237', true],
+    ]);
+    for (const h of a.personalData) expect((h.field === 'title' ? a.title : a.text).slice(h.at, h.at + 18)).toBe('3609**********1237');
+  });
+});

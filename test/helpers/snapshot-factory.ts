@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { loadScheme, type Scheme } from '../../src/config/scheme.ts';
 import { judgeUnit, type JudgeContext } from '../../src/judge/run-rules.ts';
 import type { RuleResult } from '../../src/model/judged.ts';
-import type { ArticleSnapshot, ColumnSnapshot, LinkRef, ListItem, Unit, UnitSnapshot } from '../../src/model/snapshot.ts';
+import type { ArticleSnapshot, ArticleTable, ColumnSnapshot, LinkRef, ListItem, Unit, UnitSnapshot } from '../../src/model/snapshot.ts';
 
 /** Hand-made snapshots for rule and scoring tests: only what a test states differs from a clean unit. */
 
@@ -79,6 +79,8 @@ export function article(of: ListItem, columnKey: string, over: Partial<ArticleSn
     text: '',
     headings: [],
     links: [],
+    // Read by today's crawl: scanned for personal numbers (none found).
+    personalData: [],
     ...over,
   };
 }
@@ -147,4 +149,55 @@ export const PROSE_2018 =
 /** A synthetic annual report: title line, the intro listing the parts, prose, and the chosen 条例第五十条 parts. */
 export function reportBody(year: number, prose: string, parts: (keyof typeof PARTS)[] = ['active', 'requests', 'review', 'problems']): string {
   return [`${year}年县教育体育局政府信息公开工作年度报告`, INTRO, `一、总体情况 ${prose}`, ...parts.map((p) => PARTS[p])].join(' ');
+}
+
+/** A table cell as markup writes it. */
+interface TableCell {
+  text: string;
+  rowspan?: number;
+  colspan?: number;
+}
+const cells = (...texts: (string | number)[]): TableCell[] => texts.map((t) => ({ text: String(t) }));
+
+/** Rows as markup writes them (a spanning cell once) as the parser records them: each spanning cell in every place it covers. */
+export function spreadSpans(rows: TableCell[][]): ArticleTable {
+  const out: string[][] = [];
+  rows.forEach((row, r) => {
+    out[r] ??= [];
+    let c = 0;
+    for (const cell of row) {
+      while (out[r]![c] !== undefined) c++;
+      for (let i = 0; i < (cell.rowspan ?? 1); i++) for (let j = 0; j < (cell.colspan ?? 1); j++) (out[r + i] ??= [])[c + j] = cell.text;
+      c += cell.colspan ?? 1;
+    }
+  });
+  return { rows: out.map((row) => Array.from(row, (t) => t ?? '')) };
+}
+
+/**
+ * A report's two statistics tables as the crawl records them (2019/2021 national format), balanced unless told:
+ * `applications` new requests of 自然人, all answered; the （七）总计 row and the 行政复议 total as given.
+ */
+export function reportTables(o: { applications?: number; total?: number; reviewTotal?: number; blankTotal?: boolean } = {}): ArticleTable[] {
+  const n = o.applications ?? 4;
+  const total = o.blankTotal ? '' : (o.total ?? n);
+  const seven = (v: number | string) => cells(v, 0, 0, 0, 0, 0, v);
+  const application = spreadSpans([
+      [{ text: '（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）', rowspan: 3, colspan: 3 }, { text: '申请人情况', colspan: 7 }],
+      [{ text: '自然人', rowspan: 2 }, { text: '法人或其他组织', colspan: 5 }, { text: '总计', rowspan: 2 }],
+      cells('商业企业', '科研机构', '社会公益组织', '法律服务机构', '其他'),
+      [{ text: '一、本年新收政府信息公开申请数量', colspan: 3 }, ...seven(n)],
+      [{ text: '二、上年结转政府信息公开申请数量', colspan: 3 }, ...seven(0)],
+      [{ text: '三、本年度办理结果', rowspan: 2 }, { text: '（一）予以公开', colspan: 2 }, ...seven(n)],
+      [{ text: '（七）总计', colspan: 2 }, ...seven(total)],
+      [{ text: '四、结转下年度继续办理', colspan: 3 }, ...seven(0)],
+  ]);
+  const five = ['结果维持', '结果纠正', '其他结果', '尚未审结', '总计'];
+  const review = spreadSpans([
+      [{ text: '行政复议', colspan: 5 }, { text: '行政诉讼', colspan: 10 }],
+      [...five.map((t) => ({ text: t, rowspan: 2 })), { text: '未经复议直接起诉', colspan: 5 }, { text: '复议后起诉', colspan: 5 }],
+      cells(...five, ...five),
+      cells(0, 0, 0, 0, o.reviewTotal ?? 0, ...Array<number>(10).fill(0)),
+  ]);
+  return [application, review];
 }

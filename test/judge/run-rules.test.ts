@@ -4,7 +4,7 @@ import { defineRule } from '../../rules/api.ts';
 import { judgeUnit } from '../../src/judge/run-rules.ts';
 import { scoreUnits } from '../../src/scoring/score.ts';
 import type { ArticleSnapshot, ColumnSnapshot, UnitSnapshot } from '../../src/model/snapshot.ts';
-import { article, column, ctx, item, link, PORTAL, PROSE_2018, PROSE_2019, reportBody, scheme, snapshot, unit } from '../helpers/snapshot-factory.ts';
+import { article, column, ctx, item, link, PORTAL, PROSE_2018, PROSE_2019, reportBody, reportTables, scheme, snapshot, unit } from '../helpers/snapshot-factory.ts';
 
 /**
  * Rules and scoring together on hand-made snapshots shaped like the sample
@@ -33,7 +33,7 @@ function unitSnapshot(id: string, name: string, type: 'department' | 'town' | 'f
     column('建议提案', [item('本年度无建议提案', '2020-12-20')]),
   ];
   const arts = [
-    article(r2019, '年度报告', { text: reportBody(2019, PROSE_2019) }),
+    article(r2019, '年度报告', { text: reportBody(2019, PROSE_2019), tables: reportTables() }),
     article(r2018, '年度报告', { text: reportBody(2018, PROSE_2018) }),
     article(leader, '领导信息', { text: '局长 王五 主持全面工作。分管政务公开工作：副局长 张三' }),
     article(agency, '机构职能', {

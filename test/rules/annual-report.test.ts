@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { missingParts, reportYearOfTitle } from '../../rules/annual-report.ts';
 import type { ArticleSnapshot, ColumnSnapshot, ListItem } from '../../src/model/snapshot.ts';
-import { article, column, ctx, INTRO, item, PARTS, PROSE_2018, PROSE_2019, reportBody as body, scheme, snapshot, unit, ruleRunner } from '../helpers/snapshot-factory.ts';
+import { article, column, ctx, INTRO, item, PARTS, PROSE_2018, PROSE_2019, reportBody as body, reportTables, scheme, snapshot, unit, ruleRunner } from '../helpers/snapshot-factory.ts';
 
 const run = ruleRunner('annual-report');
 
@@ -14,6 +14,7 @@ function unitWith(reports: { title: string; date: string | null; text?: string; 
   const articles: ArticleSnapshot[] = reports.map((r, i) =>
     article(items[i]!, '年度报告', {
       text: r.text ?? '',
+      tables: reportTables(),
       fetched: r.fetched ?? true,
       ...(r.published !== undefined ? { published: r.published } : {}),
     }),
@@ -167,7 +168,7 @@ describe('annual-report: incomplete (条例第五十条)', () => {
     const { snap } = unitWith([{ title, date: '2020-01-20', fetched: false }]);
     const r = run(snap, ctx());
     expect(r.findings).toEqual([]);
-    expect(r.inconclusive.map((i) => i.codes)).toEqual([['incomplete', 'copied']]);
+    expect(r.inconclusive.map((i) => i.codes)).toEqual([['incomplete', 'copied', 'inconsistent']]);
   });
 
   it('a body of a few words (report only as an attachment) is inconclusive, not incomplete', () => {

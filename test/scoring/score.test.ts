@@ -7,7 +7,7 @@ import type { UnitResult } from '../../src/model/result.ts';
 import type { UnitType } from '../../src/model/snapshot.ts';
 import { column, item, PORTAL, scheme, snapshot, unit } from '../helpers/snapshot-factory.ts';
 
-const RULES = ['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure', 'agency-info', 'normative-docs', 'guide-channels', 'proposal-column'] as const;
+const RULES = ['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure', 'agency-info', 'normative-docs', 'guide-channels', 'proposal-column', 'privacy-leak'] as const;
 type RuleId = (typeof RULES)[number];
 
 function finding(rule: RuleId, code: string, n: number | string = 1): RawFinding {
@@ -45,6 +45,7 @@ describe('scoring: base, weight and the two tables', () => {
       ['guide-channels', 1, 0, 'assessed'],
       ['proposal-column', 2, 0, 'assessed'],
       ['proposal-reply', 3, 0, 'assessed'],
+      ['privacy-leak', 1, 0, 'assessed'],
     ]);
   });
 

@@ -104,6 +104,25 @@ describe('store', () => {
     expect(await s.loadPage('http://p.example/a.html')).toBeNull();
   });
 
+  it('a forgotten page (it held personal data) loses its record, validators and file; a file another address shares stays', async () => {
+    const d = join(dir, 'forget');
+    const s = await openStore(d);
+    const shared = Buffer.from('<html>同一页面</html>', 'utf8');
+    const own = Buffer.from('<html>身份证号 …</html>', 'utf8');
+    await s.savePage('http://p.example/a.html', { status: 200, finalUrl: 'http://p.example/a.html', etag: '"a"', body: shared });
+    await s.savePage('http://p.example/b.html', { status: 200, finalUrl: 'http://p.example/b.html', etag: '"b"', body: shared });
+    await s.savePage('http://p.example/c.html', { status: 200, finalUrl: 'http://p.example/c.html', etag: '"c"', body: own });
+    const ownFile = s.pagePath('http://p.example/c.html')!;
+    await s.forgetPage('http://p.example/c.html');
+    await s.forgetPage('http://p.example/a.html');
+    expect([s.pagePath('http://p.example/c.html'), s.pageValidators('http://p.example/c.html'), await s.loadPage('http://p.example/c.html')]).toEqual([null, undefined, null]);
+    expect(existsSync(ownFile)).toBe(false);
+    expect(s.pageValidators('http://p.example/a.html')).toBeUndefined();
+    expect((await s.loadPage('http://p.example/b.html'))?.body.toString('utf8')).toBe('<html>同一页面</html>');
+    await s.flush();
+    expect(readFileSync(join(d, 'zwgk.json'), 'utf8')).not.toContain('p.example/c.html');
+  });
+
   it('after a crash: a dead process’s running run becomes aborted and its temporary files go; live ones stay', async () => {
     const d = join(dir, 'crashed');
     const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!;

@@ -10,9 +10,10 @@
  * or HTML comments (a commented-out 成文日期 does not exist).
  */
 import type { CheerioAPI } from 'cheerio';
-import type { ArticleTable, DownloadRef, LinkRef } from '../../model/snapshot.ts';
+import type { ArticleTable, DownloadRef, LinkRef, PersonalDataHit } from '../../model/snapshot.ts';
 import type { ParsedArticle } from './types.ts';
 import { parseDateHit } from './dates.ts';
+import { maskOnly, maskPersonalData } from './personal-data.ts';
 import {
   blockText, CHROME_WORD_RE, clipTitle, compactCjk, definitionRows, descendants, documentBase, elementChildren, findFirst, inChrome, inlineText, isBlockTag,
   isElement, isChromeElement, isInvisibleTag, linkTarget, loadHtml, MAX_TITLE, metaMap, nameTokens, normalizeSpace, rawText, scriptTexts, tableGrid, type AnyNode, type Element,
@@ -517,6 +518,31 @@ function attachmentScript($: CheerioAPI): boolean {
   return scriptTexts($).some((t) => ATTACHMENT_SCRIPT_RE.test(t.length > SCRIPT_SCAN_CHARS ? t.slice(0, SCRIPT_SCAN_CHARS) : t));
 }
 
+// ---------------------------------------------------------------- personal data
+
+/**
+ * Every text field with personal numbers masked (src/crawl/parse/personal-data.ts);
+ * the hits of the title and the body are kept, the other fields are only masked.
+ */
+function masked(a: Omit<ParsedArticle, 'personalData'>): ParsedArticle {
+  const title = maskPersonalData(a.title, 'title');
+  const text = maskPersonalData(a.text, 'text');
+  const personalData: PersonalDataHit[] = [...title.hits, ...text.hits];
+  return {
+    ...a,
+    title: title.text,
+    text: text.text,
+    source: a.source === null ? null : maskOnly(a.source),
+    docNumber: a.docNumber === null ? null : maskOnly(a.docNumber),
+    headings: a.headings.map(maskOnly),
+    links: a.links.map((l) => ({ ...l, text: maskOnly(l.text), context: maskOnly(l.context) })),
+    downloads: a.downloads.map((d) => ({ ...d, text: maskOnly(d.text) })),
+    validity: a.validity === null ? null : maskOnly(a.validity),
+    ...(a.tables ? { tables: a.tables.map((t) => ({ ...t, rows: t.rows.map((r) => r.map(maskOnly)) })) } : {}),
+    personalData,
+  };
+}
+
 // ---------------------------------------------------------------- main
 
 /**
@@ -576,7 +602,7 @@ export function parseArticle(html: string, url: string): ParsedArticle {
   const firstLine = firstLines[0] ?? '';
   const title = findTitle($, meta, around.title ?? inside.title) || (firstLine.length <= 60 ? firstLine : '');
   const tables = bodyTables(body, skipInBody);
-  return {
+  return masked({
     title: clipTitle(compactCjk(title)),
     published: around.published ?? inside.published ?? table.published ?? dateOf(metaDate ?? undefined),
     written: around.written ?? inside.written ?? table.written,
@@ -592,5 +618,5 @@ export function parseArticle(html: string, url: string): ParsedArticle {
     // Only asked when the markup has no download: then a script may be drawing the attachment list.
     scriptedAttachments: downloads.length === 0 && (bound || attachmentScript($)),
     format: ARTICLE_FORMAT,
-  };
+  });
 }

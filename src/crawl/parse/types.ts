@@ -1,4 +1,4 @@
-import type { ListItem, ArticleSnapshot, LinkRef } from '../../model/snapshot.ts';
+import type { ListItem, ArticleSnapshot, LinkRef, PersonalDataHit } from '../../model/snapshot.ts';
 
 /**
  * The interface between the pure parsers (src/crawl/parse/*, no I/O) and the
@@ -55,11 +55,12 @@ export interface ParsedList {
   ambiguous?: string;
 }
 
+/** An article as parsed, personal numbers already masked in every field (`personalData` says where). */
 export type ParsedArticle = Pick<
   ArticleSnapshot,
   'title' | 'published' | 'written' | 'source' | 'docNumber' | 'text' | 'headings' | 'tables'
 > &
-  Required<Pick<ArticleSnapshot, 'validity' | 'downloads' | 'images' | 'scriptedAttachments' | 'format'>> & { links: LinkRef[] };
+  Required<Pick<ArticleSnapshot, 'validity' | 'downloads' | 'images' | 'scriptedAttachments' | 'format'>> & { links: LinkRef[]; personalData: PersonalDataHit[] };
 
 export interface DecodedPage {
   text: string;
