@@ -42,7 +42,7 @@ export interface CrawlUnitOptions {
   maxArticlesPerColumn?: number;
   /** Articles fetched per column only to learn a date the list lacks. Default 50. */
   maxDateFillsPerColumn?: number;
-  /** Body links checked per interpretation. Default 30. */
+  /** Body links checked per article. Default 30. */
   maxLinksPerArticle?: number;
   /** Time bound for the whole unit. Default 10 minutes. */
   unitTimeMs?: number;
@@ -80,6 +80,9 @@ export interface CrawlUnitDeps {
 
 /** Replacement characters that make a decoded page unusable (a stray one or two are tolerated). */
 const MAX_REPLACEMENTS = 10;
+
+/** Distinct links a `links: 'check'` read has checked in a unit when it names no bound. */
+const DEFAULT_LINK_CHECKS = 300;
 
 const DEFAULTS = {
   maxPagesPerColumn: 50,
@@ -134,6 +137,10 @@ class UnitCrawl {
   readonly #articles = new Map<string, Promise<ArticleSnapshot>>();
   /** Articles the crawl needed for themselves (not only as a link's target). */
   readonly #needed = new Set<string>();
+  /** Per column key: the articles whose links a `links: 'check'` read asked for, in list order (checked at the unit's end). */
+  readonly #linkPages = new Map<string, string[]>();
+  /** What the unit's `check` reads asked: the largest bound, and whether links off the portal are wanted. */
+  #linkChecks = { max: 0, anyHost: false };
   readonly #previous: UnitSnapshot | null;
   /** What was read after this instant may be reused (ms since epoch). */
   readonly #reuseSince: number;
@@ -240,6 +247,7 @@ class UnitCrawl {
     this.#report();
 
     const columns = await Promise.all(discovered.map((c) => this.#column(c).catch((err: unknown) => this.#brokenColumn(c, err))));
+    await this.#checkLinks(discovered.map((c) => c.key));
     const articles: Record<string, ArticleSnapshot> = {};
     for (const [url, p] of this.#articles) {
       const a = await p;
@@ -578,13 +586,22 @@ class UnitCrawl {
     const notes: string[] = [];
     const wanted = new Map<string, ListItem>();
     const withLinks = new Map<string, ListItem>();
+    const linkPages = new Set<string>();
     for (const read of reads) {
       const matching = read.titles ? items.filter((it) => read.titles!.some((k) => it.title.includes(k))) : items;
       const chosen = matching.length > 0 || !read.fallbackToAll ? matching : items;
-      const max = Math.min(read.max ?? Infinity, this.#o.maxArticlesPerColumn);
-      if (chosen.length > max) notes.push(`栏目“${columnKey}”共 ${chosen.length} 篇需读取，只读取了前 ${max} 篇`);
-      for (const it of chosen.slice(0, max)) (read.links ? withLinks : wanted).set(it.url, it);
+      // A rule's own `max` is the sample it asked for (the newest N); only the crawl's bound cutting it short is a bound hit.
+      const asked = Math.min(read.max ?? Infinity, chosen.length);
+      const max = Math.min(asked, this.#o.maxArticlesPerColumn);
+      if (asked > max) notes.push(`栏目“${columnKey}”共 ${asked} 篇需读取，只读取了前 ${max} 篇`);
+      for (const it of chosen.slice(0, max)) (read.links === 'read' ? withLinks : wanted).set(it.url, it);
+      if (read.links === 'check') {
+        for (const it of chosen.slice(0, max)) if (!it.scriptOnly) linkPages.add(it.url);
+        this.#linkChecks.max = Math.max(this.#linkChecks.max, read.maxLinkChecks ?? DEFAULT_LINK_CHECKS);
+        this.#linkChecks.anyHost ||= read.linkScope === 'any';
+      }
     }
+    if (linkPages.size > 0) this.#linkPages.set(columnKey, [...linkPages]);
     await Promise.all([...wanted.keys()].filter((url) => !withLinks.has(url)).map((url) => this.#article(url, columnKey)));
     await Promise.all([...withLinks.keys()].map((url) => this.#withLinks(url, columnKey)));
     return [...new Set(notes)];
@@ -603,14 +620,49 @@ class UnitCrawl {
     if (!this.#deps.fetcher.isAllowedHost(link.url)) {
       return this.#deps.fetcher.checkLink(link.url, { stats: this.#stats, signal: this.#signal });
     }
-    const target = await this.#article(link.url, columnKey, { linkTarget: true });
-    if (target.fetched) {
-      return { status: 200, ok: true, finalUrl: target.finalUrl, ...(target.title ? { title: target.title } : {}) };
+    return articleCheck(await this.#article(link.url, columnKey, { linkTarget: true }));
+  }
+
+  /**
+   * The `links: 'check'` reads' links, each address checked once (a link on
+   * several pages is one check): taken round robin over the columns in tree
+   * order — every column's first page, then every second… — so the bound
+   * leaves no column unchecked while another has all. A target this unit read
+   * as an article answers from that reading; a check from the previous
+   * snapshot that told ok or broken stands. What the bound, the time bound or
+   * an abort left out has no check (the rule says so).
+   */
+  async #checkLinks(columnOrder: readonly string[]): Promise<void> {
+    const pages = columnOrder.map((key) => this.#linkPages.get(key) ?? []);
+    const refs = new Map<string, LinkRef[]>();
+    for (let rank = 0; pages.some((p) => rank < p.length); rank++) {
+      for (const p of pages) {
+        const article = rank < p.length ? await this.#articles.get(p[rank]!) : undefined;
+        if (!article?.fetched) continue;
+        for (const link of article.links.slice(0, this.#o.maxLinksPerArticle)) {
+          if (settled(link.check) || !this.#mayCheck(link.url)) continue;
+          const same = refs.get(link.url);
+          if (same) same.push(link);
+          else refs.set(link.url, [link]);
+        }
+      }
     }
-    const f = target.failure!;
-    // A 200 answer too large (or not HTML) to read in full is still a working link.
-    const works = f.kind === 'too-large' && f.status !== undefined && f.status >= 200 && f.status < 300;
-    return works ? { status: f.status!, ok: true, finalUrl: f.url } : { status: f.status ?? null, ok: false, error: f.reason, kind: f.kind };
+    const urls = [...refs.keys()].slice(0, this.#linkChecks.max);
+    await Promise.all(
+      urls.map(async (url) => {
+        const known = this.#articles.get(url);
+        const check = known ? articleCheck(await known) : await this.#deps.fetcher.checkLink(url, { stats: this.#stats, signal: this.#signal });
+        // Cut short by the unit's time bound or an abort: nothing is known about the link.
+        if (!check.ok && this.#stopped) return;
+        for (const link of refs.get(url)!) link.check = { ...check };
+      }),
+    );
+  }
+
+  /** A link a `check` read may have checked: http(s), and on the portal unless some read wants any host. */
+  #mayCheck(url: string): boolean {
+    if (this.#linkChecks.anyHost) return /^https?:/i.test(url);
+    return this.#deps.fetcher.isAllowedHost(url);
   }
 
   /**
@@ -662,6 +714,21 @@ class UnitCrawl {
     if (!this.#articles.has(page.url)) this.#articles.set(page.url, Promise.resolve(article));
     return article;
   }
+}
+
+/** What a link to an article tells, read (or not) by this crawl. */
+function articleCheck(target: ArticleSnapshot): LinkCheck {
+  if (target.fetched) return { status: 200, ok: true, finalUrl: target.finalUrl, ...(target.title ? { title: target.title } : {}) };
+  const f = target.failure!;
+  // A 200 answer too large (or not HTML) to read in full is still a working link.
+  const works = f.kind === 'too-large' && f.status !== undefined && f.status >= 200 && f.status < 300;
+  return works ? { status: f.status!, ok: true, finalUrl: f.url } : { status: f.status ?? null, ok: false, error: f.reason, kind: f.kind };
+}
+
+/** A check that told something lasting: the link works, or the page is gone. */
+function settled(check: LinkCheck | undefined): boolean {
+  if (!check) return false;
+  return check.ok || check.kind === 'soft-404' || check.kind === 'dns' || check.status === 404 || check.status === 410;
 }
 
 /** Adds the items not yet taken; returns how many were new. */

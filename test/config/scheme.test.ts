@@ -19,7 +19,7 @@ function broken(edit: (raw: any) => void): () => unknown {
 }
 
 describe('the yifeng-2020 scheme', () => {
-  it('loads, with both tables, weight 0.30 and the five indicators of the seed', () => {
+  it('loads, with both tables, weight 0.30, the five indicators of the seed and the advisory dead-link', () => {
     const s = scheme();
     expect(s).toMatchObject({ id: 'yifeng-2020', base: 100, weight: 0.3 });
     expect(s.tables).toEqual({ department: '部门', town: '乡镇和林（垦殖）场', farm: '乡镇和林（垦殖）场' });
@@ -31,6 +31,8 @@ describe('the yifeng-2020 scheme', () => {
       'annual-report-not-copied': 2,
       'interpretation-link': 2,
       'leader-disclosure': 1,
+      // 国办 checking indicator, not in the county's table: 提示 (advisory) only.
+      'dead-link': 0,
     });
     expect(points('town')).toEqual({ ...points('department'), 'annual-report-not-copied': 4, 'leader-disclosure': 2 });
     expect(points('farm')).toEqual(points('town'));
@@ -123,7 +125,7 @@ describe('the scheme selects the rules and checks them against the registry', ()
     const s = parseScheme(raw, 'only-columns.yaml');
     expect(s.rules.map((r) => r.meta.id)).toEqual(['column-update']);
     const full = scheme();
-    expect(full.rules.map((r) => r.meta.id)).toEqual(['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure']);
+    expect(full.rules.map((r) => r.meta.id)).toEqual(['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure', 'dead-link']);
     expect(full.settings['annual-report'].titleKinds).toEqual(['年度报告', '工作报告', '年报']);
     expect(full.settings['annual-report'].copied.boilerplate.length).toBeGreaterThan(100);
   });
@@ -142,10 +144,12 @@ describe('column categories and the gather plan from the scheme', () => {
 
   it('the plan reads the articles of the columns the selected rules name, and fills dates where freshness is judged', () => {
     const plan = planGather(scheme());
-    expect(plan.forColumn(['政府信息公开年报']).reads).toEqual([{ titles: ['年度报告', '年报'], fallbackToAll: true }]);
-    expect(plan.forColumn(['法规文件', '政策解读']).reads).toEqual([{ links: 'read' }]);
-    expect(plan.forColumn(['领导信息']).reads).toEqual([{ columnPage: true }]);
-    expect(plan.forColumn(['通知公告'])).toEqual({ category: 'regular', fillDates: true, reads: [] });
+    // dead-link: the first 5 articles of every judged column, their links checked (not read), on the portal only.
+    const links = { max: 5, links: 'check', maxLinkChecks: 300, linkScope: 'portal' };
+    expect(plan.forColumn(['政府信息公开年报']).reads).toEqual([{ titles: ['年度报告', '年报'], fallbackToAll: true }, links]);
+    expect(plan.forColumn(['法规文件', '政策解读']).reads).toEqual([{ links: 'read' }, links]);
+    expect(plan.forColumn(['领导信息']).reads).toEqual([{ columnPage: true }, links]);
+    expect(plan.forColumn(['通知公告'])).toEqual({ category: 'regular', fillDates: true, reads: [links] });
     expect(plan.forColumn(['工作动态'])).toEqual({ category: 'news', fillDates: false, reads: [] });
     expect(plan.forColumn(['机构职能']).fillDates).toBe(true);
   });
