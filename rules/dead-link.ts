@@ -86,7 +86,9 @@ interface Seen {
 function run({ snapshot, columns }: RuleInput, ctx: RuleContext<Settings>): RuleResult {
   const s = ctx.settings;
   const inScope = (url: string) => /^https?:/i.test(url) && (s.offPortal || onPortal(url, ctx.portalHosts));
-  const order = new Map(snapshot.columns.map((c, i) => [c.key, i]));
+  // Pages in the order the office reads them: columns in tree order, items in list order.
+  const order = new Map<string, number>();
+  snapshot.columns.forEach((c, i) => c.items.forEach((it, j) => order.has(it.url) || order.set(it.url, i * 1e6 + j)));
   const seen: Seen[] = [];
   const pairs = new Set<string>();
   const add = (x: Seen) => {
@@ -102,7 +104,7 @@ function run({ snapshot, columns }: RuleInput, ctx: RuleContext<Settings>): Rule
   );
   const articles = Object.values(snapshot.articles)
     .filter((a) => a.fetched)
-    .sort((a, b) => (order.get(a.column) ?? Infinity) - (order.get(b.column) ?? Infinity) || a.url.localeCompare(b.url));
+    .sort((a, b) => (order.get(a.url) ?? Infinity) - (order.get(b.url) ?? Infinity) || a.url.localeCompare(b.url));
   for (const a of articles) {
     for (const l of a.links) {
       // Links of pages read for other rules count when checked; only the sample's unchecked links are missing.

@@ -625,26 +625,30 @@ class UnitCrawl {
 
   /**
    * The `links: 'check'` reads' links, each address checked once (a link on
-   * several pages is one check): taken round robin over the columns in tree
-   * order — every column's first page, then every second… — so the bound
-   * leaves no column unchecked while another has all. A target this unit read
-   * as an article answers from that reading; a check from the previous
-   * snapshot that told ok or broken stands. What the bound, the time bound or
-   * an abort left out has no check (the rule says so).
+   * several pages is one check), taken round robin over the columns in tree
+   * order — every column's first link, then every second… — so the bound
+   * leaves no column unchecked while another has all its links checked. A
+   * target this unit read as an article answers from that reading; a check
+   * from the previous snapshot that told ok or gone stands. What the bound,
+   * the time bound or an abort left out has no check (the rule says so).
    */
   async #checkLinks(columnOrder: readonly string[]): Promise<void> {
-    const pages = columnOrder.map((key) => this.#linkPages.get(key) ?? []);
-    const refs = new Map<string, LinkRef[]>();
-    for (let rank = 0; pages.some((p) => rank < p.length); rank++) {
-      for (const p of pages) {
-        const article = rank < p.length ? await this.#articles.get(p[rank]!) : undefined;
+    const queues: LinkRef[][] = [];
+    for (const key of columnOrder) {
+      const queue: LinkRef[] = [];
+      for (const url of this.#linkPages.get(key) ?? []) {
+        const article = await this.#articles.get(url);
         if (!article?.fetched) continue;
-        for (const link of article.links.slice(0, this.#o.maxLinksPerArticle)) {
-          if (settled(link.check) || !this.#mayCheck(link.url)) continue;
-          const same = refs.get(link.url);
-          if (same) same.push(link);
-          else refs.set(link.url, [link]);
-        }
+        queue.push(...article.links.slice(0, this.#o.maxLinksPerArticle).filter((l) => !settled(l.check) && this.#mayCheck(l.url)));
+      }
+      queues.push(queue);
+    }
+    const refs = new Map<string, LinkRef[]>();
+    for (let i = 0; queues.some((q) => i < q.length); i++) {
+      for (const link of queues.flatMap((q) => (i < q.length ? [q[i]!] : []))) {
+        const same = refs.get(link.url);
+        if (same) same.push(link);
+        else refs.set(link.url, [link]);
       }
     }
     const urls = [...refs.keys()].slice(0, this.#linkChecks.max);

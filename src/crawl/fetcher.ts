@@ -495,7 +495,8 @@ export class Fetcher {
     if (e.code === 'ABORTED') return mkFailure(url, 'network', '抓取已中止', attempts);
     if (e.failure === 'forbidden') return mkFailure(url, 'forbidden', e.reason ?? '按网络访问规则未访问', attempts);
     if (e.failure === 'decode') return mkFailure(url, 'decode', `服务器声明的压缩格式（${e.code}）与数据不符，无法解压`, attempts);
-    if (e.failure === 'timeout') return mkFailure(url, 'timeout', `请求超时（${Math.round(timeoutMs / 1000)} 秒内未完成）${tried}`, attempts);
+    const limit = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} 秒` : `${timeoutMs} 毫秒`;
+    if (e.failure === 'timeout') return mkFailure(url, 'timeout', `请求超时（${limit}内未完成）${tried}`, attempts);
     if (e.failure === 'dns') return mkFailure(url, 'dns', `域名无法解析（${e.code}），该网站不存在或已停用`, attempts);
     return mkFailure(url, e.failure, `网络连接失败（${e.code}）${tried}`, attempts);
   }
@@ -574,12 +575,12 @@ export class Fetcher {
       const contentType = header(res.headers, 'content-type');
       if (contentType && BINARY.test(contentType)) {
         // An attachment: its status is all we need; do not download it.
-        res.body.destroy();
+        discard(res.body);
         return { kind: 'response', status: res.statusCode, headers: res.headers, body: Buffer.alloc(0), truncated: false };
       }
       const declared = Number(header(res.headers, 'content-length') ?? NaN);
       if (declared > maxBytes && crawl) {
-        res.body.destroy();
+        discard(res.body);
         return { kind: 'response', status: res.statusCode, headers: res.headers, body: Buffer.alloc(0), truncated: true };
       }
       const { data, truncated } = await readCapped(res.body, header(res.headers, 'content-encoding'), maxBytes);
@@ -632,6 +633,12 @@ export class Fetcher {
 }
 
 class DecodeError extends Error {}
+
+/** Drops a body unread (undici reports the abort of an unread body as an error: it is the intent here). */
+function discard(body: Readable): void {
+  body.on('error', () => {});
+  body.destroy();
+}
 
 /**
  * Reads a body up to `maxBytes` (counted after decompression, so a small
