@@ -14,7 +14,9 @@ import { closeBrowser } from '../../src/browser/chromium.ts';
  * codes, addresses and deductions, each with evidence.
  */
 
-// Scores worked out by hand from rules/schemes/yifeng-2020.yaml and the planted findings:
+// Scores worked out by hand from rules/schemes/yifeng-2020.yaml and the planted findings. dead-link is advisory
+// (提示: 0 points in every table), so its findings cost nothing: rsj's dead 原文链接 is deducted once, as
+// interpretation-link's broken-link, and tbx and fxz stay at 100 with their dead links.
 const EXPECTED_SCORES: Record<string, number> = {
   jtj: 100, // clean
   wjw: 96, // stale 1 + empty 1 + late 1 + no-link 1
@@ -24,6 +26,8 @@ const EXPECTED_SCORES: Record<string, number> = {
   tgz: 97, // stale 1, leader not named 2 (township table)
   hgs: 98, // empty 1, late 1 (farm → township table)
   ssz: 100, // clean; interpretations not assessed → township average (0)
+  tbx: 100, // a dead link (提示, 0); interpretations not assessed → township average (0)
+  fxz: 100, // a dead link (提示, 0); interpretations not assessed → township average (0)
 };
 
 let portal: FixturePortal;
@@ -43,6 +47,8 @@ beforeAll(async () => {
     minIntervalMs: 0,
     // The interpretations link to the province site (127.0.0.2, loopback): allowed as an operator would allow it.
     allowHosts: [new URL(portal.provinceUrl).host],
+    // The planted links that never answer cost linkTries × this, not the default 10 s each.
+    crawl: { fetch: { linkTimeoutMs: 1500 } },
   });
 }, 240_000);
 
@@ -71,10 +77,36 @@ describe('zwgk audit on the sample portal', () => {
     }
   });
 
-  it('every unit was read completely and nothing is left inconclusive', () => {
-    expect(outcome.report.units.map((u) => [u.id, u.status, u.inconclusive.length])).toEqual(
-      Object.keys(EXPECTED_SCORES).map((id) => [id, 'ok', 0]),
+  it('every unit was read completely and nothing but the links that could not be checked is left inconclusive', () => {
+    const path = (url: string) => new URL(url).pathname + new URL(url).search;
+    expect(outcome.report.units.map((u) => [u.id, u.status, u.inconclusive.map((i) => `${i.rule} ${path(i.url)}`).sort()])).toEqual(
+      Object.keys(EXPECTED_SCORES).map((id) => [
+        id,
+        'ok',
+        groundTruth.inconclusive
+          .filter((i) => i.unit === id)
+          .map((i) => `${i.rule} ${i.urlPath}`)
+          .sort(),
+      ]),
     );
+    // The 412 wall and the timeout are told as such, never as dead links.
+    const reasons = outcome.report.units.flatMap((u) => u.inconclusive.map((i) => i.reason));
+    expect(reasons.filter((r) => /反爬虫验证页面（HTTP 412）/.test(r))).toHaveLength(2);
+    expect(reasons.filter((r) => /请求超时/.test(r))).toHaveLength(2);
+  });
+
+  it('dead links are 提示 (advisory): deduction 0, the page, the link and its status as evidence; no score moves under the 2020 scheme', () => {
+    const dead = outcome.report.units.flatMap((u) => u.findings.filter((f) => f.rule === 'dead-link').map((f) => ({ u, f })));
+    expect(dead.map(({ u }) => u.id).sort()).toEqual(['fxz', 'rsj', 'tbx']);
+    for (const { u, f } of dead) {
+      expect(f, u.id).toMatchObject({ code: 'broken', advisory: true, deduction: 0, evidence: { linkStatus: 404 } });
+      expect(f.evidence['highlight'], u.id).toBe(f.evidence['linkText']);
+      expect(String(f.evidence['linkUrl']).startsWith(portal.baseUrl)).toBe(true);
+      expect(u.indicators.some((i) => i.key === 'dead-link')).toBe(false);
+    }
+    expect(dead.find(({ u }) => u.id === 'tbx')!.f.evidence).toMatchObject({ linkText: '天宝乡关于划分森林防火责任区的通知', where: '正文链接' });
+    // Nothing else is advisory: every other finding belongs to an indicator with points.
+    expect(outcome.report.units.flatMap((u) => u.findings).filter((f) => f.advisory)).toHaveLength(dead.length);
   });
 
   it('every finding carries its address and a screenshot file', () => {
