@@ -140,13 +140,13 @@ describe('judgeUnit: one bad rule never stops the audit', () => {
   it('an unreachable unit is not judged: every rule is inconclusive', () => {
     const snap = snapshot({ status: 'unreachable' });
     const judged = judgeUnit(snap, ctx());
-    expect(Object.keys(judged.results)).toEqual(['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure']);
+    expect(Object.keys(judged.results)).toEqual(['column-update', 'annual-report', 'interpretation-link', 'leader-disclosure', 'dead-link']);
     for (const r of Object.values(judged.results)) {
       expect(r.findings).toEqual([]);
       expect(r.inconclusive).toHaveLength(1);
     }
     const [u] = scoreUnits([judged], scheme());
     expect(u).toMatchObject({ status: 'unreachable', score: 100 });
-    expect(u!.inconclusive).toHaveLength(4);
+    expect(u!.inconclusive).toHaveLength(5);
   });
 });
