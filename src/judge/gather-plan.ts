@@ -6,8 +6,9 @@ import { categorize } from './column-facts.ts';
 /**
  * The crawl's plan, made from what the scheme's selected rules declare they
  * need: a column gets its articles read when some rule's need names it, and
- * its undated items' dates filled when a rule needs item dates and the
- * column's category is judged by age or year. A rule the scheme does not
+ * its undated items' dates filled when a rule reads its articles (other than
+ * only to check their links) or needs item dates and the column's category
+ * is judged by age or year. A rule the scheme does not
  * select costs the crawl nothing.
  */
 export function planGather(scheme: Scheme, categoryOverrides?: Record<string, string>): GatherPlan {
@@ -21,7 +22,9 @@ export function planGather(scheme: Scheme, categoryOverrides?: Record<string, st
       const reads: ArticleRead[] = articleNeeds
         .filter((n) => (n.columns === 'judged' ? judge !== 'skip' : columnMatches(path, n.columns)))
         .map(({ kind: _kind, columns: _columns, ...read }) => read);
-      return { category, fillDates: reads.length > 0 || (wantsDates && (judge === 'age' || judge === 'year')), reads };
+      // A read only to check links (links: 'check') has no use for the items' dates.
+      const datesFor = reads.some((r) => r.links !== 'check');
+      return { category, fillDates: datesFor || (wantsDates && (judge === 'age' || judge === 'year')), reads };
     },
   };
 }

@@ -151,6 +151,8 @@ describe('column categories and the gather plan from the scheme', () => {
     expect(plan.forColumn(['领导信息']).reads).toEqual([{ columnPage: true }, links]);
     expect(plan.forColumn(['通知公告'])).toEqual({ category: 'regular', fillDates: true, reads: [links] });
     expect(plan.forColumn(['工作动态'])).toEqual({ category: 'news', fillDates: false, reads: [] });
+    // Reading only to check links needs no item dates: a static column nothing else reads fills none.
+    expect(plan.forColumn(['信息公开指南'])).toEqual({ category: 'static', fillDates: false, reads: [links] });
     expect(plan.forColumn(['机构职能']).fillDates).toBe(true);
   });
 
