@@ -54,7 +54,11 @@ export interface RuleContext<S = unknown> {
 export type Need =
   /** Undated items of columns judged by age or year take their article's date. */
   | { kind: 'item-dates' }
-  /** Articles of the columns whose path contains one of `columns` (or of every judged column). */
+  /**
+   * Articles of the columns whose path contains one of `columns` (or of every judged column), and what
+   * of them (src/model/gather-plan.ts ArticleRead): a title filter, a sample size, their body links read
+   * (`links: 'read'`) or only checked (`links: 'check'`, with `linkScope` and `maxLinkChecks`).
+   */
   | ({ kind: 'articles'; columns: readonly string[] | 'judged' } & ArticleRead);
 
 export interface RuleMeta<S extends z.ZodType = z.ZodType> {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ArticleSnapshot, LinkRef } from '../src/model/snapshot.ts';
 import { columnMatches, defineRule, type Inconclusive, type RawFinding, type RuleContext, type RuleInput } from './api.ts';
 import { columnKeywords, regexString } from './lib/settings.ts';
-import { clip, compact, escapeRegex, hostOf, yearOf } from './lib/text.ts';
+import { clip, compact, escapeRegex, hostOf, onPortal, yearOf } from './lib/text.ts';
 
 const settings = z
   .object({
@@ -128,11 +128,6 @@ function linkState(link: LinkRef, s: Settings): LinkState {
   if (c.kind === 'blocked' || c.kind === 'robots' || c.kind === 'forbidden' || c.kind === 'off-host') return 'unknown';
   if (c.status === null || c.kind === 'timeout' || c.kind === 'network') return s.noAnswer === 'broken' ? 'broken' : 'unknown';
   return 'broken';
-}
-
-function onPortal(url: string, hosts: readonly string[]): boolean {
-  const h = hostOf(url);
-  return h !== null && (hosts.includes(h.host) || hosts.includes(h.hostname));
 }
 
 /** The phrase that names the original without linking it (相关文件：…), for the screenshot. */

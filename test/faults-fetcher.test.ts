@@ -98,7 +98,7 @@ describe('bounds', () => {
   });
 
   it('a 429 that clears after Retry-After is read on the retry', async () => {
-    const out = await fetcher.fetch(url('/xxgk/e5/gfxwj/index.html'));
+    const out = await fetcher.fetch(url('/xxgk/e5/bmwj/index.html'));
     expect(out.ok && out.page.attempts).toBeGreaterThanOrEqual(2);
   });
 

@@ -28,6 +28,12 @@ export function hostOf(url: string): { host: string; hostname: string } | null {
   }
 }
 
+/** Whether a URL is on one of the portal's hosts (`host:port`, or a bare host name for the default port). */
+export function onPortal(url: string, hosts: readonly string[]): boolean {
+  const h = hostOf(url);
+  return h !== null && (hosts.includes(h.host) || hosts.includes(h.hostname));
+}
+
 export function yearOf(date: string): number {
   return Number(date.slice(0, 4));
 }

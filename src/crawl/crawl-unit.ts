@@ -51,7 +51,7 @@ export interface CrawlUnitOptions {
   maxArticlesPerColumn?: number;
   /** Articles fetched per column only to learn a date the list lacks. Default 50. */
   maxDateFillsPerColumn?: number;
-  /** Body links checked per interpretation. Default 30. */
+  /** Body links checked per article. Default 30. */
   maxLinksPerArticle?: number;
   /** Time bound for the whole unit. Default 10 minutes. */
   unitTimeMs?: number;
@@ -104,6 +104,9 @@ const FEW_COLUMNS = 2;
 
 /** Replacement characters that make a decoded page unusable (a stray one or two are tolerated). */
 const MAX_REPLACEMENTS = 10;
+
+/** Distinct links a `links: 'check'` read has checked in a unit when it names no bound. */
+const DEFAULT_LINK_CHECKS = 300;
 
 const DEFAULTS = {
   maxPagesPerColumn: 50,
@@ -169,12 +172,18 @@ class UnitCrawl {
   readonly #needed = new Set<string>();
   /** Articles whose attachments are being read (each once). */
   readonly #attachmentReads = new Map<string, Promise<void>>();
+  /** Attachments by address: a file several pages link to is downloaded once per unit. */
+  readonly #downloads = new Map<string, Promise<AttachmentSnapshot>>();
   /** Attachment bytes the unit may still download (reserved before each download). */
   #attachmentBudget = 0;
   /** Two attachments of a unit at a time, downloaded and read: a file waits for the reader without others piling up in memory. */
   readonly #attachmentQueue = new PQueue({ concurrency: 2 });
   #reader: AttachmentReader | null = null;
   #ownReader = false;
+  /** Per column key: the articles whose links a `links: 'check'` read asked for, in list order (checked at the unit's end). */
+  readonly #linkPages = new Map<string, string[]>();
+  /** What the unit's `check` reads asked: the largest bound, and whether links off the portal are wanted. */
+  #linkChecks = { max: 0, anyHost: false };
   readonly #previous: UnitSnapshot | null;
   /** What was read after this instant may be reused (ms since epoch). */
   readonly #reuseSince: number;
@@ -288,6 +297,7 @@ class UnitCrawl {
     this.#report();
 
     const columns = await Promise.all(discovered.map((c) => this.#column(c).catch((err: unknown) => this.#brokenColumn(c, err))));
+    await this.#checkLinks(discovered.map((c) => c.key));
     const articles: Record<string, ArticleSnapshot> = {};
     for (const [url, p] of this.#articles) {
       const a = await p;
@@ -722,6 +732,7 @@ class UnitCrawl {
     const wanted = new Map<string, ListItem>();
     const withLinks = new Map<string, ListItem>();
     const withAttachments = new Set<string>();
+    const linkPages = new Set<string>();
     for (const read of reads) {
       const matching = read.titles ? items.filter((it) => read.titles!.some((k) => it.title.includes(k))) : items;
       let chosen = matching.length > 0 || !read.fallbackToAll ? matching : items;
@@ -731,10 +742,16 @@ class UnitCrawl {
       const max = this.#o.maxArticlesPerColumn;
       if (chosen.length > max) notes.push(`栏目“${columnKey}”共 ${chosen.length} 篇需读取，只读取了前 ${max} 篇`);
       for (const it of chosen.slice(0, max)) {
-        (read.links ? withLinks : wanted).set(it.url, it);
+        (read.links === 'read' ? withLinks : wanted).set(it.url, it);
         if (read.attachments) withAttachments.add(it.url);
       }
+      if (read.links === 'check') {
+        for (const it of chosen.slice(0, max)) if (!it.scriptOnly) linkPages.add(it.url);
+        this.#linkChecks.max = Math.max(this.#linkChecks.max, read.maxLinkChecks ?? DEFAULT_LINK_CHECKS);
+        this.#linkChecks.anyHost ||= read.linkScope === 'any';
+      }
     }
+    if (linkPages.size > 0) this.#linkPages.set(columnKey, [...linkPages]);
     await Promise.all([...wanted.keys()].filter((url) => !withLinks.has(url)).map((url) => this.#article(url, columnKey)));
     await Promise.all([...withLinks.keys()].map((url) => this.#withLinks(url, columnKey)));
     await Promise.all([...withAttachments].map((url) => this.#withAttachments(url, columnKey)));
@@ -754,15 +771,23 @@ class UnitCrawl {
         const max = this.#o.maxAttachmentsPerArticle;
         article.attachments = await Promise.all(
           links.map((l, i) =>
-            i < max
-              ? this.#attachmentQueue.add(() => this.#attachment(l)).then((a) => a ?? this.#unread(l, this.#stopNote()))
-              : Promise.resolve(this.#unread(l, `本页附件超过 ${max} 个，只读取了前 ${max} 个`)),
+            i < max ? this.#download(l) : Promise.resolve(this.#unread(l, `本页附件超过 ${max} 个，只读取了前 ${max} 个`)),
           ),
         );
       });
       this.#attachmentReads.set(url, p);
     }
     return p;
+  }
+
+  /** An attachment downloaded once per unit by address, named as this page names it. */
+  async #download(link: LinkRef): Promise<AttachmentSnapshot> {
+    let p = this.#downloads.get(link.url);
+    if (!p) {
+      p = this.#attachmentQueue.add(() => this.#attachment(link)).then((a) => a ?? this.#unread(link, this.#stopNote()));
+      this.#downloads.set(link.url, p);
+    }
+    return { ...(await p), name: link.text };
   }
 
   #unread(link: LinkRef, unreadable: string, format: string = formatFromName(link.url, link.text) ?? 'unknown'): AttachmentSnapshot {
@@ -835,14 +860,57 @@ class UnitCrawl {
     if (!this.#deps.fetcher.isAllowedHost(link.url)) {
       return this.#deps.fetcher.checkLink(link.url, { stats: this.#stats, signal: this.#signal });
     }
-    const target = await this.#article(link.url, columnKey, { linkTarget: true });
-    if (target.fetched) {
-      return { status: 200, ok: true, finalUrl: target.finalUrl, ...(target.title ? { title: target.title } : {}) };
+    return articleCheck(await this.#article(link.url, columnKey, { linkTarget: true }));
+  }
+
+  /**
+   * The `links: 'check'` reads' links, each address checked once (a link on
+   * several pages is one check), taken round robin over the columns in tree
+   * order — every column's first link, then every second… — so the bound
+   * leaves no column unchecked while another has all its links checked. A
+   * target this unit read as an article answers from that reading; a check
+   * from the previous snapshot that told ok or gone stands. What the bound,
+   * the time bound or an abort left out has no check (the rule says so).
+   */
+  async #checkLinks(columnOrder: readonly string[]): Promise<void> {
+    const queues: LinkRef[][] = [];
+    for (const key of columnOrder) {
+      const queue: LinkRef[] = [];
+      for (const url of this.#linkPages.get(key) ?? []) {
+        const article = await this.#articles.get(url);
+        if (!article?.fetched) continue;
+        queue.push(...article.links.slice(0, this.#o.maxLinksPerArticle).filter((l) => !settled(l.check) && this.#mayCheck(l.url)));
+      }
+      queues.push(queue);
     }
-    const f = target.failure!;
-    // A 200 answer too large to read in full, or that the parser could not read in time, is still a working link.
-    const works = (f.kind === 'too-large' || f.kind === 'parse') && f.status !== undefined && f.status >= 200 && f.status < 300;
-    return works ? { status: f.status!, ok: true, finalUrl: f.url } : { status: f.status ?? null, ok: false, error: f.reason, kind: f.kind };
+    const refs = new Map<string, LinkRef[]>();
+    for (let i = 0; queues.some((q) => i < q.length); i++) {
+      for (const link of queues.flatMap((q) => (i < q.length ? [q[i]!] : []))) {
+        const same = refs.get(link.url);
+        if (same) same.push(link);
+        else refs.set(link.url, [link]);
+      }
+    }
+    const urls = [...refs.keys()].slice(0, this.#linkChecks.max);
+    await Promise.all(
+      urls.map(async (url) => {
+        const known = this.#articles.get(url);
+        const file = this.#downloads.get(url);
+        const fromFile = file ? downloadCheck(await file) : null;
+        const check = known
+          ? articleCheck(await known)
+          : (fromFile ?? (await this.#deps.fetcher.checkLink(url, { stats: this.#stats, signal: this.#signal })));
+        // Cut short by the unit's time bound or an abort: nothing is known about the link.
+        if (!check.ok && this.#stopped) return;
+        for (const link of refs.get(url)!) link.check = { ...check };
+      }),
+    );
+  }
+
+  /** A link a `check` read may have checked: http(s), and on the portal unless some read wants any host. */
+  #mayCheck(url: string): boolean {
+    if (this.#linkChecks.anyHost) return /^https?:/i.test(url);
+    return this.#deps.fetcher.isAllowedHost(url);
   }
 
   /**
@@ -905,6 +973,27 @@ class UnitCrawl {
     if (!this.#articles.has(page.url)) this.#articles.set(page.url, Promise.resolve(article));
     return article;
   }
+}
+
+/** What a link to an article tells, read (or not) by this crawl. */
+function articleCheck(target: ArticleSnapshot): LinkCheck {
+  if (target.fetched) return { status: 200, ok: true, finalUrl: target.finalUrl, ...(target.title ? { title: target.title } : {}) };
+  const f = target.failure!;
+  // A 200 answer too large to read in full, or that the parser could not read in time, is still a working link.
+  const works = (f.kind === 'too-large' || f.kind === 'parse') && f.status !== undefined && f.status >= 200 && f.status < 300;
+  return works ? { status: f.status!, ok: true, finalUrl: f.url } : { status: f.status ?? null, ok: false, error: f.reason, kind: f.kind };
+}
+
+/** What downloading a file as an attachment told of its link; null when it was not downloaded or gave a page instead of a file. */
+function downloadCheck(a: AttachmentSnapshot): LinkCheck | null {
+  if (a.failure) return a.failure.kind === 'too-large' ? null : { status: a.failure.status ?? null, ok: false, error: a.failure.reason, kind: a.failure.kind };
+  return a.bytes !== undefined && a.format !== 'html' ? { status: 200, ok: true } : null;
+}
+
+/** A check that told something lasting: the link works, or the page is gone. */
+function settled(check: LinkCheck | undefined): boolean {
+  if (!check) return false;
+  return check.ok || check.kind === 'soft-404' || check.kind === 'dns' || check.status === 404 || check.status === 410;
 }
 
 /** Adds the items not yet taken; returns how many were new. */

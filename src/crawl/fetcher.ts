@@ -25,9 +25,13 @@ import { ALLOW_ALL, parseRobots, type RobotsPolicy } from './robots.ts';
  *   file, robots.txt respected.
  * - `checkLink(url)` only reports what a reader clicking the link would get
  *   (status after redirects, page title): a host the policy allows for link
- *   checks, a small size cap, never crawls on. A link the policy forbids is
- *   not fetched: its check says `kind: 'forbidden'` with the reason. It does
- *   not consult robots.txt, being one request a person would make.
+ *   checks, a small size cap, a reader's patience (`linkTimeoutMs`,
+ *   `linkTries`), never crawls on; an attachment is asked with HEAD first, and
+ *   with GET when the server refuses HEAD. A link the policy forbids is not
+ *   fetched: its check says `kind: 'forbidden'` with the reason. It does not
+ *   consult robots.txt, being one request a person would make. Each address
+ *   is checked once in the fetcher's life (a run); a page the crawl already
+ *   read answers without a request.
  */
 
 export interface FetcherOptions {
@@ -45,6 +49,10 @@ export interface FetcherOptions {
   maxBytes?: number;
   /** Size read from a link-check response (enough for the title). Default 64 KB. */
   linkMaxBytes?: number;
+  /** Timeout per attempt of a link check (a reader clicking does not wait long). Default the smaller of timeoutMs and 10 000 ms. */
+  linkTimeoutMs?: number;
+  /** Attempts of a link check. Default the smaller of tries and 2. */
+  linkTries?: number;
   /** Default 5. */
   maxRedirects?: number;
   /** Bodies of pages already read kept in memory for repeated requests. Default 8 MB. */
@@ -107,6 +115,8 @@ export type LinkCheck = NonNullable<LinkRef['check']>;
 const MB = 1024 * 1024;
 const ROBOTS_TTL_MS = 24 * 3600_000;
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
+/** Addresses of files (attachments, media): a link check asks HEAD first. */
+const FILE_PATH = /\.(pdf|docx?|xlsx?|pptx?|wps|et|dps|ofd|zip|rar|7z|jpe?g|png|gif|bmp|mp4|mp3)$/i;
 /** Attachments and media: the status is read, the body is not downloaded. */
 const BINARY = /^(image|audio|video|font)\/|^application\/(pdf|msword|vnd\.|octet-stream|zip|x-zip|x-rar|x-7z|x-msdownload)/i;
 const RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
@@ -120,8 +130,10 @@ function headerBytes(value: string): string {
   return Buffer.from(value, 'utf8').toString('latin1');
 }
 
+type Method = 'GET' | 'POST' | 'HEAD';
+
 interface FollowRequest {
-  method: 'GET' | 'POST';
+  method: Method;
   headers: Record<string, string>;
   body?: string;
   maxBytes: number;
@@ -133,6 +145,9 @@ interface FollowRequest {
   robots?: boolean;
   /** Download attachment bodies (FetchSpec.binary). */
   binary?: boolean;
+  /** Attempts per hop and timeout per attempt (default the fetcher's). */
+  tries?: number;
+  timeoutMs?: number;
 }
 
 /** Result of one HTTP exchange (one attempt, one hop). */
@@ -211,6 +226,8 @@ export class Fetcher {
       maxRetryAfterMs: options.maxRetryAfterMs ?? 30_000,
       maxBytes: options.maxBytes ?? 5 * MB,
       linkMaxBytes: options.linkMaxBytes ?? 64 * 1024,
+      linkTimeoutMs: options.linkTimeoutMs ?? Math.min(options.timeoutMs ?? 15_000, 10_000),
+      linkTries: Math.max(1, options.linkTries ?? Math.min(options.tries ?? 3, 2)),
       maxRedirects: options.maxRedirects ?? 5,
       memoBytes: options.memoBytes ?? 8 * MB,
       perHost: Math.max(1, options.perHost ?? 2),
@@ -368,7 +385,11 @@ export class Fetcher {
   checkLink(url: string, opts: { stats?: FetchStats; signal?: AbortSignal } = {}): Promise<LinkCheck> {
     let p = this.#links.get(url);
     if (!p) {
-      p = this.#checkLink(url, opts);
+      p = this.#checkLink(url, opts).then((check) => {
+        // A check cut short by its caller's abort says nothing about the link: a later caller asks again.
+        if (opts.signal?.aborted) this.#links.delete(url);
+        return check;
+      });
       this.#links.set(url, p);
     }
     return p;
@@ -386,11 +407,19 @@ export class Fetcher {
     }
     const verdict = this.#policy.check(target, 'link');
     if (!verdict.ok) return { status: null, ok: false, error: verdict.reason, kind: 'forbidden' };
-    const chain = await this.#follow(target, { method: 'GET', headers: {}, maxBytes: this.#o.linkMaxBytes, stats: opts.stats, signal: opts.signal, crawl: false });
-    if (!chain.ok) {
-      const f = chain.failure;
-      return { status: f.status ?? null, ok: false, error: f.reason, kind: f.kind };
+    const known = this.#read.get(url);
+    if (known) return knownPageCheck(known, this.#o.linkMaxBytes);
+    const req = { headers: {}, maxBytes: this.#o.linkMaxBytes, stats: opts.stats, signal: opts.signal, crawl: false, timeoutMs: this.#o.linkTimeoutMs };
+    if (FILE_PATH.test(target.pathname)) {
+      const head = await this.#follow(target, { ...req, method: 'HEAD', tries: 1 });
+      // A file answered as an HTML page may be an error page dressed as 200: the GET's body says.
+      const file = head.ok && head.res.status >= 200 && head.res.status < 300 && !/html/i.test(header(head.res.headers, 'content-type') ?? '');
+      if (head.ok && (head.redirectedTo || file)) return { status: head.res.status, ok: true, finalUrl: head.redirectedTo ?? head.finalUrl };
+      // Servers that do not implement HEAD answer 405/501/403/404 or drop it: the GET says. A timeout or the policy is final.
+      if (!head.ok && (head.failure.kind === 'timeout' || head.failure.kind === 'forbidden')) return failedCheck(head.failure);
     }
+    const chain = await this.#follow(target, { ...req, method: 'GET', tries: this.#o.linkTries });
+    if (!chain.ok) return failedCheck(chain.failure);
     const { res, finalUrl } = chain;
     if (chain.redirectedTo) return { status: res.status, ok: true, finalUrl: chain.redirectedTo };
     const contentType = header(res.headers, 'content-type');
@@ -422,10 +451,10 @@ export class Fetcher {
     let attempts = 0;
     const seen = new Set<string>([url.href]);
     for (let hop = 0; ; hop++) {
-      const r = await this.#withRetries(url, method, headers, body, req.maxBytes, req.stats, req.signal, req.crawl, req.binary === true);
+      const r = await this.#withRetries(url, method, headers, body, req);
       attempts += r.attempts;
       if (r.res.kind === 'error') {
-        const failure = this.#errorFailure(url.href, r.res, attempts);
+        const failure = this.#errorFailure(url.href, r.res, attempts, req.timeoutMs ?? this.#o.timeoutMs);
         return { ok: false, failure, attempts };
       }
       const res = r.res;
@@ -461,7 +490,7 @@ export class Fetcher {
       if (req.crawl && req.robots !== false && !(await this.robotsAllow(next))) {
         return { ok: false, failure: mkFailure(next.href, 'robots', '网站 robots.txt 不允许抓取此地址，按规定未抓取', attempts), attempts };
       }
-      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+      if ((res.status === 303 && method !== 'HEAD') || ((res.status === 301 || res.status === 302) && method === 'POST')) {
         method = 'GET';
         body = undefined;
         headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'content-type'));
@@ -472,33 +501,33 @@ export class Fetcher {
     }
   }
 
-  #errorFailure(url: string, e: Extract<Attempt, { kind: 'error' }>, attempts: number): FetchFailure {
+  #errorFailure(url: string, e: Extract<Attempt, { kind: 'error' }>, attempts: number, timeoutMs: number): FetchFailure {
     const tried = `，已尝试 ${attempts} 次`;
     if (e.code === 'ABORTED') return mkFailure(url, 'network', '抓取已中止', attempts);
     if (e.failure === 'forbidden') return mkFailure(url, 'forbidden', e.reason ?? '按网络访问规则未访问', attempts);
     if (e.failure === 'decode') return mkFailure(url, 'decode', `服务器声明的压缩格式（${e.code}）与数据不符，无法解压`, attempts);
-    if (e.failure === 'timeout') return mkFailure(url, 'timeout', `请求超时（${Math.round(this.#o.timeoutMs / 1000)} 秒内未完成）${tried}`, attempts);
+    const limit = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} 秒` : `${timeoutMs} 毫秒`;
+    if (e.failure === 'timeout') return mkFailure(url, 'timeout', `请求超时（${limit}内未完成）${tried}`, attempts);
+    if (e.failure === 'dns') return mkFailure(url, 'dns', `域名无法解析（${e.code}），该网站不存在或已停用`, attempts);
     return mkFailure(url, e.failure, `网络连接失败（${e.code}）${tried}`, attempts);
   }
 
   async #withRetries(
     url: URL,
-    method: 'GET' | 'POST',
+    method: Method,
     headers: Record<string, string>,
     body: string | undefined,
-    maxBytes: number,
-    stats: FetchStats | undefined,
-    signal: AbortSignal | undefined,
-    crawl: boolean,
-    binary: boolean,
+    req: FollowRequest,
   ): Promise<{ res: Attempt; attempts: number }> {
+    const { maxBytes, stats, signal, crawl } = req;
+    const timeoutMs = req.timeoutMs ?? this.#o.timeoutMs;
     let attempts = 0;
     for (;;) {
       attempts++;
       const res = await this.queueFor(url.host)
-        .add(() => this.#once(url, method, headers, body, maxBytes, stats, signal, crawl, binary), { signal })
+        .add(() => this.#once(url, method, headers, body, maxBytes, stats, signal, crawl, timeoutMs, req.binary === true), { signal })
         .catch((): Attempt => ({ kind: 'error', failure: 'network', code: 'ABORTED', retryable: false }));
-      const last = attempts >= this.#o.tries || signal?.aborted;
+      const last = attempts >= (req.tries ?? this.#o.tries) || signal?.aborted;
       if (res.kind === 'error') {
         if (!res.retryable || last) return { res, attempts };
         await sleep(this.#backoff(attempts), undefined, { signal }).catch(() => {});
@@ -520,13 +549,14 @@ export class Fetcher {
   /** One request on one host slot: reads the body up to maxBytes + 1 and aborts beyond. */
   async #once(
     url: URL,
-    method: 'GET' | 'POST',
+    method: Method,
     headers: Record<string, string>,
     body: string | undefined,
     maxBytes: number,
     stats: FetchStats | undefined,
     signal: AbortSignal | undefined,
     crawl: boolean,
+    timeoutMs: number,
     binary: boolean,
   ): Promise<Attempt> {
     try {
@@ -536,7 +566,7 @@ export class Fetcher {
     }
     if (stats) stats.requests++;
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), this.#o.timeoutMs);
+    const timer = setTimeout(() => timeout.abort(), timeoutMs);
     const combined = signal ? AbortSignal.any([timeout.signal, signal]) : timeout.signal;
     try {
       const res = await request(url, {
@@ -551,18 +581,18 @@ export class Fetcher {
         body,
         dispatcher: this.#agent,
         signal: combined,
-        headersTimeout: this.#o.timeoutMs,
-        bodyTimeout: this.#o.timeoutMs,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
       });
       const contentType = header(res.headers, 'content-type');
       if (contentType && BINARY.test(contentType) && !binary) {
         // An attachment: its status is all we need; do not download it.
-        res.body.destroy();
+        discard(res.body);
         return { kind: 'response', status: res.statusCode, headers: res.headers, body: Buffer.alloc(0), truncated: false };
       }
       const declared = Number(header(res.headers, 'content-length') ?? NaN);
       if (declared > maxBytes && crawl) {
-        res.body.destroy();
+        discard(res.body);
         return { kind: 'response', status: res.statusCode, headers: res.headers, body: Buffer.alloc(0), truncated: true };
       }
       const { data, truncated } = await readCapped(res.body, header(res.headers, 'content-encoding'), maxBytes);
@@ -577,6 +607,8 @@ export class Fetcher {
       }
       if (signal?.aborted) return { kind: 'error', failure: 'network', code: 'ABORTED', retryable: false };
       const code = e.code ?? e.cause?.code ?? e.name;
+      // NXDOMAIN: the site no longer exists (EAI_AGAIN, a resolver that did not answer, is retried as a network error).
+      if (code === 'ENOTFOUND') return { kind: 'error', failure: 'dns', code, retryable: false };
       return { kind: 'error', failure: 'network', code, retryable: RETRY_CODES.has(code) };
     } finally {
       clearTimeout(timer);
@@ -633,6 +665,12 @@ export class Fetcher {
 
 class DecodeError extends Error {}
 
+/** Drops a body unread (undici reports the abort of an unread body as an error: it is the intent here). */
+function discard(body: Readable): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
 /**
  * Reads a body up to `maxBytes` (counted after decompression, so a small
  * compressed bomb cannot blow up memory), undoing gzip/deflate/br.
@@ -674,6 +712,18 @@ async function readCapped(body: Readable, encoding: string | undefined, maxBytes
     }
   }
   return { data: Buffer.concat(chunks), truncated };
+}
+
+/** A link check that got no usable answer. */
+function failedCheck(f: FetchFailure): LinkCheck {
+  return { status: f.status ?? null, ok: false, error: f.reason, kind: f.kind };
+}
+
+/** A page the crawl read in full: the link to it works (its title from the first bytes). */
+function knownPageCheck(page: FetchedPage, maxBytes: number): LinkCheck {
+  const html = !page.contentType || /html|xml/i.test(page.contentType) ? decodeBody(page.body.subarray(0, maxBytes), page.contentType).text : '';
+  const title = html ? titleOf(html) : undefined;
+  return { status: page.status, ok: true, finalUrl: page.finalUrl, ...(title ? { title } : {}) };
 }
 
 function mkFailure(url: string, kind: FailureKind, reason: string, attempts: number, status?: number): FetchFailure {

@@ -7,8 +7,9 @@ import { categorize } from './column-facts.ts';
  * The crawl's plan, made from what the scheme's selected rules declare they
  * need: a column gets its articles read when some rule's need names it, and
  * its undated items' dates filled when a rule reads its items (not only those
- * titled so) or needs item dates and the column's category is judged by age
- * or year. A rule the scheme does not select costs the crawl nothing.
+ * titled so, and other than only to check their links) or needs item dates and
+ * the column's category is judged by age or year. A rule the scheme does not
+ * select costs the crawl nothing.
  */
 export function planGather(scheme: Scheme, categoryOverrides?: Record<string, string>): GatherPlan {
   const needs: Need[] = scheme.rules.flatMap((rule) => rule.meta.needs(scheme.settings[rule.meta.id]));
@@ -21,8 +22,8 @@ export function planGather(scheme: Scheme, categoryOverrides?: Record<string, st
       const reads: ArticleRead[] = articleNeeds
         .filter((n) => (n.columns === 'judged' ? judge !== 'skip' : columnMatches(path, n.columns)))
         .map(({ kind: _kind, columns: _columns, ...read }) => read);
-      // A read of only the items titled so (a guide filed in any column) needs no dates of the others.
-      const readsItems = reads.some((r) => !r.titles || r.fallbackToAll);
+      // A read of only the items titled so (a guide filed in any column), or only to check links, needs no dates of the others.
+      const readsItems = reads.some((r) => (!r.titles || r.fallbackToAll) && r.links !== 'check');
       return { category, fillDates: readsItems || (wantsDates && (judge === 'age' || judge === 'year')), reads };
     },
   };

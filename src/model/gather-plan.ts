@@ -12,8 +12,16 @@ export interface ArticleRead {
   fallbackToAll?: boolean;
   /** The column's own page is content too (a leader page): keep it as an article. */
   columnPage?: boolean;
-  /** Body links checked; those on the portal's hosts read as articles too (the policy an interpretation links to). */
-  links?: 'read';
+  /**
+   * `read`: body links checked, and those on the portal's hosts read as articles too (the policy an
+   * interpretation links to). `check`: body links (attachments included) only checked — status, no
+   * article read — once per address in the unit, after its columns, up to `maxLinkChecks`.
+   */
+  links?: 'read' | 'check';
+  /** With `check`: links on the units file's hosts only (default), or any link the network policy lets the tool check. */
+  linkScope?: 'portal' | 'any';
+  /** With `check`: distinct links checked at most in the unit (the largest any read of the unit asks). Default 300. */
+  maxLinkChecks?: number;
   /** Read only the first (newest) this many of the column's items: a sample the rule asked for, not a bound hit. */
   max?: number;
   /** With `max`: the newest items by date (undated last), not the first ones of the list (pinned items come first there). */

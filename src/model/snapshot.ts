@@ -20,7 +20,8 @@ export interface Unit {
  * Why a page could not be used. `blocked` = anti-bot challenge (412/521); `robots` = disallowed by robots.txt;
  * `parse` = the page was read but nothing usable was recognised in it (e.g. no column tree on the index);
  * `forbidden` = a link the network policy does not let the tool check (a loopback, private, link-local… target
- * outside the units file and --allow-host): never requested, so nothing is known about it.
+ * outside the units file and --allow-host): never requested, so nothing is known about it;
+ * `dns` = the host name does not resolve (a link to a site that no longer exists).
  */
 export type FailureKind =
   | 'timeout'
@@ -33,6 +34,7 @@ export type FailureKind =
   | 'off-host'
   | 'forbidden'
   | 'soft-404'
+  | 'dns'
   | 'decode'
   | 'render'
   | 'parse';
@@ -109,13 +111,17 @@ export interface LinkRef {
   text: string;
   /** Up to ~60 characters of text around the link, for matching 原文/相关文件. */
   context: string;
-  /** Result of checking the link (only for links a rule needs, e.g. from interpretations). */
+  /** Result of checking the link (only for links a rule needs: interpretations' links, a dead-link sample). */
   check?: {
     status: number | null;
     ok: boolean;
     /** Chinese, why the link did not work (or could not be judged). */
     error?: string;
-    /** What went wrong: `http-error`/`soft-404` mean broken; `blocked`/`timeout`/`network`/`forbidden` mean it could not be judged. */
+    /**
+     * What went wrong. Broken: a 404/410 (`http-error`), `soft-404`, `dns` for a host of the units file; any
+     * other failure (a 403/412/429/5xx, `blocked`, `timeout`, `network`, `forbidden`, `off-host`) means it
+     * could not be judged.
+     */
     kind?: FailureKind;
     finalUrl?: string;
     title?: string;

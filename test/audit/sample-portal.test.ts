@@ -40,6 +40,10 @@ const EXPECTED_SCORES: Record<string, number> = {
   swj: 97.9, // 解读 average 0.6, 规范性文件 average 1; "2020年度未收到建议提案" → replies average 0.5; 提示 as nyj
   mzj: 94, // report tables inconsistent: 内容全面 2; ID numbers in a PDF attachment: privacy 1; 规范性文件 average 1; no 建议提案 column 2
   ybj: 94, // report tables inconsistent 2; ID numbers in an XLSX and on a page: privacy 1 (capped); mobile 提示 0; 规范性文件 average 1; no 建议提案 column 2
+  // dead-link is advisory (提示): rsj's dead 原文链接 is deducted once, as interpretation-link's broken-link; tbx and fxz
+  // are towns with only a dead link, 解读 and 规范性文件 not assessed.
+  tbx: 98, // a dead link (提示, 0); 0 + 2
+  fxz: 98, // a dead link (提示, 0); 0 + 2
   // The units that show how leaders are named (fixtures/README.md "Leader pages"): none has a 政策解读 or 规范性文件
   // column, so both are not assessed and cost their table's average (解读 departments 0.6, towns 0; 规范性文件
   // departments 1, towns 2); the departments state they had no 建议提案 this year → replies average 0.5.
@@ -79,6 +83,8 @@ beforeAll(async () => {
     minIntervalMs: 0,
     // The interpretations link to the province site (127.0.0.2, loopback): allowed as an operator would allow it.
     allowHosts: [new URL(portal.provinceUrl).host],
+    // The planted links that never answer cost linkTries × this, not the default 10 s each.
+    crawl: { fetch: { linkTimeoutMs: 1500 } },
   });
 }, 240_000);
 
@@ -123,14 +129,29 @@ describe('zwgk audit on the sample portal', () => {
     ]);
   });
 
-  it('every unit was read completely and nothing but the replies of units without the column is left inconclusive', () => {
-    expect(outcome.report.units.map((u) => [u.id, u.status, u.inconclusive.map((i) => i.rule)])).toEqual(
-      Object.entries(EXPECTED_INCONCLUSIVE).map(([id, rules]) => [id, 'ok', rules]),
+  it('every unit was read completely; only the replies of units without the column and the links that could not be checked are inconclusive', () => {
+    const path = (url: string) => new URL(url).pathname + new URL(url).search;
+    expect(outcome.report.units.map((u) => [u.id, u.status, u.inconclusive.filter((i) => i.rule !== 'proposal-column').map((i) => `${i.rule} ${path(i.url)}`).sort()])).toEqual(
+      Object.keys(EXPECTED_SCORES).map((id) => [
+        id,
+        'ok',
+        groundTruth.inconclusive
+          .filter((i) => i.unit === id)
+          .map((i) => `${i.rule} ${i.urlPath}`)
+          .sort(),
+      ]),
     );
-    for (const u of outcome.report.units.filter((x) => EXPECTED_INCONCLUSIVE[x.id]!.length)) {
-      expect(u.inconclusive[0]).toMatchObject({ codes: ['late'] });
+    for (const u of outcome.report.units) {
+      const replies = u.inconclusive.filter((i) => i.rule === 'proposal-column');
+      expect(replies.length, u.id).toBe(EXPECTED_INCONCLUSIVE[u.id]!.length);
+      if (!replies.length) continue;
+      expect(replies[0]).toMatchObject({ codes: ['late'] });
       expect(u.indicators.find((i) => i.key === 'proposal-reply')).toMatchObject({ state: 'inconclusive', deducted: 0 });
     }
+    // The 412 wall and the timeout are told as such, never as dead links.
+    const reasons = outcome.report.units.flatMap((u) => u.inconclusive.map((i) => i.reason));
+    expect(reasons.filter((r) => /反爬虫验证页面（HTTP 412）/.test(r))).toHaveLength(2);
+    expect(reasons.filter((r) => /请求超时/.test(r))).toHaveLength(2);
   });
 
   it('提示 (advisories) are reported with evidence and change no score under the 2020 scheme', () => {
@@ -174,6 +195,18 @@ describe('zwgk audit on the sample portal', () => {
       expect(f.message, id).toContain(why);
       expect(f.evidence, id).toMatchObject({ nearMiss: why, evidencePage: url, evidenceText: expect.any(String) });
     }
+  });
+
+  it('dead links are 提示 (advisory): deduction 0, the page, the link and its status as evidence; no score moves under the 2020 scheme', () => {
+    const dead = outcome.report.units.flatMap((u) => u.findings.filter((f) => f.rule === 'dead-link').map((f) => ({ u, f })));
+    expect(dead.map(({ u }) => u.id).sort()).toEqual(['fxz', 'rsj', 'tbx']);
+    for (const { u, f } of dead) {
+      expect(f, u.id).toMatchObject({ code: 'broken', advisory: true, deduction: 0, evidence: { linkStatus: 404 } });
+      expect(f.evidence['highlight'], u.id).toBe(f.evidence['linkText']);
+      expect(String(f.evidence['linkUrl']).startsWith(portal.baseUrl)).toBe(true);
+      expect(u.indicators.some((i) => i.key === 'dead-link')).toBe(false);
+    }
+    expect(dead.find(({ u }) => u.id === 'tbx')!.f.evidence).toMatchObject({ linkText: '天宝乡关于划分森林防火责任区的通知', where: '正文链接' });
   });
 
   it('every finding carries its address and a screenshot file', () => {

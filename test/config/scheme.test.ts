@@ -19,7 +19,7 @@ function broken(edit: (raw: any) => void): () => unknown {
 }
 
 describe('the yifeng-2020 scheme', () => {
-  it('loads, with both tables, weight 0.30 and the indicators of the seed', () => {
+  it('loads, with both tables, weight 0.30, the indicators of the seed and the advisories', () => {
     const s = scheme();
     expect(s).toMatchObject({ id: 'yifeng-2020', base: 100, weight: 0.3 });
     expect(s.tables).toEqual({ department: '部门', town: '乡镇和林（垦殖）场', farm: '乡镇和林（垦殖）场' });
@@ -40,6 +40,8 @@ describe('the yifeng-2020 scheme', () => {
       wording: 0,
       'privacy-leak': 1,
       'privacy-leak-contact': 0,
+      // 国办 checking indicator, not in the county's table: 提示 (advisory) only.
+      'dead-link': 0,
     });
     // The township table lacks the 建议提案 rows: 0 there means "does not apply".
     expect(points('town')).toEqual({ ...points('department'), 'annual-report-not-copied': 4, 'leader-disclosure': 2, 'guide-channels': 2, 'proposal-column': 0, 'proposal-reply': 0, 'privacy-leak': 0 });
@@ -145,6 +147,7 @@ describe('the scheme selects the rules and checks them against the registry', ()
       'timeliness',
       'wording',
       'privacy-leak',
+      'dead-link',
     ]);
     expect(full.settings['annual-report'].titleKinds).toEqual(['年度报告', '工作报告', '年报']);
     expect(full.settings['annual-report'].copied.boilerplate.length).toBeGreaterThan(100);
@@ -177,6 +180,10 @@ describe('column categories and the gather plan from the scheme', () => {
     expect(plan.forColumn(['通知公告'])).toMatchObject({ category: 'regular', fillDates: true });
     // A news column is not government information: nothing is read of it, no date is filled.
     expect(plan.forColumn(['工作动态'])).toEqual({ category: 'news', fillDates: false, reads: [] });
+    // dead-link: the first 5 articles of every judged column, their links checked (not read), on the portal only.
+    expect(reads(['通知公告'])).toContainEqual({ max: 5, links: 'check', maxLinkChecks: 300, linkScope: 'portal' });
+    // Reading only to check links needs no item dates.
+    expect(planGather({ ...scheme(), rules: scheme().rules.filter((r) => r.meta.id === 'dead-link') }).forColumn(['信息公开指南']).fillDates).toBe(false);
   });
 
   it('a scheme without a rule costs the crawl nothing for it', () => {
