@@ -75,6 +75,9 @@ function isOriginalLink(link: LinkRef, article: ArticleSnapshot, names: string[]
 
 type LinkState = 'ok' | 'broken' | 'unknown';
 
+/** Answers that say the page is gone; any other failure (5xx, 429, 403/412 walls, resets) says only that the server did not serve it then. */
+const GONE = new Set([404, 410]);
+
 function linkState(link: LinkRef, s: Settings): LinkState {
   const c = link.check;
   if (!c) return 'unknown';
@@ -82,10 +85,10 @@ function linkState(link: LinkRef, s: Settings): LinkState {
     const title = c.title ?? '';
     return s.notFoundTitles.some((w) => title.includes(w)) ? 'broken' : 'ok';
   }
-  // An anti-bot wall or robots.txt says nothing about the link itself.
-  if (c.kind === 'blocked' || c.kind === 'robots') return 'unknown';
-  if (c.status === null || c.kind === 'timeout' || c.kind === 'network') return s.noAnswer === 'broken' ? 'broken' : 'unknown';
-  return 'broken';
+  if ((c.status !== null && GONE.has(c.status)) || c.kind === 'soft-404' || c.kind === 'dns') return 'broken';
+  // No answer at all (timeouts, network errors): the scheme says whether that counts as broken.
+  const noAnswer = c.status === null && (c.kind === 'timeout' || c.kind === 'network');
+  return noAnswer && s.noAnswer === 'broken' ? 'broken' : 'unknown';
 }
 
 function onPortal(url: string, hosts: readonly string[]): boolean {
@@ -193,7 +196,8 @@ export function run(snapshot: UnitSnapshot, ctx: RuleContext): RuleResult {
           highlight: foreignOk.link.text || item.title,
         });
       } else if (judgedLinks.some((j) => j.state === 'unknown')) {
-        inconclusive.push({ ...at, codes: ['broken-link', 'reposted'], reason: `解读“${clip(item.title)}”的原文链接未能检查（没有应答或未检查）` });
+        const why = judgedLinks.find((j) => j.state === 'unknown')?.link.check?.error ?? '未检查';
+        inconclusive.push({ ...at, codes: ['broken-link', 'reposted'], reason: `解读“${clip(item.title)}”的原文链接未能检查（${why}），不作判断` });
       } else {
         const j = judgedLinks[0]!;
         const status = j.link.check?.status;

@@ -4,7 +4,8 @@ import type { Scheme } from '../config/scheme.ts';
 import { SNAPSHOT_SCHEMA_VERSION, type Unit, type UnitSnapshot } from '../model/snapshot.ts';
 import { newCrawlId, type Store } from '../store/store.ts';
 import { nowIso } from '../lib/time.ts';
-import { renderPage, type RenderedPage } from '../browser/render.ts';
+import { renderPage, type RenderedAnswer, type RenderedPage } from '../browser/render.ts';
+import type { AnswerExpect } from './answer-check.ts';
 import { crawlUnit, errorLine, type CrawlUnitOptions, type UnitProgress } from './crawl-unit.ts';
 import { Fetcher, type FetcherOptions } from './fetcher.ts';
 
@@ -157,6 +158,14 @@ function makeRenderer(fetcher: Fetcher, allowedHosts: string[], timeoutMs?: numb
     if (!fetcher.isAllowedHost(url)) throw new Error(`站点不在单位名单所列网站之内，未渲染：${url}`);
     const target = new URL(url);
     if (!(await fetcher.robotsAllow(target))) throw new Error('网站 robots.txt 不允许抓取此地址，未渲染');
-    return fetcher.queueFor(target.host).add(() => renderPage(url, { allowedHosts, userAgent: fetcher.userAgent, timeoutMs, signal }), { signal });
+    const checkAnswer = (a: RenderedAnswer) => fetcher.answerProblem(a.url, a.body, a.contentType, expectOf(a))?.reason ?? null;
+    return fetcher.queueFor(target.host).add(() => renderPage(url, { allowedHosts, userAgent: fetcher.userAgent, timeoutMs, signal, checkAnswer }), { signal });
   };
+}
+
+/** What each of the browser's answers must be: pages and frames pages, scripts scripts, a script's requests data or a piece of HTML. */
+function expectOf(a: RenderedAnswer): AnswerExpect {
+  if (a.resourceType === 'document') return 'page';
+  if (a.resourceType === 'script') return 'script';
+  return /html/i.test(a.contentType ?? '') ? 'fragment' : 'data';
 }

@@ -133,6 +133,8 @@ class UnitCrawl {
   readonly #failed = new Set<string>();
   /** Pages being fetched, and pages that failed, in this unit: a URL is marked when queued. */
   readonly #pages = new Map<string, Promise<FetchOutcome>>();
+  /** Pages read before their host was known well enough to tell whether they were cut short (checked again at the end). */
+  readonly #unverified = new Map<string, FetchedPage>();
   readonly #articles = new Map<string, Promise<ArticleSnapshot>>();
   /** Articles the crawl needed for themselves (not only as a link's target). */
   readonly #needed = new Set<string>();
@@ -247,8 +249,39 @@ class UnitCrawl {
       if (a.fetched || this.#needed.has(url)) articles[url] = a;
     }
 
+    if (this.#cutShort(indexUrl, columns, articles)) return snapshot('unreachable', [], {});
     const partial = this.#failures.length > 0 || columns.some((c) => c.status !== 'ok');
     return snapshot(partial ? 'partial' : 'ok', columns, articles);
+  }
+
+  /**
+   * Pages taken before enough of their host had been read to tell, that now
+   * prove cut short (./answer-check.ts), are unread after all: a list whose
+   * first page it was has failed, one with a later page is partial, an article
+   * is unread. True when it was the index: the tree may lack columns, so the
+   * unit cannot be judged.
+   */
+  #cutShort(indexUrl: string, columns: ColumnSnapshot[], articles: Record<string, ArticleSnapshot>): boolean {
+    const cut = new Map<string, FetchFailure>();
+    for (const [url, page] of this.#unverified) {
+      if (!this.#deps.fetcher.cutShort(page)) continue;
+      const failure: FetchFailure = { url, kind: 'error-page', status: page.status, reason: '页面内容不完整（缺少本网站其他页面都有的结尾，疑似传输中断），按未读取处理', attempts: page.attempts };
+      this.#fail(failure);
+      cut.set(url, failure).set(page.finalUrl, failure);
+    }
+    if (cut.size === 0) return false;
+    if (cut.has(this.#unit.url) || cut.has(indexUrl)) return true;
+    columns.forEach((c, i) => {
+      const at = c.pages.findIndex((p) => cut.has(p.url));
+      if (at < 0) return;
+      const note = `第 ${at + 1} 页内容不完整，按未读取处理`;
+      columns[i] = at === 0 ? { ...c, status: 'failed', items: [], notes: [...c.notes, note] } : { ...c, status: c.status === 'ok' ? 'partial' : c.status, notes: [...c.notes, note] };
+    });
+    for (const [url, a] of Object.entries(articles)) {
+      const failure = cut.get(url) ?? cut.get(a.finalUrl);
+      if (failure && a.fetched) articles[url] = { ...a, fetched: false, failure, text: '', headings: [], links: [] };
+    }
+    return false;
   }
 
   /** Text of a page, or a `decode` failure when the bytes came out as replacement characters (a charset the page lies about). */
@@ -271,6 +304,7 @@ class UnitCrawl {
     if (!p) {
       p = this.#deps.fetcher.fetch(url, { stats: this.#stats, signal: this.#signal }).then((r) => {
         if (r.ok) this.#pages.delete(url);
+        if (r.ok && r.page.unverified) this.#unverified.set(url, r.page);
         return this.#explainStop(r);
       });
       this.#pages.set(url, p);
@@ -292,6 +326,13 @@ class UnitCrawl {
       const page = await render(url, this.#signal);
       if (page.status !== null && (page.status < 200 || page.status >= 300)) {
         this.#fail({ url, kind: 'render', status: page.status, reason: `浏览器打开页面时服务器返回 HTTP ${page.status}`, attempts: 1 });
+        return null;
+      }
+      // A render is only as good as the requests it needed: one that failed may have left the list empty or short.
+      const failed = page.failedRequests[0];
+      if (failed) {
+        const more = page.failedRequests.length > 1 ? `等 ${page.failedRequests.length} 个请求` : '';
+        this.#fail({ url, kind: 'render', ...(failed.status !== null ? { status: failed.status } : {}), reason: `浏览器渲染页面时请求 ${failed.url}${more}失败（${failed.reason}），渲染结果不可用`, attempts: 1 });
         return null;
       }
       return page;
@@ -483,6 +524,7 @@ class UnitCrawl {
           form,
           cache: false,
           detectSoft404: false,
+          expect: 'data',
           stats: this.#stats,
           signal: this.#signal,
         }),
@@ -533,7 +575,10 @@ class UnitCrawl {
   /**
    * Nothing static: render with the browser. When the page showed no sign of
    * a script-drawn list, a render that is not possible leaves the (empty)
-   * static reading standing; otherwise the column cannot be judged.
+   * static reading standing; otherwise the column cannot be judged. A render
+   * succeeds only when every request it needed did (#render); a script-drawn
+   * list that then stays empty while the page's scripts failed is not judged
+   * either — an empty list stands only as the platform's own answer.
    */
   async #readRendered(url: string, needsBrowser: boolean, read: ListRead): Promise<void> {
     if (!this.#deps.render) {
@@ -549,7 +594,13 @@ class UnitCrawl {
       else read.notes.push('静态页面无条目，浏览器复核未成功');
       return;
     }
-    await this.#paginate(this.#take(read, url, rendered, 'browser').parsed, rendered.finalUrl, read, 'browser', this.#loadRendered);
+    const { parsed } = this.#take(read, url, rendered, 'browser');
+    if (needsBrowser && parsed.items.length === 0 && rendered.scriptErrors.length > 0) {
+      this.#fail({ url, kind: 'render', reason: `列表由脚本生成，但页面脚本出错（${rendered.scriptErrors[0]}），列表未显示，未作判断`, attempts: 1 });
+      read.failed = true;
+      return;
+    }
+    await this.#paginate(parsed, rendered.finalUrl, read, 'browser', this.#loadRendered);
   }
 
   /** Items without a date, or with a year guessed from context, take the article's 发布日期. */

@@ -6,6 +6,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { version } from '../lib/version.ts';
 import type { FailureKind, FetchFailure, LinkRef } from '../model/snapshot.ts';
 import type { PageCache, StoredPage } from '../store/store.ts';
+import { answerProblem, ClosingProfile, type AnswerExpect, type AnswerProblem } from './answer-check.ts';
 import { decodeBody } from './parse/charset.ts';
 import { ALLOW_ALL, parseRobots, type RobotsPolicy } from './robots.ts';
 
@@ -18,6 +19,9 @@ import { ALLOW_ALL, parseRobots, type RobotsPolicy } from './robots.ts';
  *
  * - `fetch(url)` is for crawling: only http(s) URLs on `allowedHosts` (the
  *   hosts of the units file), robots.txt respected.
+ * - Every 2xx answer is checked to be the page before anyone parses it
+ *   (./answer-check.ts): an empty, cut-short, busy, error or firewall answer
+ *   is retried like a 503 and then reported as a failure, never returned.
  * - `checkLink(url)` only reports what a reader clicking the link would get
  *   (status after redirects, page title): any http(s) host, a small size cap,
  *   never crawls on. It does not consult robots.txt, being one request a
@@ -69,6 +73,12 @@ export interface FetchedPage {
   /** True when the server answered 304 and the stored copy was reused. */
   fromCache: boolean;
   attempts: number;
+  /**
+   * The page does not close as HTML pages do, and too few pages of its host
+   * had been seen to tell whether it was cut short: ask `cutShort()` again
+   * once more of the host has been read.
+   */
+  unverified?: boolean;
 }
 
 export type FetchOutcome = { ok: true; page: FetchedPage } | { ok: false; failure: FetchFailure };
@@ -93,6 +103,8 @@ export interface FetchSpec {
   cache?: boolean;
   /** Treat a tiny 200 page saying 页面不存在/404 as a failure. Default true for GET. */
   detectSoft404?: boolean;
+  /** What a 2xx answer must be (./answer-check.ts): an HTML page (default), a list endpoint's data, or anything. */
+  expect?: AnswerExpect;
   stats?: FetchStats;
   signal?: AbortSignal;
 }
@@ -117,6 +129,7 @@ function headerBytes(value: string): string {
 
 interface FollowRequest {
   method: 'GET' | 'POST';
+  expect: AnswerExpect;
   headers: Record<string, string>;
   body?: string;
   maxBytes: number;
@@ -130,7 +143,17 @@ interface FollowRequest {
 
 /** Result of one HTTP exchange (one attempt, one hop). */
 type Attempt =
-  | { kind: 'response'; status: number; headers: Record<string, string | string[] | undefined>; body: Buffer; truncated: boolean }
+  | {
+      kind: 'response';
+      status: number;
+      headers: Record<string, string | string[] | undefined>;
+      body: Buffer;
+      truncated: boolean;
+      /** A 2xx answer that is not the page (after the last try). */
+      problem?: AnswerProblem;
+      /** An HTML page that does not close, on a host known to leave pages open, or not known enough yet. */
+      open?: 'usual' | 'unknown';
+    }
   | { kind: 'error'; failure: FailureKind; code: string; retryable: boolean };
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
@@ -168,6 +191,10 @@ function isChallenge(status: number, body: Buffer): boolean {
   return (status === 412 || status === 521) && /<script/i.test(body.subarray(0, 64 * 1024).toString('latin1'));
 }
 
+function isHtml(contentType: string | undefined, body: Buffer): boolean {
+  return /html/i.test(contentType ?? '') || /^\s*<(!doctype|html)\b/i.test(body.subarray(0, 64).toString('latin1'));
+}
+
 function titleOf(html: string): string | undefined {
   const m = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html);
   const t = m?.[1]?.replace(/\s+/g, ' ').trim();
@@ -185,6 +212,8 @@ export class Fetcher {
   readonly #robots = new Map<string, Promise<RobotsPolicy>>();
   readonly #links = new Map<string, Promise<LinkCheck>>();
   readonly #inflight = new Map<string, Promise<FetchOutcome>>();
+  /** How each host's pages end, learned from the pages accepted (a page cut short has lost its end). */
+  readonly #closing = new Map<string, ClosingProfile>();
   /** Pages read in this fetcher's life, oldest first (Map order), bounded by memoBytes. */
   readonly #read = new Map<string, FetchedPage>();
   #readBytes = 0;
@@ -307,7 +336,8 @@ export class Fetcher {
       ...spec.headers,
     };
     const maxBytes = spec.maxBytes ?? this.#o.maxBytes;
-    const chain = await this.#follow(target, { method, headers: { ...headers, ...conditional }, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true, robots });
+    const expect = spec.expect ?? 'page';
+    const chain = await this.#follow(target, { method, expect, headers: { ...headers, ...conditional }, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true, robots });
     if (!chain.ok) return { ok: false, failure: chain.failure };
     let { res, finalUrl, attempts } = chain;
 
@@ -315,7 +345,7 @@ export class Fetcher {
       const stored = await this.#cache!.loadPage(target.href);
       if (stored) return this.#ok(url, stored, attempts, true, spec.stats);
       // The stored copy is gone: ask again without validators.
-      const again = await this.#follow(target, { method, headers, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true, robots });
+      const again = await this.#follow(target, { method, expect, headers, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true, robots });
       if (!again.ok) return { ok: false, failure: { ...again.failure, attempts: again.failure.attempts + attempts } };
       ({ res, finalUrl } = again);
       attempts += again.attempts;
@@ -327,10 +357,11 @@ export class Fetcher {
     if (isChallenge(res.status, res.body)) {
       return fail(finalUrl, 'blocked', `网站返回反爬虫验证页面（HTTP ${res.status}），程序无法读取，需人工核查`, attempts, res.status);
     }
+    const tried = attempts > 1 ? `，已尝试 ${attempts} 次` : '';
     if (res.status < 200 || res.status >= 300) {
-      const tried = attempts > 1 ? `，已尝试 ${attempts} 次` : '';
       return fail(finalUrl, 'http-error', `服务器返回 HTTP ${res.status}${tried}`, attempts, res.status);
     }
+    if (res.problem) return fail(finalUrl, res.problem.kind, `${res.problem.reason}${tried}`, attempts, res.status);
     const contentType = header(res.headers, 'content-type');
     if ((spec.detectSoft404 ?? method === 'GET') && res.body.length <= SOFT_404_MAX_BYTES && isSoft404(decodeBody(res.body, contentType).text)) {
       return fail(finalUrl, 'soft-404', '页面显示“页面不存在”等错误提示（HTTP 200 的错误页）', attempts, res.status);
@@ -343,17 +374,45 @@ export class Fetcher {
       lastModified: header(res.headers, 'last-modified'),
       body: res.body,
     };
-    if (useCache) await this.#cache!.savePage(target.href, page);
-    return this.#ok(url, page, attempts, false, spec.stats);
+    // A page that may yet prove cut short is not stored: the next crawl asks for it in full.
+    if (useCache && res.open !== 'unknown') await this.#cache!.savePage(target.href, page);
+    return this.#ok(url, page, attempts, false, spec.stats, res.open !== undefined);
   }
 
-  #ok(url: string, page: StoredPage, attempts: number, fromCache: boolean, stats?: FetchStats): FetchOutcome {
+  #ok(url: string, page: StoredPage, attempts: number, fromCache: boolean, stats?: FetchStats, unverified?: boolean): FetchOutcome {
     if (stats) {
       stats.pages++;
       if (fromCache) stats.notModified++;
     }
     const { finalUrl, status, contentType, body } = page;
-    return { ok: true, page: { url, finalUrl, status, contentType, body, fromCache, attempts } };
+    return { ok: true, page: { url, finalUrl, status, contentType, body, fromCache, attempts, ...(unverified ? { unverified } : {}) } };
+  }
+
+  #closingOf(host: string): ClosingProfile {
+    const key = host.toLowerCase();
+    let p = this.#closing.get(key);
+    if (!p) this.#closing.set(key, (p = new ClosingProfile()));
+    return p;
+  }
+
+  /** Whether a page accepted `unverified` proves cut short now that more of its host has been read. */
+  cutShort(page: FetchedPage): boolean {
+    try {
+      return this.#closingOf(new URL(page.finalUrl).host).judge(page.body) === 'cut';
+    } catch {
+      return false;
+    }
+  }
+
+  /** The checks of ./answer-check.ts against this fetcher's knowledge of the host, for answers read elsewhere (the browser's). */
+  answerProblem(url: string, body: Buffer, contentType: string | undefined, expect: AnswerExpect): AnswerProblem | null {
+    let host = '';
+    try {
+      host = new URL(url).host;
+    } catch {
+      return null;
+    }
+    return answerProblem(body, contentType, expect, this.#closingOf(host));
   }
 
   /**
@@ -379,12 +438,13 @@ export class Fetcher {
     if (target.protocol !== 'http:' && target.protocol !== 'https:') {
       return { status: null, ok: false, error: `不是网页链接（${target.protocol.replace(':', '')}）` };
     }
-    const chain = await this.#follow(target, { method: 'GET', headers: {}, maxBytes: this.#o.linkMaxBytes, stats: opts.stats, signal: opts.signal, crawl: false });
+    const chain = await this.#follow(target, { method: 'GET', expect: 'page', headers: {}, maxBytes: this.#o.linkMaxBytes, stats: opts.stats, signal: opts.signal, crawl: false });
     if (!chain.ok) {
       const f = chain.failure;
       return { status: f.status ?? null, ok: false, error: f.reason, kind: f.kind };
     }
     const { res, finalUrl } = chain;
+    if (res.problem) return { status: res.status, ok: false, error: res.problem.reason, kind: res.problem.kind, finalUrl };
     if (chain.redirectedTo) return { status: res.status, ok: true, finalUrl: chain.redirectedTo };
     const contentType = header(res.headers, 'content-type');
     const html = !contentType || /html|xml/i.test(contentType) ? decodeBody(res.body, contentType).text : '';
@@ -415,7 +475,7 @@ export class Fetcher {
     let attempts = 0;
     const seen = new Set<string>([url.href]);
     for (let hop = 0; ; hop++) {
-      const r = await this.#withRetries(url, method, headers, body, req.maxBytes, req.stats, req.signal, req.crawl);
+      const r = await this.#withRetries(url, method, headers, body, req);
       attempts += r.attempts;
       if (r.res.kind === 'error') {
         const failure = this.#errorFailure(url.href, r.res, attempts);
@@ -466,6 +526,7 @@ export class Fetcher {
     if (e.code === 'ABORTED') return mkFailure(url, 'network', '抓取已中止', attempts);
     if (e.failure === 'decode') return mkFailure(url, 'decode', `服务器声明的压缩格式（${e.code}）与数据不符，无法解压`, attempts);
     if (e.failure === 'timeout') return mkFailure(url, 'timeout', `请求超时（${Math.round(this.#o.timeoutMs / 1000)} 秒内未完成）${tried}`, attempts);
+    if (e.failure === 'dns') return mkFailure(url, 'dns', `域名无法解析（${e.code}），该网站不存在或已停用`, attempts);
     return mkFailure(url, e.failure, `网络连接失败（${e.code}）${tried}`, attempts);
   }
 
@@ -474,11 +535,9 @@ export class Fetcher {
     method: 'GET' | 'POST',
     headers: Record<string, string>,
     body: string | undefined,
-    maxBytes: number,
-    stats: FetchStats | undefined,
-    signal: AbortSignal | undefined,
-    crawl: boolean,
+    req: FollowRequest,
   ): Promise<{ res: Attempt; attempts: number }> {
+    const { maxBytes, stats, signal, crawl } = req;
     let attempts = 0;
     for (;;) {
       attempts++;
@@ -491,12 +550,42 @@ export class Fetcher {
         await sleep(this.#backoff(attempts), undefined, { signal }).catch(() => {});
         continue;
       }
-      const retryable = res.status === 429 || (res.status >= 500 && res.status !== 501 && !isChallenge(res.status, res.body));
-      if (!retryable || last) return { res, attempts };
-      const after = res.status === 429 || res.status === 503 ? parseRetryAfter(header(res.headers, 'retry-after')) : null;
+      const notPage = this.#notThePage(url, res, req.expect);
+      const retryable = notPage !== null || res.status === 429 || (res.status >= 500 && res.status !== 501 && !isChallenge(res.status, res.body));
+      if (!retryable || last) {
+        if (notPage === 'unverified') res.open = 'unknown';
+        else if (notPage) res.problem = notPage;
+        if (!res.problem && res.status >= 200 && res.status < 300 && !res.truncated) this.#learn(url, res);
+        return { res, attempts };
+      }
+      const after = res.status === 429 || res.status === 503 || notPage ? parseRetryAfter(header(res.headers, 'retry-after')) : null;
       const wait = after === null ? this.#backoff(attempts) : Math.min(after, this.#o.maxRetryAfterMs);
       await sleep(wait, undefined, { signal }).catch(() => {});
     }
+  }
+
+  /**
+   * Is this 2xx answer the page? A problem, `unverified` (it does not close
+   * and the host is not known well enough to tell: asked again while tries
+   * last), or null — marked unverified when the host often leaves its pages
+   * open, to be judged again later. Attachments and bodies stopped at the
+   * size cap are not judged.
+   */
+  #notThePage(url: URL, res: Extract<Attempt, { kind: 'response' }>, expect: AnswerExpect): AnswerProblem | 'unverified' | null {
+    if (res.status < 200 || res.status >= 300 || expect === 'any') return null;
+    const contentType = header(res.headers, 'content-type');
+    if (contentType && BINARY.test(contentType)) return null;
+    const closing = this.#closingOf(url.host);
+    const problem = answerProblem(res.body, contentType, expect, res.truncated ? undefined : closing);
+    if (problem) return problem;
+    if (expect !== 'page' || res.truncated || !isHtml(contentType, res.body)) return null;
+    const verdict = closing.judge(res.body);
+    if (verdict === 'open') res.open = 'usual';
+    return verdict === 'unknown' ? 'unverified' : null;
+  }
+
+  #learn(url: URL, res: Extract<Attempt, { kind: 'response' }>): void {
+    if (isHtml(header(res.headers, 'content-type'), res.body)) this.#closingOf(url.host).note(res.body);
   }
 
   #backoff(attempt: number): number {
@@ -557,6 +646,8 @@ export class Fetcher {
       }
       if (signal?.aborted) return { kind: 'error', failure: 'network', code: 'ABORTED', retryable: false };
       const code = e.code ?? e.cause?.code ?? e.name;
+      // NXDOMAIN: the site no longer exists (EAI_AGAIN, a resolver that did not answer, is retried as a network error).
+      if (code === 'ENOTFOUND') return { kind: 'error', failure: 'dns', code, retryable: false };
       return { kind: 'error', failure: 'network', code, retryable: RETRY_CODES.has(code) };
     } finally {
       clearTimeout(timer);
@@ -580,7 +671,7 @@ export class Fetcher {
     const stored = await this.#cache?.loadPage(url);
     let body: Buffer | null = stored?.fetchedAt && Date.now() - Date.parse(stored.fetchedAt) < ROBOTS_TTL_MS ? stored.body : null;
     if (!body) {
-      const r = await this.#fetch(url, { maxBytes: 512 * 1024, detectSoft404: false }, false);
+      const r = await this.#fetch(url, { maxBytes: 512 * 1024, detectSoft404: false, expect: 'any' }, false);
       body = r.ok && r.page.status === 200 ? r.page.body : null;
     }
     return body ? parseRobots(body.toString('utf8'), 'zwgk-audit') : ALLOW_ALL;

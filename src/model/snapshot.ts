@@ -17,8 +17,10 @@ export interface Unit {
 }
 
 /**
- * Why a page could not be used. `blocked` = anti-bot challenge (412/521); `robots` = disallowed by robots.txt;
- * `parse` = the page was read but nothing usable was recognised in it (e.g. no column tree on the index).
+ * Why a page could not be used. `blocked` = anti-bot challenge (412/521) or a firewall's notice; `robots` = disallowed by robots.txt;
+ * `parse` = the page was read but nothing usable was recognised in it (e.g. no column tree on the index);
+ * `error-page` = a 2xx answer that is not the page: empty, cut short, a busy or error notice, a data endpoint's error envelope;
+ * `dns` = the host name does not resolve (a link to a site that no longer exists).
  */
 export type FailureKind =
   | 'timeout'
@@ -30,6 +32,8 @@ export type FailureKind =
   | 'robots'
   | 'off-host'
   | 'soft-404'
+  | 'error-page'
+  | 'dns'
   | 'decode'
   | 'render'
   | 'parse';
