@@ -111,6 +111,71 @@ export class ClosingProfile {
   }
 }
 
+/** `class` and `id` values in the markup: what a template's pages share (header, footer, navigation boxes). */
+const MARKER_RE = /\s(?:class|id)\s*=\s*["']?([^"'>]{1,200})/gi;
+const MARKER_BYTES = 256 * 1024;
+const MAX_MARKERS = 2000;
+
+export function templateMarkers(body: Buffer): Set<string> {
+  const out = new Set<string>();
+  for (const m of body.subarray(0, MARKER_BYTES).toString('latin1').matchAll(MARKER_RE)) {
+    for (const token of m[1]!.split(/\s+/)) {
+      if (token && out.size < MAX_MARKERS) out.add(token);
+    }
+  }
+  return out;
+}
+
+/**
+ * What one unit's pages (its index, lists and articles) look like: the
+ * markers nearly all of them carry, and their size. A page without most of
+ * those markers, or far smaller than the others, is not one of them — an
+ * error page in no known wording. Judged only once a few pages are known.
+ */
+export class TemplateProfile {
+  pages = 0;
+  readonly #counts = new Map<string, number>();
+  readonly #sizes: number[] = [];
+  /** Markers of the bodies seen last (the check and the note read the same body). */
+  readonly #markers = new WeakMap<Buffer, Set<string>>();
+  #common: string[] | null = null;
+
+  /** Enough pages seen to judge one. */
+  get known(): boolean {
+    return this.pages >= 4;
+  }
+
+  #markersOf(body: Buffer): Set<string> {
+    let m = this.#markers.get(body);
+    if (!m) this.#markers.set(body, (m = templateMarkers(body)));
+    return m;
+  }
+
+  note(body: Buffer): void {
+    this.pages++;
+    this.#common = null;
+    for (const t of this.#markersOf(body)) this.#counts.set(t, (this.#counts.get(t) ?? 0) + 1);
+    if (this.#sizes.length < 200) this.#sizes.push(body.length);
+  }
+
+  /** A problem, or null (also while the unit's pages are not `known`). */
+  judge(body: Buffer): AnswerProblem | null {
+    if (!this.known) return null;
+    this.#common ??= [...this.#counts].filter(([, n]) => n >= 0.8 * this.pages).map(([t]) => t);
+    const common = this.#common;
+    if (common.length >= 3) {
+      const mine = this.#markersOf(body);
+      if (common.filter((t) => mine.has(t)).length < 0.2 * common.length) {
+        return { kind: 'error-page', reason: '页面缺少本单位其他页面都有的模板标记（页头、页尾等），不是正常页面，按未读取处理' };
+      }
+    }
+    const sizes = [...this.#sizes].sort((a, b) => a - b);
+    const median = sizes[Math.floor(sizes.length / 2)]!;
+    if (body.length * 10 < median) return { kind: 'error-page', reason: `页面大小（${body.length} 字节）远小于本单位其他页面（约 ${median} 字节），不是正常页面，按未读取处理` };
+    return null;
+  }
+}
+
 const looksHtml = (type: string, head: string) => /html/i.test(type) || /^<(!doctype|html|head|body)\b/i.test(head);
 const looksJson = (type: string, head: string) => /json|javascript/i.test(type) || /^[[{]/.test(head) || /^[\w$.]+\(\s*[[{]/.test(head);
 const looksXml = (type: string, head: string) => /xml/i.test(type) || /^<\?xml\b/i.test(head);
@@ -175,7 +240,10 @@ function dataProblem(body: Buffer, type: string, head: string): AnswerProblem | 
     return { kind: 'error-page', reason: '数据接口返回的内容不完整或不是有效的数据（JSON 无法解析）' };
   }
   const said = envelopeError(json);
-  return said === null ? null : { kind: 'error-page', reason: `数据接口返回错误：${said.slice(0, 60)}` };
+  if (said !== null) return { kind: 'error-page', reason: `数据接口返回错误：${said.slice(0, 60)}` };
+  // A list answer carries its list (empty when there are no items) or at least a count.
+  if (!hasList(json)) return { kind: 'error-page', reason: '数据接口的回答里没有列表数据' };
+  return null;
 }
 
 const firstString = (o: Record<string, unknown>, keys: string[]) => {
@@ -188,6 +256,15 @@ function carriesData(v: unknown, depth = 0): boolean {
   if (Array.isArray(v)) return v.length > 0;
   if (!v || typeof v !== 'object' || depth > 3) return false;
   return Object.values(v).some((x) => carriesData(x, depth + 1));
+}
+
+const COUNT_KEYS = /^(total|totalcount|totalrecord|count|recordcount|totalelements|totalnum|records)$/i;
+
+/** An array (empty or not) or a count field anywhere within a few levels. */
+function hasList(v: unknown, depth = 0): boolean {
+  if (Array.isArray(v)) return true;
+  if (!v || typeof v !== 'object' || depth > 3) return false;
+  return Object.entries(v).some(([k, x]) => (COUNT_KEYS.test(k) && x !== null && x !== '') || hasList(x, depth + 1));
 }
 
 /** The error an envelope reports (`{"success":false,"msg":"系统繁忙"}`), or null when it reports none. */

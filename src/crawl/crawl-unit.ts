@@ -14,6 +14,7 @@ import {
 } from '../model/snapshot.ts';
 import { nowIso, todayInShanghai } from '../lib/time.ts';
 import type { RenderedPage } from '../browser/render.ts';
+import { TemplateProfile } from './answer-check.ts';
 import type { FetchedPage, FetchOutcome, FetchStats, Fetcher, LinkCheck } from './fetcher.ts';
 import { parseArticle } from './parse/article.ts';
 import { decodeBody } from './parse/charset.ts';
@@ -133,8 +134,14 @@ class UnitCrawl {
   readonly #failed = new Set<string>();
   /** Pages being fetched, and pages that failed, in this unit: a URL is marked when queued. */
   readonly #pages = new Map<string, Promise<FetchOutcome>>();
-  /** Pages read before their host was known well enough to tell whether they were cut short (checked again at the end). */
-  readonly #unverified = new Map<string, FetchedPage>();
+  /** What this unit's own pages look like (./answer-check.ts): a page unlike them is an error page, not content. */
+  readonly #template = new TemplateProfile();
+  /**
+   * Pages taken before their host, or this unit's pages, were known well
+   * enough to judge them (checked again at the end); `template`: judge it
+   * against the unit's pages too.
+   */
+  readonly #unverified = new Map<string, { page: FetchedPage; template: boolean }>();
   readonly #articles = new Map<string, Promise<ArticleSnapshot>>();
   /** Articles the crawl needed for themselves (not only as a link's target). */
   readonly #needed = new Set<string>();
@@ -255,17 +262,21 @@ class UnitCrawl {
   }
 
   /**
-   * Pages taken before enough of their host had been read to tell, that now
-   * prove cut short (./answer-check.ts), are unread after all: a list whose
-   * first page it was has failed, one with a later page is partial, an article
-   * is unread. True when it was the index: the tree may lack columns, so the
-   * unit cannot be judged.
+   * Pages taken before enough of their host (or of the unit) had been read to
+   * judge them, that now prove cut short or unlike the unit's other pages
+   * (./answer-check.ts), are unread after all: a list whose first page it was
+   * has failed, one with a later page is partial, an article is unread. True
+   * when the index proves cut short: the tree may lack columns, so the unit
+   * cannot be judged. (The index is not held to the template of its lists:
+   * many portals draw it differently.)
    */
   #cutShort(indexUrl: string, columns: ColumnSnapshot[], articles: Record<string, ArticleSnapshot>): boolean {
     const cut = new Map<string, FetchFailure>();
-    for (const [url, page] of this.#unverified) {
-      if (!this.#deps.fetcher.cutShort(page)) continue;
-      const failure: FetchFailure = { url, kind: 'error-page', status: page.status, reason: '页面内容不完整（缺少本网站其他页面都有的结尾，疑似传输中断），按未读取处理', attempts: page.attempts };
+    for (const [url, { page, template }] of this.#unverified) {
+      const unlike = template ? this.#template.judge(page.body) : null;
+      const reason = this.#deps.fetcher.cutShort(page) ? '页面内容不完整（缺少本网站其他页面都有的结尾，疑似传输中断），按未读取处理' : (unlike?.reason ?? null);
+      if (reason === null) continue;
+      const failure: FetchFailure = { url, kind: 'error-page', status: page.status, reason, attempts: page.attempts };
       this.#fail(failure);
       cut.set(url, failure).set(page.finalUrl, failure);
     }
@@ -274,7 +285,7 @@ class UnitCrawl {
     columns.forEach((c, i) => {
       const at = c.pages.findIndex((p) => cut.has(p.url));
       if (at < 0) return;
-      const note = `第 ${at + 1} 页内容不完整，按未读取处理`;
+      const note = `第 ${at + 1} 页读到的不是正常页面（${cut.get(c.pages[at]!.url)!.reason}）`;
       columns[i] = at === 0 ? { ...c, status: 'failed', items: [], notes: [...c.notes, note] } : { ...c, status: c.status === 'ok' ? 'partial' : c.status, notes: [...c.notes, note] };
     });
     for (const [url, a] of Object.entries(articles)) {
@@ -299,12 +310,19 @@ class UnitCrawl {
    * second wait on a dead page); a page read is not kept here — the fetcher's
    * bounded memory answers a repeat — so a unit never holds all its pages at once.
    */
-  #get(url: string): Promise<FetchOutcome> {
+  #get(url: string, own = true): Promise<FetchOutcome> {
     let p = this.#pages.get(url);
     if (!p) {
-      p = this.#deps.fetcher.fetch(url, { stats: this.#stats, signal: this.#signal }).then((r) => {
-        if (r.ok) this.#pages.delete(url);
-        if (r.ok && r.page.unverified) this.#unverified.set(url, r.page);
+      // The unit's own pages (index, lists, articles) must look like each other; frames and pages a link leads to need not.
+      const verify = own ? (body: Buffer) => (looksHtml(body) ? this.#template.judge(body) : null) : undefined;
+      p = this.#deps.fetcher.fetch(url, { stats: this.#stats, signal: this.#signal, verify }).then((r) => {
+        if (r.ok) {
+          this.#pages.delete(url);
+          const html = own && looksHtml(r.page.body);
+          const early = html && !this.#template.known;
+          if (html) this.#template.note(r.page.body);
+          if (r.page.unverified || early) this.#unverified.set(url, { page: r.page, template: early && url !== this.#unit.url });
+        }
         return this.#explainStop(r);
       });
       this.#pages.set(url, p);
@@ -419,13 +437,13 @@ class UnitCrawl {
       read.document = read.firstHtml;
     } else {
       for (const frame of parsed.iframes) {
-        const sub = await this.#loadStatic(frame);
+        const sub = await this.#loadFrame(frame);
         if ('failed' in sub) {
           read.pages.push({ url: frame, status: sub.status, items: 0, source: 'iframe' });
           read.partial = true;
           continue;
         }
-        await this.#paginate(this.#take(read, frame, sub, 'iframe').parsed, sub.finalUrl, read, 'iframe', this.#loadStatic);
+        await this.#paginate(this.#take(read, frame, sub, 'iframe').parsed, sub.finalUrl, read, 'iframe', this.#loadFrame);
       }
       if (read.items.length === 0) await this.#readRendered(url, parsed.needsBrowser, read);
     }
@@ -459,8 +477,8 @@ class UnitCrawl {
   }
 
   /** Fetches a page for a list: its HTML, or the failure recorded. */
-  #loadStatic = async (url: string): Promise<Loaded> => {
-    const r = await this.#get(url);
+  #loadStatic = async (url: string, own = true): Promise<Loaded> => {
+    const r = await this.#get(url, own);
     if (!r.ok) {
       this.#fail(r.failure);
       return { failed: true, status: r.failure.status ?? null };
@@ -472,6 +490,9 @@ class UnitCrawl {
     }
     return { html, finalUrl: r.page.finalUrl, status: r.page.status };
   };
+
+  /** A list's frame: a bare page of its own, not held to the unit's template. */
+  #loadFrame = (url: string): Promise<Loaded> => this.#loadStatic(url, false);
 
   #loadRendered = async (url: string): Promise<Loaded> => {
     const page = await this.#render(url); // failures are recorded by #render
@@ -671,7 +692,7 @@ class UnitCrawl {
     let p = this.#articles.get(url);
     if (!p) {
       const old = this.#previous?.articles[url];
-      p = old?.fetched && this.#recent(old.fetchedAt) ? Promise.resolve(old) : this.#fetchArticle(url, columnKey);
+      p = old?.fetched && this.#recent(old.fetchedAt) ? Promise.resolve(old) : this.#fetchArticle(url, columnKey, !opts.linkTarget);
       this.#articles.set(url, p);
     }
     if (!opts.linkTarget) this.#needed.add(url);
@@ -680,13 +701,14 @@ class UnitCrawl {
     return article;
   }
 
-  async #fetchArticle(url: string, column: string): Promise<ArticleSnapshot> {
+  /** `own`: one of the unit's pages (not only a link's target), held to the unit's template. */
+  async #fetchArticle(url: string, column: string, own: boolean): Promise<ArticleSnapshot> {
     const empty = { title: '', published: null, written: null, source: null, docNumber: null, text: '', headings: [], links: [] };
     if (isScriptItemUrl(url)) {
       const failure: FetchFailure = { url, kind: 'parse', reason: '该条目只能通过页面脚本（javascript: 链接）打开，没有可读取的文章地址，需人工核查', attempts: 0 };
       return { url, finalUrl: url, column, fetched: false, failure, ...empty };
     }
-    const r = await this.#get(url);
+    const r = await this.#get(url, own);
     if (!r.ok) return { url, finalUrl: url, column, fetched: false, failure: r.failure, ...empty };
     const type = r.page.contentType;
     if (type && !/html|xml|text\/plain/i.test(type)) {
@@ -712,6 +734,8 @@ class UnitCrawl {
     return article;
   }
 }
+
+const looksHtml = (body: Buffer) => /<(html|body|div)\b/i.test(body.subarray(0, 4096).toString('latin1'));
 
 /** Adds the items not yet taken; returns how many were new. */
 function addItems(read: ListRead, items: ParsedItem[]): number {

@@ -105,6 +105,8 @@ export interface FetchSpec {
   detectSoft404?: boolean;
   /** What a 2xx answer must be (./answer-check.ts): an HTML page (default), a list endpoint's data, or anything. */
   expect?: AnswerExpect;
+  /** The caller's own check of a 2xx answer that passed the fetcher's (a unit's template): a problem is retried like the others. */
+  verify?: (body: Buffer) => AnswerProblem | null;
   stats?: FetchStats;
   signal?: AbortSignal;
 }
@@ -130,6 +132,7 @@ function headerBytes(value: string): string {
 interface FollowRequest {
   method: 'GET' | 'POST';
   expect: AnswerExpect;
+  verify?: FetchSpec['verify'];
   headers: Record<string, string>;
   body?: string;
   maxBytes: number;
@@ -337,7 +340,7 @@ export class Fetcher {
     };
     const maxBytes = spec.maxBytes ?? this.#o.maxBytes;
     const expect = spec.expect ?? 'page';
-    const chain = await this.#follow(target, { method, expect, headers: { ...headers, ...conditional }, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true, robots });
+    const chain = await this.#follow(target, { method, expect, verify: spec.verify, headers: { ...headers, ...conditional }, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true, robots });
     if (!chain.ok) return { ok: false, failure: chain.failure };
     let { res, finalUrl, attempts } = chain;
 
@@ -345,7 +348,7 @@ export class Fetcher {
       const stored = await this.#cache!.loadPage(target.href);
       if (stored) return this.#ok(url, stored, attempts, true, spec.stats);
       // The stored copy is gone: ask again without validators.
-      const again = await this.#follow(target, { method, expect, headers, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true, robots });
+      const again = await this.#follow(target, { method, expect, verify: spec.verify, headers, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true, robots });
       if (!again.ok) return { ok: false, failure: { ...again.failure, attempts: again.failure.attempts + attempts } };
       ({ res, finalUrl } = again);
       attempts += again.attempts;
@@ -550,7 +553,7 @@ export class Fetcher {
         await sleep(this.#backoff(attempts), undefined, { signal }).catch(() => {});
         continue;
       }
-      const notPage = this.#notThePage(url, res, req.expect);
+      const notPage = this.#notThePage(url, res, req);
       const retryable = notPage !== null || res.status === 429 || (res.status >= 500 && res.status !== 501 && !isChallenge(res.status, res.body));
       if (!retryable || last) {
         if (notPage === 'unverified') res.open = 'unknown';
@@ -571,12 +574,13 @@ export class Fetcher {
    * open, to be judged again later. Attachments and bodies stopped at the
    * size cap are not judged.
    */
-  #notThePage(url: URL, res: Extract<Attempt, { kind: 'response' }>, expect: AnswerExpect): AnswerProblem | 'unverified' | null {
+  #notThePage(url: URL, res: Extract<Attempt, { kind: 'response' }>, req: FollowRequest): AnswerProblem | 'unverified' | null {
+    const { expect } = req;
     if (res.status < 200 || res.status >= 300 || expect === 'any') return null;
     const contentType = header(res.headers, 'content-type');
     if (contentType && BINARY.test(contentType)) return null;
     const closing = this.#closingOf(url.host);
-    const problem = answerProblem(res.body, contentType, expect, res.truncated ? undefined : closing);
+    const problem = answerProblem(res.body, contentType, expect, res.truncated ? undefined : closing) ?? (res.truncated ? null : (req.verify?.(res.body) ?? null));
     if (problem) return problem;
     if (expect !== 'page' || res.truncated || !isHtml(contentType, res.body)) return null;
     const verdict = closing.judge(res.body);

@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerProblem, ClosingProfile, envelopeError } from '../../src/crawl/answer-check.ts';
+import { answerProblem, ClosingProfile, envelopeError, TemplateProfile } from '../../src/crawl/answer-check.ts';
 import { Fetcher, type FetcherOptions } from '../../src/crawl/fetcher.ts';
 import { crawlUnits } from '../../src/crawl/crawl-run.ts';
 import { DEFAULT_SCHEME } from '../../src/audit/run-audit.ts';
 import { loadScheme } from '../../src/config/scheme.ts';
 import { run as columnUpdate } from '../../rules/column-update.ts';
-import { indexPage, listPage } from '../../fixtures/faulty/html.ts';
+import { articlePage, indexPage, listPage } from '../../fixtures/faulty/html.ts';
 
 /**
  * Issue 17, class 1 — "is this the page?" before any parse: an empty body, a
@@ -63,6 +63,7 @@ describe('answerProblem: what is not the page', () => {
     expect(data('{"success":true,"data":{"total":26,"results":[{"id":"1')?.reason).toMatch(/不完整/);
     expect(data('<?xml version="1.0"?><datastore><recordset><record><![CDATA[<li>')).not.toBeNull();
     expect(data('<html><body><p>您访问的栏目正在建设中，内容很多很多。</p></body></html>', 'text/html')?.reason).toMatch(/网页/);
+    expect(data('{"data":null}')?.reason).toMatch(/没有列表/);
     // What platforms answer when all is well, "0 items" included.
     expect(data('{"success":true,"code":200,"msg":"操作成功","data":{"total":0,"results":[]}}')).toBeNull();
     expect(data('{"r":[["关于做好冬季工作的通知","./t1.html","2020-12-28"]]}')).toBeNull();
@@ -76,6 +77,19 @@ describe('answerProblem: what is not the page', () => {
     expect(envelopeError({ code: 500, data: { list: [{ title: 'x' }] } })).toBeNull();
     expect(envelopeError({ code: 200, msg: '操作成功', data: [] })).toBeNull();
     expect(envelopeError([{ title: 'x' }])).toBeNull();
+  });
+
+  it("a page unlike the unit's other pages: without their template's markers, or far smaller", () => {
+    const unit = new TemplateProfile();
+    const article = (n: number) =>
+      buf(`<html><body><div class="header"><ul class="nav" id="nav"></ul></div><div class="article" id="zoom"><h1>通知${n}</h1>${'<p class="p">正文。</p>'.repeat(200)}</div><div class="footer"><p class="copy">主办</p></div></body></html>`);
+    const nginx = buf('<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body><h1>Welcome to nginx!</h1><p>If you see this page, the nginx web server is successfully installed.</p></body></html>');
+    expect(unit.judge(nginx)).toBeNull(); // nothing known yet
+    for (let i = 0; i < 4; i++) unit.note(article(i));
+    expect(unit.judge(article(9))).toBeNull();
+    expect(unit.judge(nginx)?.reason).toMatch(/模板标记/);
+    // The markers there, but a tenth of the size: not one of the unit's pages either.
+    expect(unit.judge(buf('<div class="header"><ul class="nav" id="nav"></ul></div><div class="article" id="zoom"></div><div class="footer"><p class="copy"></p></div>'))?.reason).toMatch(/远小于/);
   });
 
   it('a page cut short: the host closes its pages, this one does not', () => {
@@ -259,6 +273,19 @@ describe('a crawl never reads a notice as content', () => {
     expect(snap!.columns).toEqual([]);
     expect(snap!.failures.map((f) => [new URL(f.url).pathname, f.kind])).toEqual([['/u3/index.html', 'error-page']]);
     expect(snap!.failures[0]!.reason).toMatch(/不完整/);
+  });
+
+  it('a column answering an error page in no known wording is not read: early (judged at the end) or late (retried, then failed)', async () => {
+    const nginx = html('<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body><h1>Welcome to nginx!</h1><p>If you see this page, the nginx web server is successfully installed.</p></body></html>');
+    const names = ['通知公告', '政策文件', '规划计划', '人事信息', '重点工作', '行政执法'];
+    script.set('/u4/index.html', [html(indexPage('县测试局', names.map((name, i) => ({ name, href: `./c${i}/index.html` }))))]);
+    names.forEach((name, i) => script.set(`/u4/c${i}/index.html`, [i === 0 || i === 5 ? nginx : html(listPage('县测试局', name, items))]));
+    const article = articlePage({ title: '关于做好冬季安全生产工作的通知', date: '2020-12-28', source: '县测试局', body: '<p>特此通知。</p>' });
+    for (let i = 0; i < names.length; i++) script.set(`/u4/c${i}/t20201228_1.html`, [html(article)]);
+    const [snap] = await crawl('u4');
+    const status = Object.fromEntries(snap!.columns.map((c) => [c.name, c.status]));
+    expect(status).toMatchObject({ 通知公告: 'failed', 行政执法: 'failed', 政策文件: 'ok', 规划计划: 'ok' });
+    expect(columnUpdate(snap!, ctx).findings).toEqual([]);
   });
 
   it('an index answering a busy notice makes the unit unreachable', async () => {
