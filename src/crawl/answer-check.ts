@@ -128,7 +128,7 @@ export function templateMarkers(body: Buffer): Set<string> {
 
 /**
  * What one unit's pages (its index, lists and articles) look like: the
- * markers nearly all of them carry, and their size. A page without most of
+ * markers most of them carry, and their size. A page without most of
  * those markers, or far smaller than the others, is not one of them — an
  * error page in no known wording. Judged only once a few pages are known.
  */
@@ -161,7 +161,8 @@ export class TemplateProfile {
   /** A problem, or null (also while the unit's pages are not `known`). */
   judge(body: Buffer): AnswerProblem | null {
     if (!this.known) return null;
-    this.#common ??= [...this.#counts].filter(([, n]) => n >= 0.8 * this.pages).map(([t]) => t);
+    // Markers of most pages (not all: a page taken before the unit was known may itself be an error page).
+    this.#common ??= [...this.#counts].filter(([, n]) => n > 0.5 * this.pages).map(([t]) => t);
     const common = this.#common;
     if (common.length >= 3) {
       const mine = this.#markersOf(body);

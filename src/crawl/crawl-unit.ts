@@ -314,12 +314,20 @@ class UnitCrawl {
     let p = this.#pages.get(url);
     if (!p) {
       // The unit's own pages (index, lists, articles) must look like each other; frames and pages a link leads to need not.
-      const verify = own ? (body: Buffer) => (looksHtml(body) ? this.#template.judge(body) : null) : undefined;
+      let judged = false;
+      const verify = own
+        ? (body: Buffer) => {
+            if (!looksHtml(body) || !this.#template.known) return null;
+            judged = true;
+            return this.#template.judge(body);
+          }
+        : undefined;
       p = this.#deps.fetcher.fetch(url, { stats: this.#stats, signal: this.#signal, verify }).then((r) => {
         if (r.ok) {
           this.#pages.delete(url);
           const html = own && looksHtml(r.page.body);
-          const early = html && !this.#template.known;
+          // Taken before the unit's pages were known: judged again at the end.
+          const early = html && !judged;
           if (html) this.#template.note(r.page.body);
           if (r.page.unverified || early) this.#unverified.set(url, { page: r.page, template: early && url !== this.#unit.url });
         }
