@@ -126,6 +126,15 @@ export function templateMarkers(body: Buffer): Set<string> {
   return out;
 }
 
+/** Markers of bodies already looked at: a body is checked, then noted by the unit and by its host. */
+const MARKERS = new WeakMap<Buffer, Set<string>>();
+
+function markersOf(body: Buffer): Set<string> {
+  let m = MARKERS.get(body);
+  if (!m) MARKERS.set(body, (m = templateMarkers(body)));
+  return m;
+}
+
 /**
  * What one unit's pages (its index, lists and articles) look like: the
  * markers most of them carry, and their size. A page without most of
@@ -136,8 +145,6 @@ export class TemplateProfile {
   pages = 0;
   readonly #counts = new Map<string, number>();
   readonly #sizes: number[] = [];
-  /** Markers of the bodies seen last (the check and the note read the same body). */
-  readonly #markers = new WeakMap<Buffer, Set<string>>();
   #common: string[] | null = null;
 
   /** Enough pages seen to judge one. */
@@ -145,16 +152,10 @@ export class TemplateProfile {
     return this.pages >= 4;
   }
 
-  #markersOf(body: Buffer): Set<string> {
-    let m = this.#markers.get(body);
-    if (!m) this.#markers.set(body, (m = templateMarkers(body)));
-    return m;
-  }
-
   note(body: Buffer): void {
     this.pages++;
     this.#common = null;
-    for (const t of this.#markersOf(body)) this.#counts.set(t, (this.#counts.get(t) ?? 0) + 1);
+    for (const t of markersOf(body)) this.#counts.set(t, (this.#counts.get(t) ?? 0) + 1);
     if (this.#sizes.length < 200) this.#sizes.push(body.length);
   }
 
@@ -165,7 +166,7 @@ export class TemplateProfile {
     this.#common ??= [...this.#counts].filter(([, n]) => n > 0.5 * this.pages).map(([t]) => t);
     const common = this.#common;
     if (common.length >= 3) {
-      const mine = this.#markersOf(body);
+      const mine = markersOf(body);
       if (common.filter((t) => mine.has(t)).length < 0.2 * common.length) {
         return { kind: 'error-page', reason: '页面缺少本单位其他页面都有的模板标记（页头、页尾等），不是正常页面，按未读取处理' };
       }

@@ -5,7 +5,7 @@ import { SNAPSHOT_SCHEMA_VERSION, type Unit, type UnitSnapshot } from '../model/
 import { newCrawlId, type Store } from '../store/store.ts';
 import { nowIso } from '../lib/time.ts';
 import { renderPage, type RenderedAnswer, type RenderedPage } from '../browser/render.ts';
-import type { AnswerExpect } from './answer-check.ts';
+import { TemplateProfile, type AnswerExpect } from './answer-check.ts';
 import { crawlUnit, errorLine, type CrawlUnitOptions, type UnitProgress } from './crawl-unit.ts';
 import { Fetcher, type FetcherOptions } from './fetcher.ts';
 
@@ -72,6 +72,12 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
   const allowedHosts = [...new Set(units.map((u) => new URL(u.url).host))];
   const fetcher = new Fetcher({ ...options.fetch, allowedHosts, perHost: options.concurrency ?? 2, cache: store });
   const render = options.browser === false ? undefined : makeRenderer(fetcher, allowedHosts, options.renderTimeoutMs);
+  const templates = new Map<string, TemplateProfile>();
+  const templateOf = (host: string) => {
+    let t = templates.get(host);
+    if (!t) templates.set(host, (t = new TemplateProfile()));
+    return t;
+  };
   const run = await store?.beginRun(units.map((u) => u.id));
   const crawlId = run?.id ?? newCrawlId();
 
@@ -104,7 +110,7 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
           const snap = await crawlUnit(
             unit,
             { ...options.bounds, scheme: options.scheme, crawlId, signal: options.signal, onProgress: (p) => emit('unit-progress', p) },
-            { fetcher, firstSeen: store, render, previous },
+            { fetcher, firstSeen: store, render, previous, hostTemplate: templateOf(new URL(unit.url).host) },
           ).then(detach, (err: unknown) => crashedUnit(unit, crawlId, startedAt, err));
           // An aborted unit is incomplete: keep the previous snapshot instead.
           if (options.signal?.aborted) return;

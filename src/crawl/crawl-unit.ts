@@ -79,6 +79,11 @@ export interface CrawlUnitDeps {
   render?: (url: string, signal?: AbortSignal) => Promise<RenderedPage>;
   /** The unit's previous snapshot, for the nightly re-crawl (see `reuseDays`). */
   previous?: UnitSnapshot | null;
+  /**
+   * What the pages of all units on the unit's host look like: the pages of a
+   * unit too little of which could be read to know its own are judged by it.
+   */
+  hostTemplate?: TemplateProfile;
 }
 
 /** Replacement characters that make a decoded page unusable (a stray one or two are tolerated). */
@@ -268,12 +273,14 @@ class UnitCrawl {
    * has failed, one with a later page is partial, an article is unread. True
    * when the index proves cut short: the tree may lack columns, so the unit
    * cannot be judged. (The index is not held to the template of its lists:
-   * many portals draw it differently.)
+   * many portals draw it differently.) A unit too little of which was read to
+   * know its pages is held to its host's.
    */
   #cutShort(indexUrl: string, columns: ColumnSnapshot[], articles: Record<string, ArticleSnapshot>): boolean {
     const cut = new Map<string, FetchFailure>();
-    for (const [url, { page, template }] of this.#unverified) {
-      const unlike = template ? this.#template.judge(page.body) : null;
+    const template = this.#template.known ? this.#template : this.#deps.hostTemplate;
+    for (const [url, { page, template: judge }] of this.#unverified) {
+      const unlike = judge ? (template?.judge(page.body) ?? null) : null;
       const reason = this.#deps.fetcher.cutShort(page) ? '页面内容不完整（缺少本网站其他页面都有的结尾，疑似传输中断），按未读取处理' : (unlike?.reason ?? null);
       if (reason === null) continue;
       const failure: FetchFailure = { url, kind: 'error-page', status: page.status, reason, attempts: page.attempts };
@@ -285,7 +292,7 @@ class UnitCrawl {
     columns.forEach((c, i) => {
       const at = c.pages.findIndex((p) => cut.has(p.url));
       if (at < 0) return;
-      const note = `第 ${at + 1} 页读到的不是正常页面（${cut.get(c.pages[at]!.url)!.reason}）`;
+      const note = `第 ${at + 1} 页：${cut.get(c.pages[at]!.url)!.reason}`;
       columns[i] = at === 0 ? { ...c, status: 'failed', items: [], notes: [...c.notes, note] } : { ...c, status: c.status === 'ok' ? 'partial' : c.status, notes: [...c.notes, note] };
     });
     for (const [url, a] of Object.entries(articles)) {
@@ -328,7 +335,10 @@ class UnitCrawl {
           const html = own && looksHtml(r.page.body);
           // Taken before the unit's pages were known: judged again at the end.
           const early = html && !judged;
-          if (html) this.#template.note(r.page.body);
+          if (html) {
+            this.#template.note(r.page.body);
+            this.#deps.hostTemplate?.note(r.page.body);
+          }
           if (r.page.unverified || early) this.#unverified.set(url, { page: r.page, template: early && url !== this.#unit.url });
         }
         return this.#explainStop(r);
@@ -636,16 +646,21 @@ class UnitCrawl {
   async #fillDates(columnKey: string, items: ListItem[]): Promise<string[]> {
     const wanting = items.filter((it) => !it.scriptOnly && (it.date === null || it.dateSource === 'inferred'));
     const taken = wanting.slice(0, this.#o.maxDateFillsPerColumn);
+    let unread = 0;
     await Promise.all(
       taken.map(async (it) => {
         const article = await this.#article(it.url, columnKey);
-        if (article.fetched && article.published) {
+        if (!article.fetched) unread++;
+        else if (article.published) {
           it.date = article.published;
           it.dateSource = 'article';
         }
       }),
     );
-    return wanting.length > taken.length ? [`${wanting.length} 条无日期条目中只打开了前 ${taken.length} 篇文章补全日期`] : [];
+    const notes = wanting.length > taken.length ? [`${wanting.length} 条无日期条目中只打开了前 ${taken.length} 篇文章补全日期`] : [];
+    // An item whose date only its article could tell, unread, may be the newest: the column is not fully known.
+    if (unread > 0) notes.push(`${unread} 条信息的发布日期需从文章页确认，但文章页未能读取`);
+    return notes;
   }
 
   async #roleArticles(columnKey: string, roles: ColumnRole[], items: ListItem[]): Promise<string[]> {

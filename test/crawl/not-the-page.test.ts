@@ -288,6 +288,22 @@ describe('a crawl never reads a notice as content', () => {
     expect(columnUpdate(snap!, ctx).findings).toEqual([]);
   });
 
+  it('an item whose date only its article can tell, the article answering busy: the column is not called stale', async () => {
+    script.set('/u5/index.html', [html(indexPage('县测试局', [{ name: '通知公告', href: './tzgg/index.html' }, { name: '政策文件', href: './zcwj/index.html' }]))]);
+    const undated = [{ title: '关于做好今冬明春工作的通知', href: './show.asp?id=9', date: '' }, { title: '关于去年工作的通知', href: './t20190301_2.html', date: '2019-03-01' }];
+    script.set('/u5/tzgg/index.html', [html(listPage('县测试局', '通知公告', undated))]);
+    script.set('/u5/tzgg/show.asp', [html(BUSY)]);
+    script.set('/u5/tzgg/t20190301_2.html', [html(PAGE)]);
+    script.set('/u5/zcwj/index.html', [html(listPage('县测试局', '政策文件', items))]);
+    const [snap] = await crawl('u5');
+    const col = snap!.columns.find((c) => c.name === '通知公告')!;
+    expect(col.status).toBe('partial');
+    expect(col.notes.join('')).toMatch(/发布日期.*未能读取/);
+    const judged = columnUpdate(snap!, ctx);
+    expect(judged.findings).toEqual([]);
+    expect(judged.inconclusive.map((i) => i.column)).toEqual(['通知公告']);
+  });
+
   it('an index answering a busy notice makes the unit unreachable', async () => {
     script.set('/u2/index.html', [html(BUSY)]);
     const [snap] = await crawl('u2');
