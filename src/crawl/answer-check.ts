@@ -101,13 +101,14 @@ export class ClosingProfile {
 
   /**
    * `cut`: the host's pages close (four in five at least) and this one does
-   * not; `open`: this host often leaves its pages open; `unknown`: too few
-   * pages seen to say.
+   * not; `open`: this host often leaves its pages open (ten seen, so that a
+   * few pages cut short at the start of a crawl do not pass for the host's
+   * way); `unknown`: too few pages seen to say.
    */
   judge(body: Buffer): 'ok' | 'cut' | 'open' | 'unknown' {
     if (closesHtml(body)) return 'ok';
     if (this.closed >= 3 && this.open * 4 <= this.closed) return 'cut';
-    return this.open >= 3 ? 'open' : 'unknown';
+    return this.open >= 10 ? 'open' : 'unknown';
   }
 }
 

@@ -261,7 +261,7 @@ class UnitCrawl {
       if (a.fetched || this.#needed.has(url)) articles[url] = a;
     }
 
-    if (this.#cutShort(indexUrl, columns, articles)) return snapshot('unreachable', [], {});
+    if (this.#settleUnverified(indexUrl, columns, articles)) return snapshot('unreachable', [], {});
     const partial = this.#failures.length > 0 || columns.some((c) => c.status !== 'ok');
     return snapshot(partial ? 'partial' : 'ok', columns, articles);
   }
@@ -276,7 +276,7 @@ class UnitCrawl {
    * many portals draw it differently.) A unit too little of which was read to
    * know its pages is held to its host's.
    */
-  #cutShort(indexUrl: string, columns: ColumnSnapshot[], articles: Record<string, ArticleSnapshot>): boolean {
+  #settleUnverified(indexUrl: string, columns: ColumnSnapshot[], articles: Record<string, ArticleSnapshot>): boolean {
     const cut = new Map<string, FetchFailure>();
     const template = this.#template.known ? this.#template : this.#deps.hostTemplate;
     for (const [url, { page, template: judge }] of this.#unverified) {

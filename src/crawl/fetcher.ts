@@ -154,8 +154,8 @@ type Attempt =
       truncated: boolean;
       /** A 2xx answer that is not the page (after the last try). */
       problem?: AnswerProblem;
-      /** An HTML page that does not close, on a host known to leave pages open, or not known enough yet. */
-      open?: 'usual' | 'unknown';
+      /** An HTML page that does not close, on a host not known well enough yet to tell whether it was cut short. */
+      unverified?: boolean;
     }
   | { kind: 'error'; failure: FailureKind; code: string; retryable: boolean };
 
@@ -378,8 +378,8 @@ export class Fetcher {
       body: res.body,
     };
     // A page that may yet prove cut short is not stored: the next crawl asks for it in full.
-    if (useCache && res.open !== 'unknown') await this.#cache!.savePage(target.href, page);
-    return this.#ok(url, page, attempts, false, spec.stats, res.open !== undefined);
+    if (useCache && !res.unverified) await this.#cache!.savePage(target.href, page);
+    return this.#ok(url, page, attempts, false, spec.stats, res.unverified);
   }
 
   #ok(url: string, page: StoredPage, attempts: number, fromCache: boolean, stats?: FetchStats, unverified?: boolean): FetchOutcome {
@@ -556,7 +556,7 @@ export class Fetcher {
       const notPage = this.#notThePage(url, res, req);
       const retryable = notPage !== null || res.status === 429 || (res.status >= 500 && res.status !== 501 && !isChallenge(res.status, res.body));
       if (!retryable || last) {
-        if (notPage === 'unverified') res.open = 'unknown';
+        if (notPage === 'unverified') res.unverified = true;
         else if (notPage) res.problem = notPage;
         if (!res.problem && res.status >= 200 && res.status < 300 && !res.truncated) this.#learn(url, res);
         return { res, attempts };
@@ -570,9 +570,8 @@ export class Fetcher {
   /**
    * Is this 2xx answer the page? A problem, `unverified` (it does not close
    * and the host is not known well enough to tell: asked again while tries
-   * last), or null — marked unverified when the host often leaves its pages
-   * open, to be judged again later. Attachments and bodies stopped at the
-   * size cap are not judged.
+   * last, then taken to be judged again later), or null. Attachments and
+   * bodies stopped at the size cap are not judged.
    */
   #notThePage(url: URL, res: Extract<Attempt, { kind: 'response' }>, req: FollowRequest): AnswerProblem | 'unverified' | null {
     const { expect } = req;
@@ -583,9 +582,7 @@ export class Fetcher {
     const problem = answerProblem(res.body, contentType, expect, res.truncated ? undefined : closing) ?? (res.truncated ? null : (req.verify?.(res.body) ?? null));
     if (problem) return problem;
     if (expect !== 'page' || res.truncated || !isHtml(contentType, res.body)) return null;
-    const verdict = closing.judge(res.body);
-    if (verdict === 'open') res.open = 'usual';
-    return verdict === 'unknown' ? 'unverified' : null;
+    return closing.judge(res.body) === 'unknown' ? 'unverified' : null;
   }
 
   #learn(url: URL, res: Extract<Attempt, { kind: 'response' }>): void {

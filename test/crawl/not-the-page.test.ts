@@ -107,7 +107,9 @@ describe('answerProblem: what is not the page', () => {
     expect(answerProblem(buf(PAGE), 'text/html', 'page', profile)).toBeNull();
     // A host whose pages are left open: an open page is normal there.
     const open = new ClosingProfile();
-    for (let i = 0; i < 3; i++) open.note(cut);
+    for (let i = 0; i < 9; i++) open.note(cut);
+    expect(open.judge(cut)).toBe('unknown');
+    open.note(cut);
     expect(open.judge(cut)).toBe('open');
   });
 });
