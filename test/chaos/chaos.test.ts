@@ -9,10 +9,11 @@ import { arithmetic, runSeed, type SeedResult } from '../../fixtures/chaos/harne
  * random fault schedules over the sample portal and the fault portal, each a
  * real audit; `npm run chaos -- --seeds 1..100` runs many more
  * (fixtures/chaos/main.ts). The seeds here are ones whose schedules produced
- * wrong deductions before the crawler checked its answers.
+ * the most wrong deductions before the crawler checked its answers (seed 42:
+ * 12, of classes 1 and 2; 73: 11, of classes 1, 2 and 4; fault portal 75: 12).
  */
-const SAMPLE_SEEDS = [7, 36];
-const FAULTY_SEEDS = [8];
+const SAMPLE_SEEDS = [42, 73];
+const FAULTY_SEEDS = [75];
 
 afterAll(async () => {
   await closeBrowser();
