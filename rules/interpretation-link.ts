@@ -116,6 +116,9 @@ function isOriginalLink(link: LinkRef, article: ArticleSnapshot, names: string[]
 
 type LinkState = 'ok' | 'broken' | 'unknown';
 
+/** Answers that say the page is gone; any other failure (5xx, 429, 403/412 walls, resets) says only that the server did not serve it then. */
+const GONE = new Set([404, 410]);
+
 function linkState(link: LinkRef, s: Settings): LinkState {
   const c = link.check;
   if (!c) return 'unknown';
@@ -123,11 +126,10 @@ function linkState(link: LinkRef, s: Settings): LinkState {
     const title = c.title ?? '';
     return s.notFoundTitles.some((w) => title.includes(w)) ? 'broken' : 'ok';
   }
-  // An anti-bot wall, robots.txt, or our own network policy (a target it may not reach, or a redirect off the
-  // units file's hosts it did not follow: never requested) says nothing about the link itself.
-  if (c.kind === 'blocked' || c.kind === 'robots' || c.kind === 'forbidden' || c.kind === 'off-host') return 'unknown';
-  if (c.status === null || c.kind === 'timeout' || c.kind === 'network') return s.noAnswer === 'broken' ? 'broken' : 'unknown';
-  return 'broken';
+  if ((c.status !== null && GONE.has(c.status)) || c.kind === 'soft-404' || c.kind === 'dns') return 'broken';
+  // No answer at all (timeouts, network errors): the scheme says whether that counts as broken.
+  const noAnswer = c.status === null && (c.kind === 'timeout' || c.kind === 'network');
+  return noAnswer && s.noAnswer === 'broken' ? 'broken' : 'unknown';
 }
 
 /** The phrase that names the original without linking it (相关文件：…), for the screenshot. */
@@ -233,8 +235,8 @@ function run({ snapshot, columns: facts }: RuleInput, ctx: RuleContext<Settings>
         const forbidden = judgedLinks.find((j) => j.link.check?.kind === 'forbidden');
         const why = forbidden
           ? `指向内网、本机或本服务地址（${hostOf(forbidden.link.url)?.host ?? forbidden.link.url}），按网络访问规则未访问；如属可信网站，可用 --allow-host 放行后复查`
-          : '没有应答或未检查';
-        inconclusive.push({ ...at, codes: ['broken-link', 'reposted'], reason: `解读“${clip(item.title)}”的原文链接未能检查（${why}）` });
+          : (judgedLinks.find((j) => j.state === 'unknown')?.link.check?.error ?? '未检查');
+        inconclusive.push({ ...at, codes: ['broken-link', 'reposted'], reason: `解读“${clip(item.title)}”的原文链接未能检查（${why}），不作判断` });
       } else {
         const j = judgedLinks[0]!;
         const status = j.link.check?.status;

@@ -4,8 +4,9 @@ import type { GatherPlan } from '../model/gather-plan.ts';
 import { SNAPSHOT_SCHEMA_VERSION, type Unit, type UnitSnapshot } from '../model/snapshot.ts';
 import type { CrawlMemory } from '../model/crawl-memory.ts';
 import { newCrawlId, nowIso } from '../lib/time.ts';
-import { renderPage, type RenderedPage } from '../browser/render.ts';
+import { renderPage, type RenderedAnswer, type RenderedPage } from '../browser/render.ts';
 import { AttachmentReader } from './attachment-reader.ts';
+import { TemplateProfile, type AnswerExpect } from './answer-check.ts';
 import { crawlUnit, errorLine, type CrawlUnitOptions, type UnitProgress } from './crawl-unit.ts';
 import { Fetcher, type FetcherOptions } from './fetcher.ts';
 import { NetworkPolicy, type NetworkSettings } from '../net/policy.ts';
@@ -89,6 +90,13 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
   const parser = options.parser ?? parsePool(options.parseBudgetMs !== undefined ? { budgetMs: options.parseBudgetMs } : {});
   // One attachment-reading worker for the run (started on the first attachment, if any).
   const attachments = new AttachmentReader();
+  // What a host's pages look like, learnt from the units' pages on it (an error page in no known wording stands out).
+  const templates = new Map<string, TemplateProfile>();
+  const templateOf = (host: string) => {
+    let t = templates.get(host);
+    if (!t) templates.set(host, (t = new TemplateProfile()));
+    return t;
+  };
   const run = await store?.beginRun(units.map((u) => u.id));
   const crawlId = run?.id ?? newCrawlId();
 
@@ -122,7 +130,7 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
           const snap = await crawlUnit(
             unit,
             { ...options.bounds, plan: options.plan, crawlId, signal: options.signal, onProgress: (p) => emit('unit-progress', p) },
-            { fetcher, firstSeen: store, render, previous, parser, attachments },
+            { fetcher, firstSeen: store, render, previous, parser, attachments, hostTemplate: templateOf(new URL(unit.url).host) },
           ).then(detach, (err: unknown) => crashedUnit(unit, crawlId, startedAt, err));
           // An aborted unit is incomplete: keep the previous snapshot instead.
           if (options.signal?.aborted) return;
@@ -176,6 +184,14 @@ function makeRenderer(fetcher: Fetcher, policy: NetworkPolicy, timeoutMs?: numbe
     if (!fetcher.isAllowedHost(url)) throw new Error(`站点不在单位名单所列网站之内，未渲染：${url}`);
     const target = new URL(url);
     if (!(await fetcher.robotsAllow(target))) throw new Error('网站 robots.txt 不允许抓取此地址，未渲染');
-    return fetcher.queueFor(target.host).add(() => renderPage(url, { policy, userAgent: fetcher.userAgent, timeoutMs, signal }), { signal });
+    const checkAnswer = (a: RenderedAnswer) => fetcher.answerProblem(a.url, a.body, a.contentType, expectOf(a))?.reason ?? null;
+    return fetcher.queueFor(target.host).add(() => renderPage(url, { policy, userAgent: fetcher.userAgent, timeoutMs, signal, checkAnswer }), { signal });
   };
+}
+
+/** What each of the browser's answers must be: pages and frames pages, scripts scripts, a script's requests data or a piece of HTML. */
+function expectOf(a: RenderedAnswer): AnswerExpect {
+  if (a.resourceType === 'document') return 'page';
+  if (a.resourceType === 'script') return 'script';
+  return /html/i.test(a.contentType ?? '') ? 'fragment' : 'data';
 }

@@ -15,6 +15,7 @@ import {
 } from '../model/snapshot.ts';
 import { nowIso, todayInShanghai } from '../lib/time.ts';
 import type { RenderedPage } from '../browser/render.ts';
+import { TemplateProfile } from './answer-check.ts';
 import type { FetchedPage, FetchOutcome, FetchStats, Fetcher, LinkCheck } from './fetcher.ts';
 import { AttachmentReader } from './attachment-reader.ts';
 import { ARTICLE_FORMAT } from './parse/article.ts';
@@ -97,6 +98,11 @@ export interface CrawlUnitDeps {
   parser?: PageParser;
   /** Reads attachment text with a budget (shared by a run); absent: the unit starts its own when it needs one. */
   attachments?: AttachmentReader;
+  /**
+   * What the pages of all units on the unit's host look like: the pages of a
+   * unit too little of which could be read to know its own are judged by it.
+   */
+  hostTemplate?: TemplateProfile;
 }
 
 /** An index with this many columns or fewer may link only some of the unit's: its list pages' menus are read too. */
@@ -167,6 +173,14 @@ class UnitCrawl {
   readonly #failed = new Set<string>();
   /** Pages being fetched, and pages that failed, in this unit: a URL is marked when queued. */
   readonly #pages = new Map<string, Promise<FetchOutcome>>();
+  /** What this unit's own pages look like (./answer-check.ts): a page unlike them is an error page, not content. */
+  readonly #template = new TemplateProfile();
+  /**
+   * Pages taken before their host, or this unit's pages, were known well
+   * enough to judge them (checked again at the end); `template`: judge it
+   * against the unit's pages too.
+   */
+  readonly #unverified = new Map<string, { page: FetchedPage; template: boolean }>();
   readonly #articles = new Map<string, Promise<ArticleSnapshot>>();
   /** Articles the crawl needed for themselves (not only as a link's target). */
   readonly #needed = new Set<string>();
@@ -305,6 +319,7 @@ class UnitCrawl {
       if (a.fetched || this.#needed.has(url)) articles[url] = a;
     }
 
+    if (this.#settleUnverified(indexUrl, columns, articles)) return snapshot('unreachable', [], {});
     const partial = this.#failures.length > 0 || columns.some((c) => c.status !== 'ok');
     return snapshot(partial ? 'partial' : 'ok', columns, articles);
   }
@@ -363,6 +378,42 @@ class UnitCrawl {
     return tree.filter((m) => !items.has(m.url));
   }
 
+  /**
+   * Pages taken before enough of their host (or of the unit) had been read to
+   * judge them, that now prove cut short or unlike the unit's other pages
+   * (./answer-check.ts), are unread after all: a list whose first page it was
+   * has failed, one with a later page is partial, an article is unread. True
+   * when the index proves cut short: the tree may lack columns, so the unit
+   * cannot be judged. (The index is not held to the template of its lists:
+   * many portals draw it differently.) A unit too little of which was read to
+   * know its pages is held to its host's.
+   */
+  #settleUnverified(indexUrl: string, columns: ColumnSnapshot[], articles: Record<string, ArticleSnapshot>): boolean {
+    const cut = new Map<string, FetchFailure>();
+    const template = this.#template.known ? this.#template : this.#deps.hostTemplate;
+    for (const [url, { page, template: judge }] of this.#unverified) {
+      const unlike = judge ? (template?.judge(page.body) ?? null) : null;
+      const reason = this.#deps.fetcher.cutShort(page) ? '页面内容不完整（缺少本网站其他页面都有的结尾，疑似传输中断），按未读取处理' : (unlike?.reason ?? null);
+      if (reason === null) continue;
+      const failure: FetchFailure = { url, kind: 'error-page', status: page.status, reason, attempts: page.attempts };
+      this.#fail(failure);
+      cut.set(url, failure).set(page.finalUrl, failure);
+    }
+    if (cut.size === 0) return false;
+    if (cut.has(this.#unit.url) || cut.has(indexUrl)) return true;
+    columns.forEach((c, i) => {
+      const at = c.pages.findIndex((p) => cut.has(p.url));
+      if (at < 0) return;
+      const note = `第 ${at + 1} 页：${cut.get(c.pages[at]!.url)!.reason}`;
+      columns[i] = at === 0 ? { ...c, status: 'failed', items: [], notes: [...c.notes, note] } : { ...c, status: c.status === 'ok' ? 'partial' : c.status, notes: [...c.notes, note] };
+    });
+    for (const [url, a] of Object.entries(articles)) {
+      const failure = cut.get(url) ?? cut.get(a.finalUrl);
+      if (failure && a.fetched) articles[url] = { ...a, fetched: false, failure, text: '', headings: [], links: [] };
+    }
+    return false;
+  }
+
   /** Text of a page, or a `decode` failure when the bytes came out as replacement characters (a charset the page lies about). */
   #decode(page: FetchedPage): string | FetchFailure {
     const { text, charset } = decodeBody(page.body, page.contentType);
@@ -378,11 +429,30 @@ class UnitCrawl {
    * second wait on a dead page); a page read is not kept here — the fetcher's
    * bounded memory answers a repeat — so a unit never holds all its pages at once.
    */
-  #get(url: string): Promise<FetchOutcome> {
+  #get(url: string, own = true): Promise<FetchOutcome> {
     let p = this.#pages.get(url);
     if (!p) {
-      p = this.#deps.fetcher.fetch(url, { stats: this.#stats, signal: this.#signal }).then((r) => {
-        if (r.ok) this.#pages.delete(url);
+      // The unit's own pages (index, lists, articles) must look like each other; frames and pages a link leads to need not.
+      let judged = false;
+      const verify = own
+        ? (body: Buffer) => {
+            if (!looksHtml(body) || !this.#template.known) return null;
+            judged = true;
+            return this.#template.judge(body);
+          }
+        : undefined;
+      p = this.#deps.fetcher.fetch(url, { stats: this.#stats, signal: this.#signal, verify }).then((r) => {
+        if (r.ok) {
+          this.#pages.delete(url);
+          const html = own && looksHtml(r.page.body);
+          // Taken before the unit's pages were known: judged again at the end.
+          const early = html && !judged;
+          if (html) {
+            this.#template.note(r.page.body);
+            this.#deps.hostTemplate?.note(r.page.body);
+          }
+          if (r.page.unverified || early) this.#unverified.set(url, { page: r.page, template: early && url !== this.#unit.url });
+        }
         return this.#explainStop(r);
       });
       this.#pages.set(url, p);
@@ -404,6 +474,13 @@ class UnitCrawl {
       const page = await render(url, this.#signal);
       if (page.status !== null && (page.status < 200 || page.status >= 300)) {
         this.#fail({ url, kind: 'render', status: page.status, reason: `浏览器打开页面时服务器返回 HTTP ${page.status}`, attempts: 1 });
+        return null;
+      }
+      // A render is only as good as the requests it needed: one that failed may have left the list empty or short.
+      const failed = page.failedRequests[0];
+      if (failed) {
+        const more = page.failedRequests.length > 1 ? `等 ${page.failedRequests.length} 个请求` : '';
+        this.#fail({ url, kind: 'render', ...(failed.status !== null ? { status: failed.status } : {}), reason: `浏览器渲染页面时请求 ${failed.url}${more}失败（${failed.reason}），渲染结果不可用`, attempts: 1 });
         return null;
       }
       return page;
@@ -493,14 +570,14 @@ class UnitCrawl {
       read.document = read.firstHtml;
     } else {
       for (const frame of parsed.iframes) {
-        const sub = await this.#loadStatic(frame);
+        const sub = await this.#loadFrame(frame);
         if ('failed' in sub) {
           read.pages.push({ url: frame, status: sub.status, items: 0, source: 'iframe' });
           read.partial = true;
           continue;
         }
         const framed = await this.#take(read, frame, sub, 'iframe');
-        if (framed) await this.#paginate(framed.parsed, sub.finalUrl, read, 'iframe', this.#loadStatic);
+        if (framed) await this.#paginate(framed.parsed, sub.finalUrl, read, 'iframe', this.#loadFrame);
       }
       if (read.items.length === 0) await this.#readRendered(url, parsed.needsBrowser, read);
     }
@@ -549,8 +626,8 @@ class UnitCrawl {
   }
 
   /** Fetches a page for a list: its HTML, or the failure recorded. */
-  #loadStatic = async (url: string): Promise<Loaded> => {
-    const r = await this.#get(url);
+  #loadStatic = async (url: string, own = true): Promise<Loaded> => {
+    const r = await this.#get(url, own);
     if (!r.ok) {
       this.#fail(r.failure);
       return { failed: true, status: r.failure.status ?? null };
@@ -562,6 +639,9 @@ class UnitCrawl {
     }
     return { html, finalUrl: r.page.finalUrl, status: r.page.status };
   };
+
+  /** A list's frame: a bare page of its own, not held to the unit's template. */
+  #loadFrame = (url: string): Promise<Loaded> => this.#loadStatic(url, false);
 
   #loadRendered = async (url: string): Promise<Loaded> => {
     const page = await this.#render(url); // failures are recorded by #render
@@ -616,6 +696,7 @@ class UnitCrawl {
           form,
           cache: false,
           detectSoft404: false,
+          expect: 'data',
           stats: this.#stats,
           signal: this.#signal,
         }),
@@ -674,7 +755,10 @@ class UnitCrawl {
   /**
    * Nothing static: render with the browser. When the page showed no sign of
    * a script-drawn list, a render that is not possible leaves the (empty)
-   * static reading standing; otherwise the column cannot be judged.
+   * static reading standing; otherwise the column cannot be judged. A render
+   * succeeds only when every request it needed did (#render); a script-drawn
+   * list that then stays empty while the page's scripts failed is not judged
+   * either — an empty list stands only as the platform's own answer.
    */
   async #readRendered(url: string, needsBrowser: boolean, read: ListRead): Promise<void> {
     if (!this.#deps.render) {
@@ -702,6 +786,11 @@ class UnitCrawl {
       read.failed = true;
       return;
     }
+    if (needsBrowser && took.parsed.items.length === 0 && rendered.scriptErrors.length > 0) {
+      this.#fail({ url, kind: 'render', reason: `列表由脚本生成，但页面脚本出错（${rendered.scriptErrors[0]}），列表未显示，未作判断`, attempts: 1 });
+      read.failed = true;
+      return;
+    }
     await this.#paginate(took.parsed, rendered.finalUrl, read, 'browser', this.#loadRendered);
   }
 
@@ -709,16 +798,21 @@ class UnitCrawl {
   async #fillDates(columnKey: string, items: ListItem[]): Promise<string[]> {
     const wanting = items.filter((it) => !it.scriptOnly && (it.date === null || it.dateSource === 'inferred'));
     const taken = wanting.slice(0, this.#o.maxDateFillsPerColumn);
+    let unread = 0;
     await Promise.all(
       taken.map(async (it) => {
         const article = await this.#article(it.url, columnKey);
-        if (article.fetched && article.published) {
+        if (!article.fetched) unread++;
+        else if (article.published) {
           it.date = article.published;
           it.dateSource = 'article';
         }
       }),
     );
-    return wanting.length > taken.length ? [`${wanting.length} 条无日期条目中只打开了前 ${taken.length} 篇文章补全日期`] : [];
+    const notes = wanting.length > taken.length ? [`${wanting.length} 条无日期条目中只打开了前 ${taken.length} 篇文章补全日期`] : [];
+    // An item whose date only its article could tell, unread, may be the newest: the column is not fully known.
+    if (unread > 0) notes.push(`${unread} 条信息的发布日期需从文章页确认，但文章页未能读取`);
+    return notes;
   }
 
   /**
@@ -925,7 +1019,7 @@ class UnitCrawl {
       // An article read by another parser format lacks fields rules need (or was stored before pages were scanned for
       // personal numbers, its text unmasked): read it again.
       const reusable = old?.fetched && this.#recent(old.fetchedAt) && (old.isFile || (old.format === ARTICLE_FORMAT && old.personalData !== undefined));
-      p = reusable ? Promise.resolve(old) : this.#fetchArticle(url, columnKey);
+      p = reusable ? Promise.resolve(old) : this.#fetchArticle(url, columnKey, !opts.linkTarget);
       this.#articles.set(url, p);
     }
     if (!opts.linkTarget) this.#needed.add(url);
@@ -934,13 +1028,14 @@ class UnitCrawl {
     return article;
   }
 
-  async #fetchArticle(url: string, column: string): Promise<ArticleSnapshot> {
+  /** `own`: one of the unit's pages (not only a link's target), held to the unit's template. */
+  async #fetchArticle(url: string, column: string, own: boolean): Promise<ArticleSnapshot> {
     const empty = { title: '', published: null, written: null, source: null, docNumber: null, text: '', headings: [], links: [] };
     if (isScriptItemUrl(url)) {
       const failure: FetchFailure = { url, kind: 'parse', reason: '该条目只能通过页面脚本（javascript: 链接）打开，没有可读取的文章地址，需人工核查', attempts: 0 };
       return { url, finalUrl: url, column, fetched: false, failure, ...empty };
     }
-    const r = await this.#get(url);
+    const r = await this.#get(url, own);
     if (!r.ok) return { url, finalUrl: url, column, fetched: false, failure: r.failure, ...empty };
     const type = r.page.contentType;
     if (type && !/html|xml|text\/plain/i.test(type)) {
@@ -995,6 +1090,8 @@ function settled(check: LinkCheck | undefined): boolean {
   if (!check) return false;
   return check.ok || check.kind === 'soft-404' || check.kind === 'dns' || check.status === 404 || check.status === 410;
 }
+
+const looksHtml = (body: Buffer) => /<(html|body|div)\b/i.test(body.subarray(0, 4096).toString('latin1'));
 
 /** Adds the items not yet taken; returns how many were new. */
 function addItems(read: ListRead, items: ParsedItem[]): number {

@@ -7,6 +7,7 @@ import { version } from '../lib/version.ts';
 import type { FailureKind, FetchFailure, LinkRef } from '../model/snapshot.ts';
 import type { PageCache, StoredPage } from '../model/crawl-memory.ts';
 import { ForbiddenTargetError, type NetworkPolicy } from '../net/policy.ts';
+import { answerProblem, ClosingProfile, type AnswerExpect, type AnswerProblem } from './answer-check.ts';
 import { decodeBody } from './parse/charset.ts';
 import { ALLOW_ALL, parseRobots, type RobotsPolicy } from './robots.ts';
 
@@ -23,6 +24,9 @@ import { ALLOW_ALL, parseRobots, type RobotsPolicy } from './robots.ts';
  *
  * - `fetch(url)` is for crawling: only http(s) URLs on the hosts of the units
  *   file, robots.txt respected.
+ * - Every 2xx answer is checked to be the page before anyone parses it
+ *   (./answer-check.ts): an empty, cut-short, busy, error or firewall answer
+ *   is retried like a 503 and then reported as a failure, never returned.
  * - `checkLink(url)` only reports what a reader clicking the link would get
  *   (status after redirects, page title): a host the policy allows for link
  *   checks, a small size cap, a reader's patience (`linkTimeoutMs`,
@@ -80,6 +84,12 @@ export interface FetchedPage {
   /** True when the server answered 304 and the stored copy was reused. */
   fromCache: boolean;
   attempts: number;
+  /**
+   * The page does not close as HTML pages do, and too few pages of its host
+   * had been seen to tell whether it was cut short: ask `cutShort()` again
+   * once more of the host has been read.
+   */
+  unverified?: boolean;
 }
 
 export type FetchOutcome = { ok: true; page: FetchedPage } | { ok: false; failure: FetchFailure };
@@ -106,6 +116,10 @@ export interface FetchSpec {
   detectSoft404?: boolean;
   /** Download attachments and media too (by default only their status is read); not kept in memory for repeats. */
   binary?: boolean;
+  /** What a 2xx answer must be (./answer-check.ts): an HTML page (default), a list endpoint's data, or anything. */
+  expect?: AnswerExpect;
+  /** The caller's own check of a 2xx answer that passed the fetcher's (a unit's template): a problem is retried like the others. */
+  verify?: (body: Buffer) => AnswerProblem | null;
   stats?: FetchStats;
   signal?: AbortSignal;
 }
@@ -134,6 +148,9 @@ type Method = 'GET' | 'POST' | 'HEAD';
 
 interface FollowRequest {
   method: Method;
+  /** What a 2xx answer must be (FetchSpec.expect); a HEAD's empty answer is never judged. */
+  expect: AnswerExpect;
+  verify?: FetchSpec['verify'];
   headers: Record<string, string>;
   body?: string;
   maxBytes: number;
@@ -152,7 +169,17 @@ interface FollowRequest {
 
 /** Result of one HTTP exchange (one attempt, one hop). */
 type Attempt =
-  | { kind: 'response'; status: number; headers: Record<string, string | string[] | undefined>; body: Buffer; truncated: boolean }
+  | {
+      kind: 'response';
+      status: number;
+      headers: Record<string, string | string[] | undefined>;
+      body: Buffer;
+      truncated: boolean;
+      /** A 2xx answer that is not the page (after the last try). */
+      problem?: AnswerProblem;
+      /** An HTML page that does not close, on a host not known well enough yet to tell whether it was cut short. */
+      unverified?: boolean;
+    }
   | { kind: 'error'; failure: FailureKind; code: string; retryable: boolean; reason?: string };
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
@@ -190,6 +217,10 @@ function isChallenge(status: number, body: Buffer): boolean {
   return (status === 412 || status === 521) && /<script/i.test(body.subarray(0, 64 * 1024).toString('latin1'));
 }
 
+function isHtml(contentType: string | undefined, body: Buffer): boolean {
+  return /html/i.test(contentType ?? '') || /^\s*<(!doctype|html)\b/i.test(body.subarray(0, 64).toString('latin1'));
+}
+
 /** The page's `<title>`, cut to 300 characters. Found by two scans: a lazy `<title>…</title>` pattern rescans the page for every unclosed `<title`. */
 function titleOf(html: string): string | undefined {
   const open = /<title[^<>]*>/i.exec(html);
@@ -213,6 +244,8 @@ export class Fetcher {
   readonly #robots = new Map<string, Promise<RobotsPolicy>>();
   readonly #links = new Map<string, Promise<LinkCheck>>();
   readonly #inflight = new Map<string, Promise<FetchOutcome>>();
+  /** How each host's pages end, learned from the pages accepted (a page cut short has lost its end). */
+  readonly #closing = new Map<string, ClosingProfile>();
   /** Pages read in this fetcher's life, oldest first (Map order), bounded by memoBytes. */
   readonly #read = new Map<string, FetchedPage>();
   #readBytes = 0;
@@ -328,7 +361,8 @@ export class Fetcher {
       ...spec.headers,
     };
     const maxBytes = spec.maxBytes ?? this.#o.maxBytes;
-    const chain = await this.#follow(target, { method, headers: { ...headers, ...conditional }, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true, robots, binary: spec.binary });
+    const expect = spec.expect ?? 'page';
+    const chain = await this.#follow(target, { method, expect, verify: spec.verify, headers: { ...headers, ...conditional }, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true, robots, binary: spec.binary });
     if (!chain.ok) return { ok: false, failure: chain.failure };
     let { res, finalUrl, attempts } = chain;
 
@@ -336,7 +370,7 @@ export class Fetcher {
       const stored = await this.#cache!.loadPage(target.href);
       if (stored) return this.#ok(url, stored, attempts, true, spec.stats);
       // The stored copy is gone: ask again without validators.
-      const again = await this.#follow(target, { method, headers, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true, robots });
+      const again = await this.#follow(target, { method, expect, verify: spec.verify, headers, body, maxBytes, stats: spec.stats, signal: spec.signal, crawl: true, robots, binary: spec.binary });
       if (!again.ok) return { ok: false, failure: { ...again.failure, attempts: again.failure.attempts + attempts } };
       ({ res, finalUrl } = again);
       attempts += again.attempts;
@@ -348,10 +382,11 @@ export class Fetcher {
     if (isChallenge(res.status, res.body)) {
       return fail(finalUrl, 'blocked', `网站返回反爬虫验证页面（HTTP ${res.status}），程序无法读取，需人工核查`, attempts, res.status);
     }
+    const tried = attempts > 1 ? `，已尝试 ${attempts} 次` : '';
     if (res.status < 200 || res.status >= 300) {
-      const tried = attempts > 1 ? `，已尝试 ${attempts} 次` : '';
       return fail(finalUrl, 'http-error', `服务器返回 HTTP ${res.status}${tried}`, attempts, res.status);
     }
+    if (res.problem) return fail(finalUrl, res.problem.kind, `${res.problem.reason}${tried}`, attempts, res.status);
     const contentType = header(res.headers, 'content-type');
     if ((spec.detectSoft404 ?? method === 'GET') && res.body.length <= SOFT_404_MAX_BYTES && isSoft404(decodeBody(res.body, contentType).text)) {
       return fail(finalUrl, 'soft-404', '页面显示“页面不存在”等错误提示（HTTP 200 的错误页）', attempts, res.status);
@@ -364,17 +399,45 @@ export class Fetcher {
       lastModified: header(res.headers, 'last-modified'),
       body: res.body,
     };
-    if (useCache) await this.#cache!.savePage(target.href, page);
-    return this.#ok(url, page, attempts, false, spec.stats);
+    // A page that may yet prove cut short is not stored: the next crawl asks for it in full.
+    if (useCache && !res.unverified) await this.#cache!.savePage(target.href, page);
+    return this.#ok(url, page, attempts, false, spec.stats, res.unverified);
   }
 
-  #ok(url: string, page: StoredPage, attempts: number, fromCache: boolean, stats?: FetchStats): FetchOutcome {
+  #ok(url: string, page: StoredPage, attempts: number, fromCache: boolean, stats?: FetchStats, unverified?: boolean): FetchOutcome {
     if (stats) {
       stats.pages++;
       if (fromCache) stats.notModified++;
     }
     const { finalUrl, status, contentType, body } = page;
-    return { ok: true, page: { url, finalUrl, status, contentType, body, fromCache, attempts } };
+    return { ok: true, page: { url, finalUrl, status, contentType, body, fromCache, attempts, ...(unverified ? { unverified } : {}) } };
+  }
+
+  #closingOf(host: string): ClosingProfile {
+    const key = host.toLowerCase();
+    let p = this.#closing.get(key);
+    if (!p) this.#closing.set(key, (p = new ClosingProfile()));
+    return p;
+  }
+
+  /** Whether a page accepted `unverified` proves cut short now that more of its host has been read. */
+  cutShort(page: FetchedPage): boolean {
+    try {
+      return this.#closingOf(new URL(page.finalUrl).host).judge(page.body) === 'cut';
+    } catch {
+      return false;
+    }
+  }
+
+  /** The checks of ./answer-check.ts against this fetcher's knowledge of the host, for answers read elsewhere (the browser's). */
+  answerProblem(url: string, body: Buffer, contentType: string | undefined, expect: AnswerExpect): AnswerProblem | null {
+    let host = '';
+    try {
+      host = new URL(url).host;
+    } catch {
+      return null;
+    }
+    return answerProblem(body, contentType, expect, this.#closingOf(host));
   }
 
   /**
@@ -409,7 +472,7 @@ export class Fetcher {
     if (!verdict.ok) return { status: null, ok: false, error: verdict.reason, kind: 'forbidden' };
     const known = this.#read.get(url);
     if (known) return knownPageCheck(known, this.#o.linkMaxBytes);
-    const req = { headers: {}, maxBytes: this.#o.linkMaxBytes, stats: opts.stats, signal: opts.signal, crawl: false, timeoutMs: this.#o.linkTimeoutMs };
+    const req = { expect: 'page' as const, headers: {}, maxBytes: this.#o.linkMaxBytes, stats: opts.stats, signal: opts.signal, crawl: false, timeoutMs: this.#o.linkTimeoutMs };
     if (FILE_PATH.test(target.pathname)) {
       const head = await this.#follow(target, { ...req, method: 'HEAD', tries: 1 });
       // A file answered as an HTML page may be an error page dressed as 200: the GET's body says.
@@ -421,6 +484,7 @@ export class Fetcher {
     const chain = await this.#follow(target, { ...req, method: 'GET', tries: this.#o.linkTries });
     if (!chain.ok) return failedCheck(chain.failure);
     const { res, finalUrl } = chain;
+    if (res.problem) return { status: res.status, ok: false, error: res.problem.reason, kind: res.problem.kind, finalUrl };
     if (chain.redirectedTo) return { status: res.status, ok: true, finalUrl: chain.redirectedTo };
     const contentType = header(res.headers, 'content-type');
     const html = !contentType || /html|xml/i.test(contentType) ? decodeBody(res.body, contentType).text : '';
@@ -533,12 +597,40 @@ export class Fetcher {
         await sleep(this.#backoff(attempts), undefined, { signal }).catch(() => {});
         continue;
       }
-      const retryable = res.status === 429 || (res.status >= 500 && res.status !== 501 && !isChallenge(res.status, res.body));
-      if (!retryable || last) return { res, attempts };
-      const after = res.status === 429 || res.status === 503 ? parseRetryAfter(header(res.headers, 'retry-after')) : null;
+      const notPage = this.#notThePage(url, method, res, req);
+      const retryable = notPage !== null || res.status === 429 || (res.status >= 500 && res.status !== 501 && !isChallenge(res.status, res.body));
+      if (!retryable || last) {
+        if (notPage === 'unverified') res.unverified = true;
+        else if (notPage) res.problem = notPage;
+        if (!res.problem && res.status >= 200 && res.status < 300 && !res.truncated) this.#learn(url, res);
+        return { res, attempts };
+      }
+      const after = res.status === 429 || res.status === 503 || notPage ? parseRetryAfter(header(res.headers, 'retry-after')) : null;
       const wait = after === null ? this.#backoff(attempts) : Math.min(after, this.#o.maxRetryAfterMs);
       await sleep(wait, undefined, { signal }).catch(() => {});
     }
+  }
+
+  /**
+   * Is this 2xx answer the page? A problem, `unverified` (it does not close
+   * and the host is not known well enough to tell: asked again while tries
+   * last, then taken to be judged again later), or null. HEAD answers,
+   * attachments and bodies stopped at the size cap are not judged.
+   */
+  #notThePage(url: URL, method: Method, res: Extract<Attempt, { kind: 'response' }>, req: FollowRequest): AnswerProblem | 'unverified' | null {
+    const { expect } = req;
+    if (method === 'HEAD' || res.status < 200 || res.status >= 300 || expect === 'any') return null;
+    const contentType = header(res.headers, 'content-type');
+    if (contentType && BINARY.test(contentType)) return null;
+    const closing = this.#closingOf(url.host);
+    const problem = answerProblem(res.body, contentType, expect, res.truncated ? undefined : closing) ?? (res.truncated ? null : (req.verify?.(res.body) ?? null));
+    if (problem) return problem;
+    if (expect !== 'page' || res.truncated || !isHtml(contentType, res.body)) return null;
+    return closing.judge(res.body) === 'unknown' ? 'unverified' : null;
+  }
+
+  #learn(url: URL, res: Extract<Attempt, { kind: 'response' }>): void {
+    if (isHtml(header(res.headers, 'content-type'), res.body)) this.#closingOf(url.host).note(res.body);
   }
 
   #backoff(attempt: number): number {
@@ -632,7 +724,7 @@ export class Fetcher {
     const stored = await this.#cache?.loadPage(url);
     let body: Buffer | null = stored?.fetchedAt && Date.now() - Date.parse(stored.fetchedAt) < ROBOTS_TTL_MS ? stored.body : null;
     if (!body) {
-      const r = await this.#fetch(url, { maxBytes: 512 * 1024, detectSoft404: false }, false);
+      const r = await this.#fetch(url, { maxBytes: 512 * 1024, detectSoft404: false, expect: 'any' }, false);
       body = r.ok && r.page.status === 200 ? r.page.body : null;
     }
     return body ? parseRobots(body.toString('utf8'), 'zwgk-audit') : ALLOW_ALL;

@@ -17,8 +17,9 @@ export interface Unit {
 }
 
 /**
- * Why a page could not be used. `blocked` = anti-bot challenge (412/521); `robots` = disallowed by robots.txt;
+ * Why a page could not be used. `blocked` = anti-bot challenge (412/521) or a firewall's notice; `robots` = disallowed by robots.txt;
  * `parse` = the page was read but nothing usable was recognised in it (e.g. no column tree on the index);
+ * `error-page` = a 2xx answer that is not the page: empty, cut short, a busy or error notice, a data endpoint's error envelope;
  * `forbidden` = a link the network policy does not let the tool check (a loopback, private, link-local… target
  * outside the units file and --allow-host): never requested, so nothing is known about it;
  * `dns` = the host name does not resolve (a link to a site that no longer exists).
@@ -34,6 +35,7 @@ export type FailureKind =
   | 'off-host'
   | 'forbidden'
   | 'soft-404'
+  | 'error-page'
   | 'dns'
   | 'decode'
   | 'render'

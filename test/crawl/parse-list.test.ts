@@ -340,6 +340,18 @@ describe('parseList: endpoints, iframes, client-side lists', () => {
     const r = parseList(shell('<ul class="list"></ul><p>暂无信息</p>'), PAGE);
     expect(r).toMatchObject({ items: [], needsBrowser: false, nextPages: [] });
   });
+
+  it('knows a script-drawn list from general signs, not names: an empty box a script names or that says it is loading, and a script that can fetch', () => {
+    // The request is in a script file of the portal's own; the page only names the box.
+    const named = parseList(shell(`<ul id="infoBox"></ul><script src="/js/site.js"></script><script>drawInfo('infoBox', 'tzgg');</script>`), PAGE);
+    expect(named.needsBrowser).toBe(true);
+    const loading = parseList(shell(`<div class="con"><ul><li class="x">数据加载中……</li></ul></div><script src="/js/site.js"></script>`), PAGE);
+    expect(loading.needsBrowser).toBe(true);
+    // No script that could fetch anything: the empty box is the column's answer.
+    expect(parseList(shell(`<ul id="infoBox"><li>正在加载</li></ul>`), PAGE).needsBrowser).toBe(false);
+    // A script file, but no box left for it (an empty pager box does not count).
+    expect(parseList(shell(`<ul class="list"></ul><div id="page_div"></div><script src="/js/jquery.js"></script><script>createPageHTML('page_div', 1, 1, 'index', 'html');</script>`), PAGE).needsBrowser).toBe(false);
+  });
 });
 
 describe.skipIf(!hasReal)('parseList on real pages', () => {

@@ -127,12 +127,37 @@ describe('interpretation-link: no-link', () => {
 describe('interpretation-link: broken-link', () => {
   const withCheck = (check: LinkRef['check']) => judge([{ over: { links: [link(`${PORTAL}/art/gone.html`, '原文链接', { check })] } }]);
 
-  it('404, 410 and 500 answers are broken', () => {
-    for (const status of [404, 410, 500]) {
+  it('404 and 410 answers are broken', () => {
+    for (const status of [404, 410]) {
       const r = withCheck({ status, ok: false, kind: 'http-error' });
       expect(codes(r)).toEqual(['broken-link']);
       expect(r.findings[0]!.observed).toMatchObject({ linkStatus: status, linkUrl: `${PORTAL}/art/gone.html` });
       expect(r.findings[0]!.message).toContain(`HTTP ${status}`);
+    }
+  });
+
+  it('a recognised soft 404 and a host that does not resolve are broken', () => {
+    expect(codes(withCheck({ status: 200, ok: false, kind: 'soft-404', error: '页面显示“页面不存在”等错误提示' }))).toEqual(['broken-link']);
+    const r = withCheck({ status: null, ok: false, kind: 'dns', error: '域名无法解析（ENOTFOUND），该网站不存在或已停用' });
+    expect(codes(r)).toEqual(['broken-link']);
+    expect(r.findings[0]!.message).toContain('域名无法解析');
+  });
+
+  it('5xx, 429, 403/412 walls, resets, timeouts and busy answers could not be checked: inconclusive with the reason, never broken', () => {
+    const cases: NonNullable<LinkRef['check']>[] = [
+      ...[500, 502, 503, 504].map((status) => ({ status, ok: false, kind: 'http-error' as const, error: `服务器返回 HTTP ${status}，已尝试 3 次` })),
+      { status: 429, ok: false, kind: 'http-error', error: '服务器返回 HTTP 429，已尝试 3 次' },
+      { status: 403, ok: false, kind: 'http-error', error: '服务器返回 HTTP 403' },
+      { status: 412, ok: false, kind: 'blocked', error: '网站返回反爬虫验证页面（HTTP 412）' },
+      { status: null, ok: false, kind: 'network', error: '网络连接失败（ECONNRESET），已尝试 3 次' },
+      { status: null, ok: false, kind: 'timeout', error: '请求超时（15 秒内未完成），已尝试 3 次' },
+      { status: 200, ok: false, kind: 'error-page', error: '网站返回繁忙提示而不是页面（“系统繁忙，请稍后再试！”），已尝试 3 次' },
+    ];
+    for (const check of cases) {
+      const r = withCheck(check);
+      expect(r.findings, JSON.stringify(check)).toEqual([]);
+      expect(r.inconclusive.map((i) => i.codes)).toEqual([['broken-link', 'reposted']]);
+      expect(r.inconclusive[0]!.reason).toContain(check.error!);
     }
   });
 

@@ -7,7 +7,8 @@
 import type { CheerioAPI } from 'cheerio';
 import type { ParsedItem, ParsedList } from './types.ts';
 import { findDates } from './dates.ts';
-import { blockText, bodyOf, documentBase, inChrome, isChromeElement, loadHtml, resolveUrl, sameHost, scriptTexts } from './dom.ts';
+import type { Element } from 'domhandler';
+import { blockText, bodyOf, descendants, documentBase, inChrome, isChromeElement, loadHtml, resolveUrl, sameHost, scriptTexts, tagged } from './dom.ts';
 import { findEndpoint, hanwebEndpointFromUrl, hanwebItems, readHanwebDatastore } from './endpoints.ts';
 import { extractList, itemFromRecord, type ItemContext } from './items.ts';
 import { findPagination } from './pagination.ts';
@@ -78,6 +79,47 @@ function clientRendered($: CheerioAPI): boolean {
   return scriptTexts($).some((s) => AJAX_RE.test(stripJsComments(s)));
 }
 
+const LIST_BOXES = new Set(['ul', 'ol', 'tbody', 'table', 'dl', 'div', 'section']);
+const LOADING = /^(正在|数据)?(加载|载入|读取)|^loading|^请稍候/i;
+/** Pager boxes are filled by scripts too, but hold no items. */
+const PAGER_BOX = /page|pager|fenye|pagination/i;
+
+/** The text directly inside an element, before any child element. */
+function leadingText(el: Element): string {
+  let out = '';
+  for (const c of el.children) {
+    if (c.type !== 'text') break;
+    out += c.data;
+  }
+  return out.trim();
+}
+
+/**
+ * General signs (no platform or function names) of a list a script draws: a
+ * box left for it that an inline script names by its id or that says it is
+ * loading (its first item does), holding no links and no other text, on a page
+ * with a script that can fetch data (an inline request, or a script file of its own).
+ */
+function scriptDrawn($: CheerioAPI): boolean {
+  const inline = scriptTexts($).map(stripJsComments).join('\n');
+  if (!AJAX_RE.test(inline) && !tagged($, 'script').some((el) => el.attribs['src'])) return false;
+  const named = (id: string) => inline.includes(`'${id}'`) || inline.includes(`"${id}"`) || inline.includes(`#${id}`);
+  const loading = (box: Element) => {
+    const first = box.children.find(isElementNode);
+    return LOADING.test(leadingText(box)) || (first !== undefined && LOADING.test(leadingText(first)));
+  };
+  return descendants(bodyOf($), (e) => LIST_BOXES.has(e.name)).some((box) => {
+    const id = box.attribs['id'] ?? '';
+    if (PAGER_BOX.test(`${id} ${box.attribs['class'] ?? ''}`)) return false;
+    const candidate = loading(box) || (id !== '' && named(id));
+    if (!candidate || descendants(box, (e) => e.name === 'a' && e.attribs['href'] !== undefined).length > 0) return false;
+    const text = blockText(box).trim();
+    return text === '' || LOADING.test(text);
+  });
+}
+
+const isElementNode = (n: { type: string }): n is Element => n.type === 'tag';
+
 /** iframes in the content area on the portal's own host (weather widgets and the like are elsewhere). */
 function contentIframes($: CheerioAPI, pageUrl: string, base: string): string[] {
   const out: string[] = [];
@@ -119,7 +161,7 @@ export function parseList(html: string, pageUrl: string, opts: ParseListOptions 
   const pager = findPagination($, pageUrl, base);
   const endpoint = findEndpoint($, pageUrl, base);
   const iframes = contentIframes($, pageUrl, base);
-  const needsBrowser = items.length === 0 && !list.ambiguous && !endpoint && iframes.length === 0 && clientRendered($);
+  const needsBrowser = items.length === 0 && !list.ambiguous && !endpoint && iframes.length === 0 && (clientRendered($) || scriptDrawn($));
   return {
     items,
     ...(list.ambiguous && items.length === 0 ? { ambiguous: list.ambiguous } : {}),
