@@ -19,7 +19,8 @@ import type { Review, ReviewEvent } from '../review/states.ts';
  *
  * Durability: every append is one write of whole lines, fsynced (and the
  * folder fsynced when the file is created). A last line cut short by a crash
- * is dropped at open and said so in `recovery`. One writer per data folder:
+ * is passed over at open (and cut off before the next append), said so in
+ * `recovery`. One writer per data folder:
  * callers hold its lock (src/store/data-lock.ts) — the CLI through
  * src/cli/data-dir.ts, `zwgk serve` for its whole life.
  *
@@ -52,6 +53,7 @@ export class ReviewStore {
   readonly #reviews = new Map<string, Map<string, Review>>();
   readonly #audits = new Map<string, { reportDir: string; at: string }>();
   #writing: Promise<void> = Promise.resolve();
+  #cutTo: number | null = null;
   /** Set when a damaged last line was dropped at open: one Chinese line for the log. */
   recovery: string | null = null;
 
@@ -77,7 +79,8 @@ export class ReviewStore {
     });
     if (torn !== '') {
       store.recovery = `复核记录 ${store.file} 的最后一行不完整（上次写入时中断），已舍弃该行`;
-      await truncate(store.file, Buffer.byteLength(text) - Buffer.byteLength(torn));
+      // Cut before the next append (under the lock), so reading never writes.
+      store.#cutTo = Buffer.byteLength(text) - Buffer.byteLength(torn);
     }
     return store;
   }
@@ -115,6 +118,8 @@ export class ReviewStore {
     if (lines.length === 0) return this.#writing;
     const text = lines.map((l) => `${JSON.stringify(l)}\n`).join('');
     const done = this.#writing.catch(() => {}).then(async () => {
+      if (this.#cutTo !== null) await truncate(this.file, this.#cutTo);
+      this.#cutTo = null;
       await appendDurably(this.file, text);
       for (const l of lines) this.#apply(l);
     });

@@ -167,7 +167,9 @@ describe('the review journal', () => {
     expect(reread.recovery).toMatch(/最后一行不完整/);
     expect(reread.review('jtj', 'a|b||http://x/')!.state).toBe('confirmed');
     expect(reread.lastAudit('jtj')).toEqual({ reportDir: '/r', at: event.at });
-    expect(readFileSync(join(dir, REVIEW_FILE), 'utf8').endsWith('}\n')).toBe(true);
+    await reread.append([{ unit: 'jtj', key: 'c|d||http://y/', event }]);
+    expect((await ReviewStore.load(dir)).review('jtj', 'c|d||http://y/')!.state).toBe('confirmed');
+    expect(readFileSync(join(dir, REVIEW_FILE), 'utf8').split('\n')).toHaveLength(4);
 
     writeFileSync(join(dir, REVIEW_FILE), `garbage\n${readFileSync(join(dir, REVIEW_FILE), 'utf8')}`);
     await expect(ReviewStore.load(dir)).rejects.toThrow(/第1行已损坏/);
