@@ -171,7 +171,8 @@ export async function runAudit(inputs: AuditInputs, opts: AuditOptions): Promise
   };
   const { changes: rechecked, audits } = recheck(reviews, report, new Map(snapshots.map((s) => [s.unit.id, s.startedAt])), report.generatedAt, outDir);
   await writeReports(report, outDir, opts);
-  await reviews.append(rechecked, audits);
+  // A reviewer's change made while the audit ran stands over its re-check.
+  await reviews.append(rechecked, audits, { onStale: 'skip' });
   progress({ phase: 'report', unitsDone: unitResults.length, unitsTotal: unitResults.length, pages: 0, errors: 0, message: outDir });
   return { report, outDir, snapshots, rechecked };
 }

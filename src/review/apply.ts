@@ -58,7 +58,7 @@ export function recheck(store: ReviewStore, report: AuditReport, crawlStarts: Re
       const updated = afterAudit(review, fresh ? outcome(unit, key, found, report) : 'unknown', at);
       if (updated && updated !== review) {
         next.set(key, updated);
-        changes.push({ unit: unit.id, key, event: updated.log.at(-1)! });
+        changes.push({ unit: unit.id, key, event: updated.log.at(-1)!, from: review.state });
       }
     }
     for (const f of unit.findings) markFinding(unit.id, f, next.get(reviewKey(f)) ?? store.review(unit.id, reviewKey(f)));

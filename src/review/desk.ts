@@ -102,12 +102,11 @@ export class Desk {
   async set(ids: readonly string[], change: { state: ReviewState; by: string; reason?: string; source: Exclude<ReviewSource, 'audit' | 'import'> }, at = nowIso()): Promise<ReviewChange[]> {
     const all = this.list();
     const changes: ReviewChange[] = [];
-    for (const raw of ids) {
-      const id = raw.trim().toUpperCase();
+    for (const id of new Set(ids.map((raw) => raw.trim().toUpperCase()))) {
       const row = all.find((r) => r.id === id);
       if (!row) throw new ReviewError(`问题编号 ${id} 不存在（用 zwgk review list 查看各单位最近一次审计的问题）`);
       const next = decide(row.review, { state: change.state, at, by: change.by, ...(change.reason ? { reason: change.reason } : {}), source: change.source });
-      changes.push({ unit: row.unit.id, key: row.key, event: next.log.at(-1)! });
+      changes.push({ unit: row.unit.id, key: row.key, event: next.log.at(-1)!, from: row.state });
     }
     await this.store.append(changes);
     return changes;
@@ -140,7 +139,7 @@ export class Desk {
       const row = rows.find((r) => r.id === reply.id)!;
       const reason = [`整改时间 ${reply.date}`, reply.note].filter(Boolean).join('；');
       const next = decide(row.review, { state: 'fixed', at, by: unitName, reason, source: 'import' });
-      changes.push({ unit: form.unitId, key: row.key, event: next.log.at(-1)! });
+      changes.push({ unit: form.unitId, key: row.key, event: next.log.at(-1)!, from: row.state });
     }
     await this.store.append(changes);
     return { unitId: form.unitId, unitName, changes, notFixed: form.replies.length - changes.length };
@@ -162,7 +161,7 @@ export class Desk {
         if (row.state === state || changes.some((c) => c.unit === row.unit.id && c.key === row.key)) continue;
         try {
           const next = decide(row.review, { state, at, by, reason: o.reason || undefined, source: 'overrides' });
-          changes.push({ unit: row.unit.id, key: row.key, event: next.log.at(-1)! });
+          changes.push({ unit: row.unit.id, key: row.key, event: next.log.at(-1)!, from: row.state });
         } catch (err) {
           if (err instanceof ReviewError) throw new ReviewError(`复核文件 ${file} 第${o.line}行：${err.message}`);
           throw err;

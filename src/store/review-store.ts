@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, truncate } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fsyncDir } from '../lib/atomic-write.ts';
-import type { Review, ReviewEvent } from '../review/states.ts';
+import { REVIEW_STATE_LABEL, ReviewError, stateOf, type Review, type ReviewEvent, type ReviewState } from '../review/states.ts';
 
 /**
  * Review states (复核) in the data folder: `<dataDir>/reviews.jsonl`, an
@@ -39,6 +39,8 @@ export interface ReviewChange {
   unit: string;
   key: string;
   event: ReviewEvent;
+  /** The state the change was decided from: checked again when it is written (another change may have come first). Not stored. */
+  from?: ReviewState;
 }
 
 export interface AuditRecord {
@@ -112,12 +114,22 @@ export class ReviewStore {
     return this.#audits.get(unit);
   }
 
-  /** Appends state changes and audit records in one fsynced write; they count in memory once it is on disk. */
-  append(changes: readonly ReviewChange[], audits: readonly AuditRecord[] = []): Promise<void> {
-    const lines: Line[] = [...changes.map(({ unit, key, event }) => ({ unit, key, event })), ...audits.map(({ unit, reportDir, at }) => ({ unit, audit: { reportDir, at } }))];
-    if (lines.length === 0) return this.#writing;
-    const text = lines.map((l) => `${JSON.stringify(l)}\n`).join('');
+  /**
+   * Appends state changes and audit records in one fsynced write; they count
+   * in memory once it is on disk. A change whose `from` is no longer the
+   * finding's state (someone else's change came first) refuses the whole
+   * batch (ReviewError), or with `onStale: 'skip'` (an audit's re-check) is left out.
+   */
+  append(changes: readonly ReviewChange[], audits: readonly AuditRecord[] = [], opts: { onStale?: 'refuse' | 'skip' } = {}): Promise<void> {
     const done = this.#writing.catch(() => {}).then(async () => {
+      const current = changes.filter((c) => c.from === undefined || stateOf(this.review(c.unit, c.key)) === c.from);
+      const stale = changes.find((c) => !current.includes(c));
+      if (stale && opts.onStale !== 'skip') {
+        throw new ReviewError(`问题的状态刚被改为“${REVIEW_STATE_LABEL[stateOf(this.review(stale.unit, stale.key))]}”，请刷新后重试`);
+      }
+      const lines: Line[] = [...current.map(({ unit, key, event }) => ({ unit, key, event })), ...audits.map(({ unit, reportDir, at }) => ({ unit, audit: { reportDir, at } }))];
+      if (lines.length === 0) return;
+      const text = lines.map((l) => `${JSON.stringify(l)}\n`).join('');
       if (this.#cutTo !== null) await truncate(this.file, this.#cutTo);
       this.#cutTo = null;
       await appendDurably(this.file, text);

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAuditRequest } from '../../src/audit/run-audit.ts';
-import type { UnitResult } from '../../src/model/result.ts';
+import { load } from 'cheerio';
+import type { AuditReport, UnitResult } from '../../src/model/result.ts';
+import { renderHtmlReport } from '../../src/report/html-report.ts';
 import type { UnitSnapshot } from '../../src/model/snapshot.ts';
 import { Desk } from '../../src/review/desk.ts';
 import { REPLY_SHEET, ReplyFileError } from '../../src/review/reply-xlsx.ts';
@@ -42,10 +44,10 @@ function night(newest: string, startedAt: string): UnitSnapshot {
   });
 }
 
-async function audit(dataDir: string, asOf = AS_OF): Promise<{ unit: UnitResult; rechecked: number }> {
+async function audit(dataDir: string, asOf = AS_OF): Promise<{ unit: UnitResult; rechecked: number; report: AuditReport }> {
   const outcome = await runAuditRequest({ unitsFile, asOf, dataDir, outDir: join(root, `out-${++n}`), fromStore: true, screenshots: false, formats: ['json'] });
-  const saved = JSON.parse(readFileSync(join(outcome.outDir, 'report.json'), 'utf8')) as { units: UnitResult[] };
-  return { unit: saved.units[0]!, rechecked: outcome.rechecked.length };
+  const saved = JSON.parse(readFileSync(join(outcome.outDir, 'report.json'), 'utf8')) as AuditReport;
+  return { unit: saved.units[0]!, rechecked: outcome.rechecked.length, report: saved };
 }
 
 const stale = (u: UnitResult) => u.findings.find((f) => f.rule === 'column-update' && f.code === 'stale');
@@ -144,6 +146,9 @@ describe('review loop over real audits', () => {
     expect(g).toMatchObject({ deduction: 0, review: { decision: 'waived', reason: '误报：该栏目已停用' }, reviewState: { state: 'dismissed', label: '误报', reason: '该栏目已停用' } });
     expect(after.unit.score).toBeCloseTo(before.unit.score + f.deduction, 5);
     expect(desk.noticeItems('jtj')).toEqual([]);
+    const html = load(renderHtmlReport(after.report));
+    expect(html('.find-table.waived tbody tr').text()).toContain('误报');
+    expect(html('.find-table.waived tbody tr').text()).toContain('误报：该栏目已停用');
 
     // overrides.csv: 确认 of a dismissed finding is a step the states allow; the file's line is named when one is not.
     const others = after.unit.findings.filter((x) => x !== g && !x.advisory);
@@ -170,6 +175,12 @@ describe('the review journal', () => {
     await reread.append([{ unit: 'jtj', key: 'c|d||http://y/', event }]);
     expect((await ReviewStore.load(dir)).review('jtj', 'c|d||http://y/')!.state).toBe('confirmed');
     expect(readFileSync(join(dir, REVIEW_FILE), 'utf8').split('\n')).toHaveLength(4);
+
+    // A change decided from a state that another change has since replaced: refused whole, or (an audit's re-check) left out.
+    const fixed = { ...event, state: 'fixed' as const };
+    await expect(reread.append([{ unit: 'jtj', key: 'a|b||http://x/', event: fixed, from: 'pending' }])).rejects.toThrow('问题的状态刚被改为“确认”，请刷新后重试');
+    await reread.append([{ unit: 'jtj', key: 'a|b||http://x/', event: fixed, from: 'pending' }, { unit: 'jtj', key: 'e|f||http://z/', event, from: 'pending' }], [], { onStale: 'skip' });
+    expect([reread.review('jtj', 'a|b||http://x/')!.state, reread.review('jtj', 'e|f||http://z/')!.state]).toEqual(['confirmed', 'confirmed']);
 
     writeFileSync(join(dir, REVIEW_FILE), `garbage\n${readFileSync(join(dir, REVIEW_FILE), 'utf8')}`);
     await expect(ReviewStore.load(dir)).rejects.toThrow(/第1行已损坏/);
