@@ -372,16 +372,22 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
 
 const MAX_BODY = 16 * 1024;
 
-async function readBody(req: IncomingMessage, type: RegExp, wrongType: string): Promise<string> {
-  if (!type.test(req.headers['content-type'] ?? '')) throw new HttpError(400, wrongType);
+/** The request body, refused with `tooBig` once it passes `max` bytes. */
+async function readLimited(req: IncomingMessage, max: number, tooBig: HttpError): Promise<Buffer> {
+  if (Number(req.headers['content-length'] ?? 0) > max) throw tooBig;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(400, '请求体过大');
+    if (size > max) throw tooBig;
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function readBody(req: IncomingMessage, type: RegExp, wrongType: string): Promise<string> {
+  if (!type.test(req.headers['content-type'] ?? '')) throw new HttpError(400, wrongType);
+  return (await readLimited(req, MAX_BODY, new HttpError(400, '请求体过大'))).toString('utf8');
 }
 
 /** An uploaded file's bytes (a spreadsheet type or application/octet-stream), at most MAX_UPLOAD. */
@@ -389,15 +395,7 @@ async function readBytes(req: IncomingMessage): Promise<Buffer> {
   if (!/^application\/(octet-stream|vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet)\b/i.test(req.headers['content-type'] ?? '')) {
     throw new HttpError(400, '请上传 xlsx 文件（Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet）');
   }
-  if (Number(req.headers['content-length'] ?? 0) > MAX_UPLOAD) throw new HttpError(413, '文件过大（整改情况表应小于 5 MB）');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_UPLOAD) throw new HttpError(413, '文件过大（整改情况表应小于 5 MB）');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  return readLimited(req, MAX_UPLOAD, new HttpError(413, '文件过大（整改情况表应小于 5 MB）'));
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

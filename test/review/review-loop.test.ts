@@ -44,6 +44,15 @@ function night(newest: string, startedAt: string): UnitSnapshot {
   });
 }
 
+/** A data folder holding the first night's snapshot (通知公告 stale). */
+async function seeded(name: string) {
+  const dataDir = join(root, name);
+  const store = await openStore(dataDir);
+  await store.saveSnapshot(night('2020-03-01', '2021-01-20T01:00:00+08:00'));
+  await store.flush();
+  return { dataDir, store };
+}
+
 async function audit(dataDir: string, asOf = AS_OF): Promise<{ unit: UnitResult; rechecked: number; report: AuditReport }> {
   const outcome = await runAuditRequest({ unitsFile, asOf, dataDir, outDir: join(root, `out-${++n}`), fromStore: true, screenshots: false, formats: ['json'] });
   const saved = JSON.parse(readFileSync(join(outcome.outDir, 'report.json'), 'utf8')) as AuditReport;
@@ -63,10 +72,7 @@ async function filledReply(file: string, answer: [string, string, string]): Prom
 
 describe('review loop over real audits', () => {
   it('确认 → reply 已整改 → a re-audit of a newer crawl no longer finds it → 复查通过; a re-judge of the old crawl proves nothing', async () => {
-    const dataDir = join(root, 'loop');
-    const store = await openStore(dataDir);
-    await store.saveSnapshot(night('2020-03-01', '2021-01-20T01:00:00+08:00'));
-    await store.flush();
+    const { dataDir, store } = await seeded('loop');
 
     const first = await audit(dataDir);
     const found = stale(first.unit)!;
@@ -112,10 +118,7 @@ describe('review loop over real audits', () => {
   });
 
   it('a fix the newer crawl does not bear out is 复查未通过, back in the notice', async () => {
-    const dataDir = join(root, 'reopen');
-    const store = await openStore(dataDir);
-    await store.saveSnapshot(night('2020-03-01', '2021-01-20T01:00:00+08:00'));
-    await store.flush();
+    const { dataDir, store } = await seeded('reopen');
     const id = stale((await audit(dataDir)).unit)!.reviewState!.id;
     const desk = new Desk(await openReviewStore(dataDir));
     await desk.set([id], { state: 'confirmed', by: '龚健', source: 'cli' }, '2021-01-21T09:00:00+08:00');
@@ -130,10 +133,7 @@ describe('review loop over real audits', () => {
   });
 
   it('a 误报 leaves the score, stays in report.json as waived with its state; overrides.csv imports into the same states', async () => {
-    const dataDir = join(root, 'dismiss');
-    const store = await openStore(dataDir);
-    await store.saveSnapshot(night('2020-03-01', '2021-01-20T01:00:00+08:00'));
-    await store.flush();
+    const { dataDir } = await seeded('dismiss');
     const before = await audit(dataDir);
     const f = stale(before.unit)!;
     expect(f.deduction).toBeGreaterThan(0);
