@@ -276,10 +276,21 @@ export class AuditService {
       const line = [unitId, `${finding.rule}/${finding.code}`, finding.url, DECISION_TEXT[input.decision], reason].map(csvField).join(',');
       await writeFileAtomic(file, `${existing}${existing.endsWith('\n') ? '' : '\n'}${line}\n`);
       this.log(`单位 ${unitId} 的问题已复核为${DECISION_TEXT[input.decision]}：${finding.url}`);
+      await this.overrideAsState(unitId, line, file);
       // A re-judge not yet started reads the file when it starts: it shows this decision too.
       const waiting = this.queue.find((j) => j.rejudge && j.units[0] === unitId);
       return { runId: (waiting ?? this.enqueue('unit', 'manual', [unitId], true)).id };
     });
+  }
+
+  /** The decision just written to the overrides file, also as the finding's review state (豁免 → 误报, 确认 → 确认), where that step is allowed. */
+  private async overrideAsState(unitId: string, line: string, file: string): Promise<void> {
+    if (!this.deps.desk) return;
+    try {
+      await this.deps.desk.importOverrides(`${OVERRIDES_HEADER}${line}\n`, file, '复核文件', this.now());
+    } catch (err) {
+      this.log(`单位 ${unitId} 的复核结论已写入复核文件，但未能记为复核状态：${(err as Error).message}`);
+    }
   }
 
   /** Every change to the overrides file, one after the other. */

@@ -53,7 +53,7 @@ beforeAll(async () => {
       await notifier.confirmed(u, f);
     },
   };
-  svc = new AuditService(serviceSettings(dir), {
+  svc = new AuditService(serviceSettings(dir, { overridesFile: join(dir, 'overrides.csv') }), {
     history,
     // The real pipeline, always from the stored snapshot (no portal to crawl here).
     runner: (req) => runAuditRequest({ ...req, fromStore: true, screenshots: false, asOf: '2021-01-20' }),
@@ -161,6 +161,15 @@ describe('review on the dashboard', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.log.at(-1)).toMatchObject({ source: 'import', by: '县教育体育局' });
   }, 60_000);
+
+  it('a 豁免 with the overrides buttons is also the finding’s 误报 state', async () => {
+    const other = (await latest()).findings.find((f) => f.rule !== 'column-update' && !f.advisory)!;
+    const res = await post('/api/units/jtj/overrides', { rule: other.rule, code: other.code, url: other.url, decision: 'waived', reason: '不适用' });
+    expect(res.status).toBe(202);
+    await svc.idle();
+    const row = ((await (await get('/api/reviews?unit=jtj&state=dismissed')).json()) as { id: string; log: { by: string; source: string; reason: string }[] }[]).find((r) => r.id === other.reviewState!.id)!;
+    expect(row.log.at(-1)).toMatchObject({ by: '复核文件', source: 'overrides', reason: '不适用' });
+  });
 
   it('the overview shows notifications that failed or wait for a retry', async () => {
     await notifier.outbox.deliverDue();
