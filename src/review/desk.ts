@@ -65,6 +65,9 @@ export class Desk {
     try {
       const report = JSON.parse(readFileSync(file, 'utf8')) as AuditReport;
       if (!Array.isArray(report.units)) return undefined;
+      // Only reports some unit's latest audit points to stay cached (a service runs for months).
+      const live = new Set(this.store.units().map((u) => this.store.lastAudit(u)?.reportDir));
+      for (const d of this.#reports.keys()) if (!live.has(d)) this.#reports.delete(d);
       this.#reports.set(dir, report);
       return report;
     } catch {
