@@ -15,6 +15,8 @@ import { NetworkPolicy } from '../net/policy.ts';
 import { renderHtmlReport } from '../report/html-report.ts';
 import { writeXlsxReport } from '../report/xlsx-report.ts';
 import { scoreUnits } from '../scoring/score.ts';
+import { dismissals, recheck } from '../review/apply.ts';
+import { openReviewStore, type ReviewChange } from '../store/review-store.ts';
 import { openStore } from '../store/store.ts';
 import { captureEvidence } from './evidence.ts';
 
@@ -66,6 +68,8 @@ export interface AuditOutcome {
   report: AuditReport;
   outDir: string;
   snapshots: UnitSnapshot[];
+  /** Review states the audit changed (复查通过 / 复查未通过 of findings reported fixed). */
+  rechecked: ReviewChange[];
 }
 
 /** Evaluation year: the year before the as-of date's year unless given. */
@@ -139,7 +143,9 @@ export async function runAudit(inputs: AuditInputs, opts: AuditOptions): Promise
     return unit;
   });
   const selectedIds = new Set(selected.map((u) => u.id));
-  const unitResults: UnitResult[] = scoreUnits(judged, scheme, overrides).filter((u) => selectedIds.has(u.id));
+  // 误报 findings leave the score like waivers; the overrides file's decisions stand beside them.
+  const reviews = await openReviewStore(opts.dataDir);
+  const unitResults: UnitResult[] = scoreUnits(judged, scheme, [...dismissals(reviews, units.map((u) => u.id)), ...overrides]).filter((u) => selectedIds.has(u.id));
 
   const outDir = resolve(opts.outDir);
   mkdirSync(outDir, { recursive: true });
@@ -163,9 +169,12 @@ export async function runAudit(inputs: AuditInputs, opts: AuditOptions): Promise
     rules: ruleCatalog(scheme),
     units: unitResults,
   };
+  const { changes: rechecked, audits } = recheck(reviews, report, new Map(snapshots.map((s) => [s.unit.id, s.startedAt])), report.generatedAt, outDir);
   await writeReports(report, outDir, opts);
+  // A reviewer's change made while the audit ran stands over its re-check.
+  await reviews.append(rechecked, audits, { onStale: 'skip' });
   progress({ phase: 'report', unitsDone: unitResults.length, unitsTotal: unitResults.length, pages: 0, errors: 0, message: outDir });
-  return { report, outDir, snapshots };
+  return { report, outDir, snapshots, rechecked };
 }
 
 async function writeReports(report: AuditReport, outDir: string, opts: AuditOptions): Promise<void> {

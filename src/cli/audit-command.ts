@@ -72,9 +72,11 @@ export function registerAuditCommand(program: Command): void {
     const { closeBrowser } = await import('../browser/chromium.ts');
     const { formatSummaryTable } = await import('../report/console-summary.ts');
     try {
-      const { report, outDir } = await runAudit(inputs, options);
+      const { report, outDir, rechecked } = await runAudit(inputs, options);
       progress.finish();
       process.stdout.write(`${formatSummaryTable(report)}\n`);
+      const passed = rechecked.filter((c) => c.event.state === 'verified').length;
+      if (rechecked.length) process.stdout.write(`复查已整改的问题：${passed} 项复查通过，${rechecked.length - passed} 项复查未通过（zwgk review list 查看）\n`);
       process.stdout.write(`报告已生成：${outDir}/report.html（另有 report.json、report.xlsx、evidence/）\n`);
     } finally {
       progress.finish();

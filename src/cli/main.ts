@@ -9,6 +9,7 @@ const commands: Record<string, () => Promise<Register>> = {
   audit: async () => (await import('./audit-command.ts')).registerAuditCommand,
   serve: async () => (await import('./serve-command.ts')).registerServeCommand,
   demo: async () => (await import('./demo-command.ts')).registerDemoCommand,
+  review: async () => (await import('./review-command.ts')).registerReviewCommand,
 };
 
 const program = new Command('zwgk')

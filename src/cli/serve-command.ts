@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { HistoryStore } from '../history/history-store.ts';
@@ -9,7 +10,11 @@ import { realPdfWriter, realRunner } from '../serve/runner.ts';
 import { cronScheduler } from '../serve/scheduler.ts';
 import { AuditService, type AuditRunner } from '../serve/service.ts';
 import { nowIso } from '../lib/time.ts';
-import { readUnitsCsv } from '../config/units.ts';
+import { parseWebhook, readUnitsCsv, readUnitsFile } from '../config/units.ts';
+import type { Destination } from '../notify/channels.ts';
+import type { Notifier } from '../notify/notifier.ts';
+import { Desk } from '../review/desk.ts';
+import { openReviewStore } from '../store/review-store.ts';
 import { addNetworkOptions, parseConcurrency, parseWaitMinutes, type NetworkFlags } from './options.ts';
 
 interface ServeFlags extends NetworkFlags {
@@ -73,6 +78,10 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
   };
   const history = await HistoryStore.open(dataDir).catch(unlockAndThrow);
   if (history.recovery) log(history.recovery);
+  const reviews = await openReviewStore(dataDir).catch(unlockAndThrow);
+  if (reviews.recovery) log(reviews.recovery);
+  const desk = new Desk(reviews);
+  const notifier = config.notify ? await openNotifier(config, { env, dataDir, desk, history, unitsFile: resolve(unitsFile), log }).catch(unlockAndThrow) : undefined;
   const service = new AuditService(
     {
       unitsFile: resolve(unitsFile),
@@ -88,7 +97,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
       warnings: config.warnings,
       retention: config.retention,
     },
-    { history, runner, scheme, log },
+    { history, runner, scheme, log, desk, office: config.notices.office, pdfWriter: realPdfWriter, ...(notifier ? { notifier } : {}) },
   );
   await service.recoverInterrupted().catch(unlockAndThrow);
 
@@ -103,6 +112,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
       sessions: new Sessions({ ttlMs: config.sessionHours * 3600_000 }),
       pdfWriter: realPdfWriter,
       log,
+      ...(notifier ? { outbox: () => notifier.summary() } : {}),
       host,
       port,
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
@@ -116,6 +126,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
   const listening = new URL(server.url);
   service.settings.ownAddresses = [{ host: listening.hostname, port: Number(listening.port) }];
   service.startSchedule(cronScheduler(config.schedule, config.timezone));
+  notifier?.start();
 
   const next = service.nextScheduledRun();
   log(`zwgk serve 已启动：${server.url}（数据目录 ${dataDir}）`);
@@ -129,9 +140,58 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
     async stop() {
       await server.close();
       await service.shutdown(config.shutdownGraceSeconds * 1000);
+      await notifier?.stop();
       await lock.release();
     },
   };
+}
+
+/** The notifications as serve.yaml `notify:` configures them (the SMTP password may come from ZWGK_SMTP_PASS). */
+async function openNotifier(
+  config: ServeConfig,
+  ctx: { env: NodeJS.ProcessEnv; dataDir: string; desk: Desk; history: HistoryStore; unitsFile: string; log: (line: string) => void },
+): Promise<Notifier> {
+  const n = config.notify!;
+  const { Notifier } = await import('../notify/notifier.ts');
+  const office: Destination[] = [
+    ...n.office.emails.map((to) => ({ kind: 'email' as const, to })),
+    ...n.office.webhooks.map((w): Destination => {
+      const { kind, url } = parseWebhook(typeof w === 'string' ? w : w.url)!;
+      return kind === 'dingtalk' && typeof w !== 'string' && w.secret ? { kind, url, secret: w.secret } : { kind, url };
+    }),
+  ];
+  const smtp = n.smtp && { ...n.smtp, ...(ctx.env.ZWGK_SMTP_PASS ? { pass: ctx.env.ZWGK_SMTP_PASS } : {}) };
+  let units = readUnitsFile(ctx.unitsFile);
+  let mtimeMs = statSync(ctx.unitsFile).mtimeMs;
+  return Notifier.open(
+    {
+      ...(smtp ? { smtp } : {}),
+      office,
+      unitContacts: n.unitContacts,
+      digest: n.digest,
+      timezone: config.timezone,
+      immediate: n.immediate,
+      maxAttempts: n.maxAttempts,
+      retryMinutes: n.retryMinutes,
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    },
+    {
+      dataDir: ctx.dataDir,
+      desk: ctx.desk,
+      history: () => ctx.history.data,
+      units: () => {
+        // Contacts follow the units file as it is edited; while an edit leaves it unreadable the last good one stands.
+        try {
+          const now = statSync(ctx.unitsFile).mtimeMs;
+          if (now !== mtimeMs) [units, mtimeMs] = [readUnitsFile(ctx.unitsFile), now];
+        } catch {
+          // kept
+        }
+        return units;
+      },
+      log: ctx.log,
+    },
+  );
 }
 
 export function registerServeCommand(program: Command): void {

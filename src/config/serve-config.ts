@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { zhCN } from 'zod/v4/locales';
 import { parseHostSpec } from '../net/hosts.ts';
+import { parseWebhook } from './units.ts';
 
 /**
  * The `zwgk serve` config file (YAML or JSON). Strict: an unknown key is an
@@ -48,6 +49,47 @@ function httpUrl(s: string): boolean {
     return false;
   }
 }
+
+const EMAIL = /^[^\s@;,]+@[^\s@;,]+\.[^\s@;,]+$/;
+const email = z.string().regex(EMAIL, { message: '不是有效的邮箱地址' });
+const webhook = z.string().refine((w) => parseWebhook(w) !== null, { message: '不是企业微信或钉钉群机器人地址（其他地址请加前缀 wecom: 或 dingtalk:）' });
+
+/** Notifications (src/notify/notifier.ts): absent, nothing is ever sent. */
+const notifySchema = z
+  .object({
+    smtp: z
+      .object({
+        host: z.string().min(1),
+        port: int(1, 65535).default(465),
+        /** TLS from the start (465); false: STARTTLS when offered (587/25). */
+        secure: z.boolean().default(true),
+        user: z.string().min(1).optional(),
+        /** The environment variable ZWGK_SMTP_PASS wins. */
+        pass: z.string().optional(),
+        from: email,
+        allowSelfSigned: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
+    /** The office's own recipients: every message goes to them too. */
+    office: z
+      .object({
+        emails: z.array(email).default([]),
+        webhooks: z.array(z.union([webhook, z.object({ url: webhook, secret: z.string().min(1).optional() }).strict()])).default([]),
+      })
+      .strict()
+      .default({ emails: [], webhooks: [] }),
+    /** Also send to each unit's contacts (units file columns contact_email / webhook). */
+    unitContacts: z.boolean().default(true),
+    /** Cron of the daily digest (in `timezone`). */
+    digest: z.string().refine(validCron, { message: '不是有效的 cron 表达式（例如 "0 8 * * *" 表示每天 08:00）' }).default('0 8 * * *'),
+    /** Messages on new 确认 findings and new 预警 as they happen. */
+    immediate: z.boolean().default(true),
+    maxAttempts: int(1, 20).default(6),
+    /** First retry after this many minutes; doubled each time, at most an hour. */
+    retryMinutes: int(1, 60).default(1),
+  })
+  .strict();
 
 export const serveConfigSchema = z
   .object({
@@ -104,6 +146,9 @@ export const serveConfigSchema = z
       })
       .strict()
       .default({ staleWithinDays: 30, backdatedDays: 7 }),
+    notify: notifySchema.optional(),
+    /** The 整改通知's issuing office. */
+    notices: z.object({ office: z.string().min(1).max(60).default('县人民政府办公室') }).strict().default({ office: '县人民政府办公室' }),
     /** On SIGINT/SIGTERM a running audit may finish within this many seconds, then it is aborted. */
     shutdownGraceSeconds: int(0, 3600).default(60),
   })

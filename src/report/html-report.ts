@@ -242,7 +242,7 @@ function waivedTable(findings: Finding[], catalog: RuleCatalog | undefined): Mar
     <tbody>${findings.map(
       (f) => html`<tr>
       <td>${findingHead(f, catalog)}</td>
-      <td class="num">${fmtNum(f.deduction)}<div class="sub"><span class="tag status-ok">已豁免</span></div></td>
+      <td class="num">${fmtNum(f.deduction)}<div class="sub"><span class="tag status-ok">${f.reviewState?.state === 'dismissed' ? '误报' : '已豁免'}</span></div></td>
       <td>${describe(f, catalog)}</td>
       <td class="url-cell">${link(f.url)}</td>
       <td>${f.review?.reason ?? ''}</td>

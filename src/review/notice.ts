@@ -63,7 +63,7 @@ export function renderNoticeHtml(doc: NoticeDocument): string {
 <p class="to">${doc.unit.name}：</p>
 <p>根据${doc.year}年度政务公开工作考评过程测评（测评基准日 ${dateZh(doc.asOf)}），经复核确认，你单位在县政府信息公开平台上存在以下 ${doc.items.length} 项问题。请逐项整改，在“整改情况”栏填写整改结果${
     doc.replyBy ? html`，并于 <b>${dateZh(doc.replyBy)}</b> 前` : '，并及时'
-  }将整改情况表（随本通知下发的 xlsx 表格）报送县政府办公室。整改后，县政府办公室将重新核查。</p>
+  }将整改情况表（随本通知下发的 xlsx 表格）报送${doc.office}。整改后，${doc.office}将重新核查。</p>
 ${doc.items.length
     ? html`<table>
   <colgroup><col class="c-no"><col class="c-id"><col class="c-ind"><col class="c-msg"><col class="c-shot"><col class="c-reply"></colgroup>

@@ -18,6 +18,8 @@ const META_SHEET = '表格信息';
 export const REPLY_RESULTS = ['已整改', '未整改', '无法整改'] as const;
 export type ReplyResult = (typeof REPLY_RESULTS)[number];
 const MAX_NOTE = 500;
+/** A returned form holds at most a few hundred rows: far less than this unpacked. */
+const MAX_UNPACKED = 50 * 1024 * 1024;
 
 const COLUMNS = [
   { header: '序号', width: 6 },
@@ -116,6 +118,10 @@ function cellDate(v: ExcelJS.CellValue): string | null {
  * answer for; `today` bounds 整改时间. Rows the unit left blank are skipped.
  */
 export async function readReplies(bytes: Buffer, file: string, known: (unitId: string) => Set<string> | null, today: string): Promise<ReturnedForm> {
+  const unpacked = zipContentBytes(bytes);
+  if (unpacked !== null && unpacked > MAX_UNPACKED) {
+    throw new ReplyFileError([`整改情况表 ${file}：文件解压后超过 ${MAX_UNPACKED / 1024 / 1024} MB，不是下发的整改情况表`]);
+  }
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(bytes as unknown as ArrayBuffer);
@@ -166,4 +172,32 @@ export async function readReplies(bytes: Buffer, file: string, known: (unitId: s
   });
   if (errors.length) throw new ReplyFileError(errors);
   return { unitId, replies };
+}
+
+/**
+ * What an xlsx (a zip) says its parts unpack to, from its central directory,
+ * so a crafted file cannot make the reader inflate gigabytes; a zip64 size
+ * counts as too big. Null when it is no zip (the reader then says so).
+ */
+export function zipContentBytes(bytes: Buffer): number | null {
+  // The end-of-central-directory record: within the last 64 KiB + 22 bytes.
+  const from = Math.max(0, bytes.length - 65_557);
+  let end = -1;
+  for (let i = bytes.length - 22; i >= from; i--) {
+    if (bytes.readUInt32LE(i) === 0x06054b50) {
+      end = i;
+      break;
+    }
+  }
+  if (end < 0) return null;
+  const entries = bytes.readUInt16LE(end + 10);
+  let at = bytes.readUInt32LE(end + 16);
+  let total = 0;
+  for (let n = 0; n < entries; n++) {
+    if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== 0x02014b50) return null;
+    const size = bytes.readUInt32LE(at + 24);
+    total += size === 0xffffffff ? Number.POSITIVE_INFINITY : size;
+    at += 46 + bytes.readUInt16LE(at + 28) + bytes.readUInt16LE(at + 30) + bytes.readUInt16LE(at + 32);
+  }
+  return total;
 }

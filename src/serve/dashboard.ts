@@ -21,6 +21,10 @@ import {
 import type { Finding, RuleCatalog, UnitResult } from '../model/result.ts';
 import type { Unit } from '../model/snapshot.ts';
 import { html, type Markup } from '../report/markup.ts';
+import type { OutboxSummary } from '../notify/outbox.ts';
+import { findingId, keyParts, reviewKey } from '../review/apply.ts';
+import type { Desk, DeskFilter, DeskFinding } from '../review/desk.ts';
+import { allowedNext, REVIEW_STATE_LABEL, REVIEW_STATES, type ReviewEvent, type ReviewState } from '../review/states.ts';
 import type { LatestResult, RunView } from './service.ts';
 import { scoreChart, sparkline, type ChartPoint } from './svg.ts';
 
@@ -79,6 +83,8 @@ export interface OverviewModel {
   active: RunView[];
   schemeTitle?: string;
   asOf?: string;
+  /** Notifications sent, waiting and failed (when configured). */
+  outbox?: OutboxSummary;
 }
 
 export interface UnitModel {
@@ -92,6 +98,23 @@ export interface UnitModel {
   unitReport?: string;
   /** Reviewer decisions can be made on the page (an overrides file is configured). */
   reviewEnabled: boolean;
+  /** Each finding's review state (when review states are kept). */
+  reviewOf?: (f: Finding) => ReviewCell;
+}
+
+/** A finding's review state as the pages show it, and what a reviewer may change it to. */
+export interface ReviewCell {
+  unitId: string;
+  id: string;
+  state: ReviewState;
+  last?: ReviewEvent;
+  next: readonly ReviewState[];
+}
+
+export function reviewCell(desk: Desk, unitId: string, f: Finding): ReviewCell {
+  const review = desk.store.review(unitId, reviewKey(f));
+  const state = review?.state ?? 'pending';
+  return { unitId, id: findingId(unitId, f), state, ...(review ? { last: review.log.at(-1)! } : {}), next: allowedNext(state) };
 }
 
 const TREND_POINTS = 12;
@@ -234,6 +257,8 @@ export function renderOverview(m: OverviewModel, ctx: PageContext): string {
   <div class="card"><div class="k">最近一次全量审计</div>${lastBox}${lastNotes}</div>
   <div class="card"><div class="k">下次定时审计</div><div class="v">${m.nextRun ? fmtInstant(m.nextRun.toISOString()) : '未安排'}</div><div class="s">北京时间</div></div>
 </section>
+<p><a class="btn" href="/reviews">复核与整改</a></p>
+${outboxPanel(m.outbox)}
 ${m.active.length ? html`<section class="panel running"><h2>正在进行</h2><ul>${m.active.map((r) => html`<li><b>${runLabel(r)}</b>：${progressText(r)}</li>`)}</ul></section>` : ''}
 <section class="panel">
   <div class="panel-head">
@@ -282,29 +307,88 @@ ${m.active.length ? html`<section class="panel running"><h2>正在进行</h2><ul
   return layout(ctx, '总览', html``, body, '');
 }
 
+/** Notifications that failed or wait for a retry, with their reasons. */
+function outboxPanel(o: OutboxSummary | undefined): Markup {
+  if (!o || !o.problems.length) return html``;
+  return html`<section class="panel" id="outbox"><h2>通知发送问题</h2><p class="muted">已发送 ${o.sent}，待发送 ${o.pending}，发送失败 ${o.failed}。发送失败不影响审计；待发送的通知会自动重试。</p>
+  <table><thead><tr><th>收件方</th><th>内容</th><th>状态</th><th class="num">尝试次数</th><th>原因</th></tr></thead><tbody>${o.problems.map(
+    (p) => html`<tr><td>${p.to}</td><td class="sub">${p.key}</td><td>${p.state === 'failed' ? html`<span class="tag t-bad">已放弃</span>` : html`<span class="tag t-partial">${p.nextAt ? `${fmtInstant(p.nextAt)} 重试` : '待重试'}</span>`}</td><td class="num">${p.attempts}</td><td>${p.lastError}</td></tr>`,
+  )}</tbody></table></section>`;
+}
+
+export interface ReviewsModel {
+  rows: DeskFinding[];
+  filter: DeskFilter;
+  units: Unit[];
+  outbox?: OutboxSummary;
+}
+
+/** Every finding with its review state, filtered by state, unit and rule; the upload of a returned 整改情况表. */
+export function renderReviews(m: ReviewsModel, ctx: PageContext): string {
+  const names = new Map(m.units.map((u) => [u.id, u.name]));
+  const rules = [...new Set(m.rows.map((r) => keyParts(r.key).rule))];
+  const option = (value: string, text: string, on: boolean) => html`<option value="${value}"${on ? html` selected` : ''}>${text}</option>`;
+  const body = html`
+<section class="panel">
+  <h2>复核与整改</h2>
+  <form class="filter" method="get" action="/reviews">
+    <label>状态 <select name="state">${option('', '全部', !m.filter.state)}${REVIEW_STATES.map((s) => option(s, REVIEW_STATE_LABEL[s], m.filter.state === s))}</select></label>
+    <label>单位 <select name="unit">${option('', '全部', !m.filter.unit)}${m.units.map((u) => option(u.id, u.name, m.filter.unit === u.id))}</select></label>
+    <label>规则 <select name="rule">${option('', '全部', !m.filter.rule)}${[...new Set([...rules, ...(m.filter.rule ? [m.filter.rule] : [])])].map((r) => option(r, ruleLabel(ctx.catalog, r), m.filter.rule === r))}</select></label>
+    <button class="btn small" type="submit">筛选</button><span class="muted">共 ${m.rows.length} 项</span>
+  </form>
+  <table class="find" id="reviews"><thead><tr><th>单位</th><th>指标</th><th>问题</th><th>复核状态</th></tr></thead><tbody>${m.rows.map((r) => {
+    const f = r.finding;
+    const parts = keyParts(r.key);
+    const cell: ReviewCell = { unitId: r.unit.id, id: r.id, state: r.state, ...(r.review ? { last: r.review.log.at(-1)! } : {}), next: f ? allowedNext(r.state) : [] };
+    return html`<tr data-id="${r.id}"><td><a href="/units/${encodeURIComponent(r.unit.id)}">${names.get(r.unit.id) ?? r.unit.name}</a></td>
+      <td>${f ? html`<div>${f.indicator}</div><div class="sub">${codeLabel(ctx.catalog, f)}</div>` : ruleLabel(ctx.catalog, parts.rule)}</td>
+      <td>${f ? html`<div>${f.message}</div>` : html`<div class="muted">最近一次审计未再发现</div>`}<div class="sub">${extLink(f?.url ?? parts.url)}</div></td>
+      <td>${reviewBox(cell, ctx.actionsEnabled)}</td></tr>`;
+  })}</tbody></table>
+</section>
+<section class="panel"><h2>导入单位报回的整改情况表</h2>
+  <p class="muted">每行都会检查；有任何一行不合格，整个文件不导入，并逐行列出问题。导入后，报“已整改”的问题改为“已整改”，并自动安排对该单位重新审计。</p>
+  <form id="reply-upload"><input type="file" accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required> <button class="btn primary" type="submit"${ctx.actionsEnabled ? '' : ' disabled'}>导入</button></form>
+  <pre id="reply-result" class="status" role="status"></pre>
+</section>
+${outboxPanel(m.outbox)}`;
+  return layout(ctx, '复核与整改', html` <span class="crumb">› 复核与整改</span>`, body, SCRIPT_REVIEW);
+}
+
 function reviewButtons(f: Finding): Markup {
   if (f.review) return html``;
   return html`<div class="review-actions" data-rule="${f.rule}" data-code="${f.code}" data-url="${f.url}"><button class="btn small" data-decision="waived">豁免</button> <button class="btn small" data-decision="confirmed">确认</button></div>`;
 }
 
 /** The cells every finding row shares: what was found, since when, the screenshot. */
-function findingCells(f: Finding, runId: string, since: FindingRecord | undefined, review: boolean): Markup {
+function findingCells(f: Finding, runId: string, since: FindingRecord | undefined, review: boolean, cell?: ReviewCell, actions = false): Markup {
   const shot = f.evidence.screenshot ? safeEvidencePath(f.evidence.screenshot) : null;
   const src = shot ? `/runs/${runId}/${shot}` : null;
   return html`<td><div>${f.message}</div>${f.column ? html`<div class="sub">栏目：${f.column}</div>` : ''}<div class="sub">${extLink(f.url)}</div>
       ${isWaived(f) ? html`<div class="sub ok">豁免理由：${f.review?.reason ?? ''}</div>` : ''}
       ${f.review?.decision === 'confirmed' ? html`<div class="sub">已复核确认：${f.review.reason}</div>` : ''}
-      ${review ? reviewButtons(f) : ''}</td>
+      ${review ? reviewButtons(f) : ''}${cell ? reviewBox(cell, actions) : ''}</td>
     <td class="nowrap">${since ? fmtInstant(since.firstSeenAt) : '—'}</td>
     <td>${src ? html`<a class="shot" href="${src}" target="_blank"><img src="${src}" alt="佐证截图" loading="lazy"></a>` : f.evidence.screenshotError ? html`<span class="muted">未截图：${f.evidence.screenshotError}</span>` : html`<span class="muted">—</span>`}</td>`;
 }
 
-function findingRow(f: Finding, runId: string, since: FindingRecord | undefined, review: boolean, catalog: RuleCatalog): Markup {
+function findingRow(f: Finding, runId: string, since: FindingRecord | undefined, review: boolean, catalog: RuleCatalog, cell?: ReviewCell, actions = false): Markup {
   return html`<tr>
     <td><div>${f.indicator}</div><div class="sub">${codeLabel(catalog, f)}</div></td>
     <td class="num">${f.inJump ? html`<div class="sub">计入本项直接扣分</div>` : html`<b>${fmtNum(f.deduction)}</b>${f.deduction === 0 && !isWaived(f) ? html`<div class="sub">已达扣分上限</div>` : ''}`}</td>
-    ${findingCells(f, runId, since, review)}
+    ${findingCells(f, runId, since, review, cell, actions)}
   </tr>`;
+}
+
+/** The finding's review state, its last change, and (with a token) the states it may go to. */
+function reviewBox(c: ReviewCell, actions: boolean): Markup {
+  const last = c.last ? html`<span class="sub">${c.last.by} ${fmtInstant(c.last.at)}${c.last.reason ? html`：${c.last.reason}` : ''}</span>` : '';
+  const change =
+    actions && c.next.length
+      ? html`<select aria-label="新的复核状态">${c.next.map((s) => html`<option value="${s}">${REVIEW_STATE_LABEL[s]}</option>`)}</select><button class="btn small review-set" type="button">改状态</button><span class="review-msg" role="status"></span>`
+      : '';
+  return html`<div class="review-state" data-unit="${c.unitId}" data-id="${c.id}"><span class="tag rs-${c.state}">${REVIEW_STATE_LABEL[c.state]}</span> <span class="mono sub">${c.id}</span> ${last} ${change}</div>`;
 }
 
 export function renderUnitPage(m: UnitModel, ctx: PageContext): string {
@@ -320,7 +404,7 @@ export function renderUnitPage(m: UnitModel, ctx: PageContext): string {
   const findingsByColumn = new Map(active.filter((f) => f.column).map((f) => [f.column!, f]));
   const findingTable = (list: Finding[]) =>
     html`<table class="find"><thead><tr><th>指标</th><th class="num">扣分</th><th>问题</th><th>首次发现</th><th>佐证截图</th></tr></thead>
-    <tbody>${list.map((f) => findingRow(f, m.latest!.runId, open.get(findingKey(f)), review, ctx.catalog))}</tbody></table>`;
+    <tbody>${list.map((f) => findingRow(f, m.latest!.runId, open.get(findingKey(f)), review, ctx.catalog, m.reviewOf?.(f), ctx.actionsEnabled))}</tbody></table>`;
 
   const body = html`
 <section class="unit-head">
@@ -334,6 +418,7 @@ export function renderUnitPage(m: UnitModel, ctx: PageContext): string {
     <div class="actions">
       <button class="btn primary" id="audit-now" data-unit="${m.unit.id}" data-active-run="${m.active?.runId ?? ''}"${ctx.actionsEnabled ? '' : ' disabled'}>立即审计</button>
       ${m.unitReport ? html`<a class="btn" href="${m.unitReport}" target="_blank">本单位报告</a>` : ''}
+      ${m.reviewOf && u ? html`<a class="btn" href="/units/${encodeURIComponent(m.unit.id)}/notice.html" target="_blank">整改通知</a><a class="btn small" href="/units/${encodeURIComponent(m.unit.id)}/notice.pdf" title="生成需要稍候">PDF</a><a class="btn small" href="/units/${encodeURIComponent(m.unit.id)}/reply.xlsx">整改情况表</a><a class="btn small" href="/reviews?unit=${encodeURIComponent(m.unit.id)}">复核列表</a>` : ''}
       <div id="audit-status" class="status" role="status" aria-live="polite"></div>
     </div>
     <div class="bar-track" id="audit-progress" hidden><span class="bar-fill"></span></div>
@@ -350,7 +435,7 @@ ${advisories.length ? html`<section class="panel advisories" id="advisories"><h2
   ${advisories.map(
     (g) => html`<h3>${g.title}（${g.findings.length} 项）</h3>
   <table class="find adv"><thead><tr><th>问题类型</th><th>问题</th><th>首次发现</th><th>佐证截图</th></tr></thead><tbody>${g.findings.map(
-    (f) => html`<tr><td><span class="tag t-adv">提示</span><div class="sub">${codeLabel(ctx.catalog, f)}</div></td>${findingCells(f, m.latest!.runId, open.get(findingKey(f)), review)}</tr>`,
+    (f) => html`<tr><td><span class="tag t-adv">提示</span><div class="sub">${codeLabel(ctx.catalog, f)}</div></td>${findingCells(f, m.latest!.runId, open.get(findingKey(f)), review, m.reviewOf?.(f), ctx.actionsEnabled)}</tr>`,
   )}</tbody></table>`,
   )}</section>` : ''}
 ${u?.inconclusive.length ? html`<section class="panel"><h2>无法判定的检查（${u.inconclusive.length} 项）</h2><p class="muted">因页面无法访问等原因无法得出结论，不作扣分。</p>
@@ -374,7 +459,7 @@ ${u?.inconclusive.length ? html`<section class="panel"><h2>无法判定的检查
 ${resolved.length ? html`<section class="panel"><h2>已整改（近期不再出现的问题）</h2><table><thead><tr><th>问题</th><th>首次发现</th><th>整改确认</th></tr></thead><tbody>${resolved.map(
   (r) => html`<tr><td><div>${r.message}</div><div class="sub">${codeLabel(ctx.catalog, r)}</div></td><td class="nowrap">${fmtInstant(r.firstSeenAt)}</td><td class="nowrap">${fmtInstant(r.resolvedAt)}</td></tr>`,
 )}</tbody></table></section>` : ''}`;
-  return layout(ctx, m.unit.name, html` <span class="crumb">› ${m.unit.name}</span>`, body, SCRIPT_UNIT);
+  return layout(ctx, m.unit.name, html` <span class="crumb">› ${m.unit.name}</span>`, body, SCRIPT_UNIT + SCRIPT_REVIEW);
 }
 
 /** The login form posts the token (never in the address); `next` is where to go after it. */
@@ -481,6 +566,57 @@ document.querySelectorAll('.review-actions button').forEach((b) => b.addEventLis
 if (btn.dataset.activeRun) { say('该单位有审计正在进行…'); poll(btn.dataset.activeRun); }
 `;
 
+const SCRIPT_REVIEW = `
+function reviewer() {
+  const n = prompt('复核人姓名：', localStorage.getItem('zwgk-reviewer') || '');
+  if (n === null || !n.trim()) return null;
+  localStorage.setItem('zwgk-reviewer', n.trim());
+  return n.trim();
+}
+async function waitForRun(runId) {
+  for (let i = 0; i < 300; i++) {
+    const r = await fetch('/api/runs/' + encodeURIComponent(runId), { headers: authHeaders() }).then((x) => x.json()).catch(() => ({}));
+    if (r.state === 'done' || r.state === 'failed') return;
+    await new Promise((ok) => setTimeout(ok, 1000));
+  }
+}
+document.querySelectorAll('.review-set').forEach((b) => b.addEventListener('click', async () => {
+  const box = b.closest('.review-state');
+  const state = box.querySelector('select').value;
+  const msg = box.querySelector('.review-msg');
+  const by = reviewer();
+  if (!by) return;
+  const reason = prompt(state === 'dismissed' ? '误报理由（必填）：' : '说明（可不填）：', '');
+  if (reason === null || (state === 'dismissed' && !reason.trim())) return;
+  let res, body = {};
+  try {
+    res = await fetch('/api/units/' + encodeURIComponent(box.dataset.unit) + '/reviews', { method: 'POST', headers: { ...authHeaders(), 'Content-Type': 'application/json' }, body: JSON.stringify({ id: box.dataset.id, state, by, reason }) });
+    body = await res.json().catch(() => ({}));
+  } catch (e) { msg.textContent = '无法连接服务器'; msg.className = 'review-msg bad'; return; }
+  if (!res.ok) { msg.textContent = res.status === 401 ? '需要有效的操作令牌（请在页面右上角输入）' : (body.error || ('操作失败（' + res.status + '）')); msg.className = 'review-msg bad'; return; }
+  msg.textContent = '已改为“' + body.label + '”' + (body.runId ? '，正在重新计分…' : '');
+  msg.className = 'review-msg ok';
+  if (body.runId) await waitForRun(body.runId);
+  location.reload();
+}));
+const upload = document.getElementById('reply-upload');
+if (upload) upload.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const file = upload.querySelector('input[type=file]').files[0];
+  const out = document.getElementById('reply-result');
+  if (!file) return;
+  out.textContent = '正在导入…';
+  let res, body = {};
+  try {
+    res = await fetch('/api/reviews/import?name=' + encodeURIComponent(file.name), { method: 'POST', headers: { ...authHeaders(), 'Content-Type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }, body: file });
+    body = await res.json().catch(() => ({}));
+  } catch (err) { out.textContent = '无法连接服务器'; out.className = 'status bad'; return; }
+  if (res.ok) { out.textContent = '单位 ' + body.unitId + '：' + body.fixed + ' 项改为已整改，' + body.notFixed + ' 项报未整改或无法整改' + (body.runId ? '；已安排重新审计' : ''); out.className = 'status ok'; return; }
+  out.textContent = [res.status === 401 ? '需要有效的操作令牌（请在页面右上角输入）' : (body.error || ('导入失败（' + res.status + '）')), ...(body.lines || [])].join('\\n');
+  out.className = 'status bad';
+});
+`;
+
 const CSS = `
 *{box-sizing:border-box}
 [hidden]{display:none!important}
@@ -536,6 +672,10 @@ tbody tr:hover{background:#f9fbfd}
 .warn-row td{background:#fffaf0}
 .warn-list{margin:0;padding-left:18px}
 .review-actions{margin-top:6px;display:flex;gap:6px}
+.review-state{margin-top:6px;display:flex;flex-wrap:wrap;align-items:center;gap:4px 8px}.review-msg.ok{color:#1e6b34}.review-msg.bad{color:#b42318}
+.mono{font-family:Consolas,monospace}pre.status{white-space:pre-wrap;font:inherit}
+.rs-pending{background:#e9edf2;color:#3e4c59}.rs-confirmed{background:#fde2e2;color:#b42318}.rs-dismissed{background:#e3f4e8;color:#1e6b34}.rs-doubtful{background:#fff1d6;color:#8a5a00}
+.rs-fixed{background:#e5edff;color:#1d4ed8}.rs-verified{background:#e3f4e8;color:#1e6b34}.rs-reopened{background:#fde2e2;color:#b42318}
 .chart{display:block;max-width:100%;height:auto}.chart .grid line{stroke:#e9edf2}.chart text{font-size:11px;fill:#7b8794}.chart .pt circle{fill:#2f5d8a;stroke:#fff;stroke-width:1.5}
 .alert{background:#fde2e2;color:#8a1c1c;padding:8px 12px;border-radius:4px}
 .login{max-width:460px;margin:60px auto}.login form{display:flex;gap:8px}.login input{flex:1;padding:6px 10px;border:1px solid #c3ccd6;border-radius:4px}

@@ -7,8 +7,11 @@ import type { HistoryStore } from '../history/history-store.ts';
 import {
   allowedHosts, canRead, clearSessionCookie, crossSiteReason, hasBearer, hostAllowed, sessionCookie, sessionId, Sessions, tokenMatches, type AccessPolicy,
 } from './auth.ts';
-import { overviewFilter, overviewRows, renderError, renderLogin, renderOverview, renderUnitPage, unitTrend, type PageContext } from './dashboard.ts';
-import { ActionError, AuditService, UnknownUnitError, type OverrideInput } from './service.ts';
+import type { OutboxSummary } from '../notify/outbox.ts';
+import { parseState, type DeskFilter } from '../review/desk.ts';
+import { ReplyFileError } from '../review/reply-xlsx.ts';
+import { overviewFilter, overviewRows, renderError, renderLogin, renderOverview, renderReviews, renderUnitPage, reviewCell, unitTrend, type PageContext } from './dashboard.ts';
+import { ActionError, AuditService, UnknownUnitError, type OverrideInput, type ReviewInput } from './service.ts';
 
 /**
  * The dashboard and the HTTP API of DESIGN.md on node:http:
@@ -18,6 +21,11 @@ import { ActionError, AuditService, UnknownUnitError, type OverrideInput } from 
  *   POST /api/units/<id>/audit      Bearer token → 202 {runId} | 409 {runId} | 401 | 404 | 403 cross-site
  *   POST /api/units/<id>/overrides  Bearer token, JSON {rule, code, url, decision: waived|confirmed, reason}
  *                                   → 202 {runId} of the re-judge | 400 | 404 | 409
+ *   POST /api/units/<id>/reviews    Bearer token, JSON {id: 问题编号, state, by, reason} → 200 {state, label, runId?} | 400 | 404
+ *   POST /api/reviews/import        Bearer token, body: a returned 整改情况表 (.xlsx, ≤ 5 MB)
+ *                                   → 200 {unitId, fixed, notFixed, runId?} | 400 {error, lines}
+ *   GET  /reviews, /api/reviews     findings with their review states (?state=&unit=&rule=)
+ *   GET  /units/<id>/notice.html|notice.pdf|reply.xlsx   the unit's 整改通知 / 整改情况表, written now → 303 to its run file
  *   GET  /api/runs/<runId>          {state: running|done|failed, …progress, error}
  *   GET  /api/status                schedule and runs in progress
  *   GET  /runs/<runId>/<file>       report.html|xlsx|json|pdf (PDF printed on first request), units/<id>.html, evidence/…
@@ -37,6 +45,8 @@ export interface ServerOptions {
   sessions?: Sessions;
   /** Host headers answered (auth.ts allowedHosts); startDashboardServer fills it once it listens. Absent: any. */
   allowedHosts?: ReadonlySet<string>;
+  /** The notifications' outbox (sent, waiting, failed), when notifications are configured. */
+  outbox?: () => OutboxSummary;
 }
 
 const SESSION_HOURS = 12;
@@ -54,7 +64,9 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** Files of a run directory that may be served (evidence anywhere below evidence/). */
-const SERVABLE = /^(report\.(html|xlsx|json|pdf)|units\/[A-Za-z0-9_-]+\.html|evidence\/.+)$/;
+const SERVABLE = /^(report\.(html|xlsx|json|pdf)|units\/[A-Za-z0-9_-]+\.html|notice-[A-Za-z0-9_-]+\.(html|pdf)|reply-[A-Za-z0-9_-]+\.xlsx|evidence\/.+)$/;
+/** A returned 整改情况表 is a small file; anything bigger is not one. */
+const MAX_UPLOAD = 5 * 1024 * 1024;
 const RUN_ID = /^[A-Za-z0-9_-]+$/;
 
 const BASE_HEADERS = {
@@ -144,6 +156,7 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
       headers['Content-Security-Policy'] = "default-src 'none'; script-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
     }
     if (rel === 'report.xlsx' || rel === 'report.pdf') headers['Content-Disposition'] = `attachment; filename="zwgk-report-${run.id}${extname(rel)}"`;
+    else if (/^(notice-.+\.pdf|reply-.+\.xlsx)$/.test(rel)) headers['Content-Disposition'] = `attachment; filename="${rel}"`;
     res.writeHead(200, headers);
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
@@ -173,7 +186,7 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
     const rows = overviewRows(service.units(), data, (id) => service.latest(id));
     page(res, 200, (ctx) =>
       renderOverview(
-        { rows, filter: overviewFilter(filter), lastFull, lastReport: lastDone, nextRun: service.nextScheduledRun(), active: service.activeRuns(), schemeTitle: report?.schemeTitle ?? report?.scheme, asOf: report?.asOf },
+        { rows, filter: overviewFilter(filter), lastFull, lastReport: lastDone, nextRun: service.nextScheduledRun(), active: service.activeRuns(), schemeTitle: report?.schemeTitle ?? report?.scheme, asOf: report?.asOf, outbox: opts.outbox?.() },
         ctx,
       ),
     );
@@ -195,10 +208,25 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
           active: service.activeRuns().find((r) => r.kind === 'unit' && r.units[0] === id),
           unitReport: perUnit,
           reviewEnabled: Boolean(service.settings.overridesFile),
+          ...(service.desk ? { reviewOf: (f) => reviewCell(service.desk!, id, f) } : {}),
         },
         ctx,
       ),
     );
+  }
+
+  function reviewFilter(url: URL): DeskFilter {
+    const state = parseState(url.searchParams.get('state') ?? '');
+    const unit = url.searchParams.get('unit');
+    const rule = url.searchParams.get('rule');
+    return { ...(state ? { state } : {}), ...(unit ? { unit } : {}), ...(rule ? { rule } : {}) };
+  }
+
+  function reviewsPage(res: ServerResponse, url: URL): void {
+    const desk = service.desk;
+    if (!desk) throw new HttpError(404, '服务未启用复核记录');
+    const filter = reviewFilter(url);
+    page(res, 200, (ctx) => renderReviews({ rows: desk.list(filter), filter, units: service.units(), outbox: opts.outbox?.() }, ctx));
   }
 
   function logout(req: IncomingMessage, res: ServerResponse): void {
@@ -228,8 +256,9 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
     const isApi = path.startsWith('/api/');
 
     if (req.method === 'POST') {
-      const m = /^\/api\/units\/([^/]+)\/(audit|overrides)$/.exec(path);
-      if (!m && path !== '/login' && path !== '/logout') throw new HttpError(404, '没有这个接口');
+      const m = /^\/api\/units\/([^/]+)\/(audit|overrides|reviews)$/.exec(path);
+      const upload = path === '/api/reviews/import';
+      if (!m && !upload && path !== '/login' && path !== '/logout') throw new HttpError(404, '没有这个接口');
       const why = crossSiteReason(req);
       if (why) {
         log(`拒绝跨站请求 ${path}（${why}）`);
@@ -237,17 +266,23 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
       }
       if (path === '/logout') return logout(req, res);
       if (!policy.token) throw new HttpError(401, '服务未配置操作令牌（ZWGK_TOKEN），无法执行操作');
-      if (!m) return login(req, res);
+      if (!m && !upload) return login(req, res);
       if (!hasBearer(req, policy)) throw new HttpError(401, '需要有效的操作令牌（请求头 Authorization: Bearer <令牌>）');
-      const id = decodeSegment(m[1]!);
       try {
-        if (m[2] === 'overrides') return json(res, 202, await service.addOverride(id, (await readJson(req)) as OverrideInput));
+        if (upload) {
+          const name = (url.searchParams.get('name') ?? '整改情况表.xlsx').replace(/[\\/\0]/g, '_').slice(0, 80);
+          return json(res, 200, await service.importReply(await readBytes(req), name));
+        }
+        const id = decodeSegment(m![1]!);
+        if (m![2] === 'reviews') return json(res, 200, await service.setReview(id, (await readJson(req)) as ReviewInput));
+        if (m![2] === 'overrides') return json(res, 202, await service.addOverride(id, (await readJson(req)) as OverrideInput));
         const { runId, conflict } = service.startUnit(id);
         if (conflict) return json(res, 409, { runId, error: '该单位已有审计正在进行或排队，请等待其完成' });
         log(`单位 ${id} 的立即审计已受理（${runId}）`);
         return json(res, 202, { runId });
       } catch (err) {
         if (err instanceof HttpError) throw err;
+        if (err instanceof ReplyFileError) return json(res, 400, { error: `整改情况表有 ${err.lines.length} 处问题，未导入任何内容`, lines: err.lines });
         if (err instanceof UnknownUnitError) throw new HttpError(404, err.message);
         if (err instanceof ActionError) throw new HttpError(err.status, err.message);
         throw new HttpError(503, (err as Error).message);
@@ -270,6 +305,24 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
     if (path === '/' || path === '/index.html') return overviewPage(res, url.searchParams.get('filter'));
     let m = /^\/units\/([^/]+)$/.exec(path);
     if (m) return unitPage(res, decodeSegment(m[1]!));
+    if (path === '/reviews') return reviewsPage(res, url);
+    if (path === '/api/reviews') {
+      if (!service.desk) throw new HttpError(404, '服务未启用复核记录');
+      return json(res, 200, service.desk.list(reviewFilter(url)).map(({ unit, id, key, state, review, finding }) => ({ unit, id, key, state, log: review?.log ?? [], ...(finding ? { finding } : {}) })));
+    }
+    m = /^\/units\/([^/]+)\/(notice\.html|notice\.pdf|reply\.xlsx)$/.exec(path);
+    if (m) {
+      const kind = m[2] === 'reply.xlsx' ? 'xlsx' : m[2] === 'notice.pdf' ? 'pdf' : 'html';
+      try {
+        const { runId, file } = await service.writeNotice(decodeSegment(m[1]!), kind);
+        res.writeHead(303, { ...BASE_HEADERS, Location: `/runs/${runId}/${file}`, 'Cache-Control': 'no-store' });
+        return void res.end();
+      } catch (err) {
+        if (err instanceof UnknownUnitError) throw new HttpError(404, err.message);
+        if (err instanceof ActionError) throw new HttpError(err.status, err.message);
+        throw err;
+      }
+    }
     m = /^\/runs\/([^/]+)\/(.+)$/.exec(path);
     if (m) return serveRunFile(req, res, m[1]!, m[2]!);
 
@@ -299,7 +352,7 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
     if (path === '/api/status') {
       const next = service.nextScheduledRun();
       const lastFull = history.data.runs.findLast((r) => r.kind === 'full');
-      return json(res, 200, { nextRun: next?.toISOString() ?? null, active: service.activeRuns(), lastFull: lastFull ? service.getRun(lastFull.id) : null });
+      return json(res, 200, { nextRun: next?.toISOString() ?? null, active: service.activeRuns(), lastFull: lastFull ? service.getRun(lastFull.id) : null, ...(opts.outbox ? { outbox: opts.outbox() } : {}) });
     }
     throw new HttpError(404, '页面不存在');
   }
@@ -319,16 +372,30 @@ export function createDashboardHandler(opts: ServerOptions): (req: IncomingMessa
 
 const MAX_BODY = 16 * 1024;
 
-async function readBody(req: IncomingMessage, type: RegExp, wrongType: string): Promise<string> {
-  if (!type.test(req.headers['content-type'] ?? '')) throw new HttpError(400, wrongType);
+/** The request body, refused with `tooBig` once it passes `max` bytes. */
+async function readLimited(req: IncomingMessage, max: number, tooBig: HttpError): Promise<Buffer> {
+  if (Number(req.headers['content-length'] ?? 0) > max) throw tooBig;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(400, '请求体过大');
+    if (size > max) throw tooBig;
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function readBody(req: IncomingMessage, type: RegExp, wrongType: string): Promise<string> {
+  if (!type.test(req.headers['content-type'] ?? '')) throw new HttpError(400, wrongType);
+  return (await readLimited(req, MAX_BODY, new HttpError(400, '请求体过大'))).toString('utf8');
+}
+
+/** An uploaded file's bytes (a spreadsheet type or application/octet-stream), at most MAX_UPLOAD. */
+async function readBytes(req: IncomingMessage): Promise<Buffer> {
+  if (!/^application\/(octet-stream|vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet)\b/i.test(req.headers['content-type'] ?? '')) {
+    throw new HttpError(400, '请上传 xlsx 文件（Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet）');
+  }
+  return readLimited(req, MAX_UPLOAD, new HttpError(413, '文件过大（整改情况表应小于 5 MB）'));
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -18,6 +18,9 @@ import type { Unit } from '../model/snapshot.ts';
 import { nowIso, TIME_ZONE, todayInShanghai } from '../lib/time.ts';
 import { readUnitsCsv } from '../config/units.ts';
 import type { Scheduler } from './scheduler.ts';
+import type { Desk } from '../review/desk.ts';
+import { REVIEW_STATE_LABEL, ReviewError, type ReviewState } from '../review/states.ts';
+import type { ReviewChange } from '../store/review-store.ts';
 
 /**
  * Runs audits for `zwgk serve`: the nightly full run and on-demand audits of
@@ -55,6 +58,29 @@ export interface ServiceDeps {
   scheme: Scheme;
   clock?: () => Date;
   log?: (line: string) => void;
+  /** Review states (src/review/desk.ts); without it the review actions answer 409. */
+  desk?: Desk;
+  /** Told after each audit and each 确认 (src/notify/notifier.ts); it never throws. */
+  notifier?: ServiceNotifier;
+  /** The issuing office named on the 整改通知. */
+  office?: string;
+  /** Prints a notice's HTML to PDF (src/browser/pdf.ts in production). */
+  pdfWriter?: (htmlFile: string, pdfFile: string) => Promise<void>;
+}
+
+/** What the service tells the notifications (src/notify/notifier.ts). */
+export interface ServiceNotifier {
+  audited(report: AuditReport, history: Readonly<HistoryData>): Promise<void>;
+  confirmed(unit: { id: string; name: string }, findings: Finding[]): Promise<void>;
+}
+
+/** A reviewer's change of one finding's state, as the dashboard sends it. */
+export interface ReviewInput {
+  /** 问题编号. */
+  id: string;
+  state: ReviewState;
+  by: string;
+  reason?: string;
 }
 
 /** What GET /api/runs/<id> answers. */
@@ -250,10 +276,21 @@ export class AuditService {
       const line = [unitId, `${finding.rule}/${finding.code}`, finding.url, DECISION_TEXT[input.decision], reason].map(csvField).join(',');
       await writeFileAtomic(file, `${existing}${existing.endsWith('\n') ? '' : '\n'}${line}\n`);
       this.log(`单位 ${unitId} 的问题已复核为${DECISION_TEXT[input.decision]}：${finding.url}`);
+      await this.overrideAsState(unitId, line, file);
       // A re-judge not yet started reads the file when it starts: it shows this decision too.
       const waiting = this.queue.find((j) => j.rejudge && j.units[0] === unitId);
       return { runId: (waiting ?? this.enqueue('unit', 'manual', [unitId], true)).id };
     });
+  }
+
+  /** The decision just written to the overrides file, also as the finding's review state (豁免 → 误报, 确认 → 确认), where that step is allowed. */
+  private async overrideAsState(unitId: string, line: string, file: string): Promise<void> {
+    if (!this.deps.desk) return;
+    try {
+      await this.deps.desk.importOverrides(`${OVERRIDES_HEADER}${line}\n`, file, '复核文件', this.now());
+    } catch (err) {
+      this.log(`单位 ${unitId} 的复核结论已写入复核文件，但未能记为复核状态：${(err as Error).message}`);
+    }
   }
 
   /** Every change to the overrides file, one after the other. */
@@ -274,6 +311,74 @@ export class AuditService {
       throw new ActionError(409, (err as Error).message);
     }
     return rows.find((o) => o.unit === unitId && o.url === finding.url && o.rule === finding.rule && (!o.code || o.code === finding.code));
+  }
+
+  /** The review desk, when review states are kept. */
+  get desk(): Desk | undefined {
+    return this.deps.desk;
+  }
+
+  private requireDesk(): Desk {
+    if (!this.deps.desk) throw new ActionError(409, '服务未启用复核记录，无法在页面上更改复核状态');
+    return this.deps.desk;
+  }
+
+  /**
+   * A reviewer changes one finding's state. A change to or from 误报 moves
+   * the score: the unit is re-judged from its stored snapshot. A new 确认
+   * tells the unit (notifications, when configured).
+   */
+  async setReview(unitId: string, input: ReviewInput): Promise<{ state: ReviewState; label: string; runId?: string }> {
+    const desk = this.requireDesk();
+    if (!this.units().some((u) => u.id === unitId)) throw new UnknownUnitError(`单位编号 ${unitId} 不在单位名单中`);
+    const id = String(input.id ?? '').trim().toUpperCase();
+    const row = desk.list({ unit: unitId }).find((r) => r.id === id);
+    if (!row) throw new ActionError(404, `该单位没有问题编号 ${id}`);
+    if (!Object.hasOwn(REVIEW_STATE_LABEL, String(input.state))) throw new ActionError(400, `复核状态“${String(input.state).slice(0, 20)}”无效`);
+    const by = String(input.by ?? '').replace(/\s+/g, ' ').trim().slice(0, 40);
+    const reason = String(input.reason ?? '').replace(/\s+/g, ' ').trim().slice(0, 200);
+    let changes: ReviewChange[];
+    try {
+      changes = await desk.set([id], { state: input.state, by, ...(reason ? { reason } : {}), source: 'dashboard' }, this.now());
+    } catch (err) {
+      if (err instanceof ReviewError) throw new ActionError(400, err.message);
+      throw err;
+    }
+    this.log(`单位 ${unitId} 的问题 ${id} 已由 ${by} 改为“${REVIEW_STATE_LABEL[input.state]}”`);
+    const out: { state: ReviewState; label: string; runId?: string } = { state: input.state, label: REVIEW_STATE_LABEL[input.state] };
+    if ((input.state === 'dismissed' || row.state === 'dismissed') && !this.closing) {
+      const waiting = this.queue.find((j) => j.rejudge && j.units[0] === unitId);
+      out.runId = (waiting ?? this.enqueue('unit', 'manual', [unitId], true)).id;
+    }
+    if (input.state === 'confirmed' && row.finding && changes.length) {
+      await this.deps.notifier?.confirmed({ id: unitId, name: row.unit.name }, [row.finding]).catch((err: Error) => this.log(`通知未能加入待发队列：${err.message}`));
+    }
+    return out;
+  }
+
+  /**
+   * A unit's returned 整改情况表 (uploaded): checked whole, its 已整改 rows
+   * moved to 已整改, and an audit of the unit queued to re-check them.
+   */
+  async importReply(bytes: Buffer, name: string): Promise<{ unitId: string; fixed: number; notFixed: number; runId?: string }> {
+    const r = await this.requireDesk().importReply(bytes, name, this.now());
+    this.log(`单位 ${r.unitId} 报回整改情况表：${r.changes.length} 项已整改`);
+    const runId = r.changes.length && !this.closing && this.units().some((u) => u.id === r.unitId) ? this.startUnit(r.unitId).runId : undefined;
+    return { unitId: r.unitId, fixed: r.changes.length, notFixed: r.notFixed, ...(runId ? { runId } : {}) };
+  }
+
+  /** Writes the unit's 整改通知 (HTML, or its PDF) or 整改情况表 beside its latest report; the run and file name to serve. */
+  async writeNotice(unitId: string, kind: 'html' | 'pdf' | 'xlsx'): Promise<{ runId: string; file: string }> {
+    const desk = this.requireDesk();
+    if (!this.units().some((u) => u.id === unitId)) throw new UnknownUnitError(`单位编号 ${unitId} 不在单位名单中`);
+    const reportDir = desk.latest(unitId)?.reportDir;
+    const run = reportDir ? this.deps.history.data.runs.find((r) => resolve(r.outDir) === resolve(reportDir) && !r.pruned) : undefined;
+    if (!run) throw new ActionError(404, '该单位尚无可用的审计结果，无法生成整改通知');
+    const pdf = kind === 'pdf' ? this.deps.pdfWriter : undefined;
+    if (kind === 'pdf' && !pdf) throw new ActionError(409, '服务未配置 PDF 打印');
+    const out = await desk.writeNotice(unitId, { office: this.deps.office ?? '县人民政府办公室', now: this.clock(), ...(pdf ? { pdf } : {}) });
+    const file = kind === 'xlsx' ? out.xlsx : kind === 'pdf' ? out.pdf! : out.html;
+    return { runId: run.id, file: file.slice(resolve(run.outDir).length + 1) };
   }
 
   getRun(runId: string): RunView | undefined {
@@ -487,6 +592,9 @@ export class AuditService {
       });
       job.state = 'done';
       this.log(`审计 ${job.id} 完成（${outcome.report.units.length} 个单位）`);
+      if (outcome.rechecked.length) this.log(`审计 ${job.id} 复查了 ${outcome.rechecked.length} 项已整改的问题`);
+      // A failed notification never fails the run (the outbox keeps and retries it).
+      await this.deps.notifier?.audited(outcome.report, this.deps.history.data).catch((err: Error) => this.log(`通知未能加入待发队列：${err.message}`));
     } catch (err) {
       job.finishedAt = this.now();
       job.error = job.controller.signal.aborted ? '服务关闭，审计已中止' : `审计失败：${(err as Error)?.message?.split('\n')[0] ?? String(err)}`;

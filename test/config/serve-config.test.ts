@@ -42,6 +42,10 @@ describe('serve config file', () => {
     ['bad cron', 'schedule: "0 25 * * *"\n', '字段 schedule：不是有效的 cron 表达式'],
     ['bad time zone', 'timezone: Asia/Beijing\n', '字段 timezone：不是有效的时区名称'],
     ['short token', 'token: abc\n', '字段 token：令牌至少 8 个字符'],
+    ['bad notify mail address', 'notify:\n  office:\n    emails: [gzb-at-example.gov.cn]\n', '字段 notify.office.emails.0：不是有效的邮箱地址'],
+    ['bad robot address', 'notify:\n  office:\n    webhooks: ["https://example.com/hook"]\n', '字段 notify.office.webhooks.0：'],
+    ['bad digest cron', 'notify:\n  digest: "every morning"\n', '字段 notify.digest：不是有效的 cron 表达式'],
+    ['unknown smtp key', 'notify:\n  smtp:\n    host: mail.example.gov.cn\n    from: zwgk@example.gov.cn\n    password: x\n', '字段 notify.smtp.password：未知字段'],
     ['bad allowed host', 'allowHosts:\n  - www.jiangxi.gov.cn\n  - http://10.0.0.1/\n', '字段 allowHosts.1：站点无效，应写作 主机名 或 主机名:端口'],
   ])('refuses a %s with one Chinese line naming the file and the field', (_, text, expected) => {
     const file = write('serve.yaml', text);
@@ -53,6 +57,15 @@ describe('serve config file', () => {
     }
     expect(message).toContain(`配置文件 ${file} ${expected}`);
     expect(message).not.toContain('\n');
+  });
+
+  it('sends nothing unless notify is configured; its defaults when it is', () => {
+    expect(loadServeConfig().notify).toBeUndefined();
+    expect(loadServeConfig().notices).toEqual({ office: '县人民政府办公室' });
+    const c = loadServeConfig(write('n.yaml', 'notices:\n  office: 某某县人民政府办公室\nnotify:\n  smtp:\n    host: mail.example.gov.cn\n    from: zwgk@example.gov.cn\n  office:\n    webhooks:\n      - https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k\n      - url: https://oapi.dingtalk.com/robot/send?access_token=t\n        secret: SECabc\n'));
+    expect(c.notices.office).toBe('某某县人民政府办公室');
+    expect(c.notify).toMatchObject({ smtp: { port: 465, secure: true, allowSelfSigned: false }, digest: '0 8 * * *', immediate: true, unitContacts: true, maxAttempts: 6, retryMinutes: 1, office: { emails: [] } });
+    expect(c.notify!.office.webhooks).toHaveLength(2);
   });
 
   it('names a missing or unparsable file', () => {

@@ -111,7 +111,7 @@ export function writeOutcome(opts: AuditRequest, units: UnitResult[], snapshots:
   const r = report(opts.asOf, units);
   mkdirSync(opts.outDir, { recursive: true });
   writeFileSync(join(opts.outDir, 'report.json'), JSON.stringify(r));
-  return { report: r, outDir: opts.outDir, snapshots };
+  return { report: r, outDir: opts.outDir, snapshots, rechecked: [] };
 }
 
 export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {

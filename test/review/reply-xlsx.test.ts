@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { findingNumber, type NoticeItem } from '../../src/review/notice.ts';
-import { readReplies, REPLY_SHEET, ReplyFileError, writeReplyXlsx } from '../../src/review/reply-xlsx.ts';
+import { readReplies, REPLY_SHEET, ReplyFileError, writeReplyXlsx, zipContentBytes } from '../../src/review/reply-xlsx.ts';
 import { finding, makeReport } from '../helpers/report-factory.ts';
 
 /** The 整改情况表 round trip: the office exports it, the unit fills it in, the office reads it back. */
@@ -92,6 +92,11 @@ describe('整改情况表: export → fill → import', () => {
 
   it('a file of another kind, a renamed sheet, a moved column, another unit’s form are refused whole', async () => {
     expect(await errorsOf(Buffer.from('not a zip'))).toEqual(['整改情况表 reply.xlsx：无法读取，不是有效的 xlsx 文件（请用 Excel 或 WPS 另存为 .xlsx）']);
+    // A part whose central directory says it unpacks to 2 GB: refused before anything is inflated.
+    const bomb = await filled([]);
+    expect(zipContentBytes(bomb)).toBeLessThan(1024 * 1024);
+    bomb.writeUInt32LE(0x7fffffff, bomb.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 24);
+    expect(await errorsOf(bomb)).toEqual(['整改情况表 reply.xlsx：文件解压后超过 50 MB，不是下发的整改情况表']);
     expect((await errorsOf(await filled([], (ws) => (ws.name = 'Sheet1'))))[0]).toMatch(/找不到工作表“整改情况表”/);
     expect((await errorsOf(await filled([], (ws) => (ws.getCell('G1').value = '整改结果'))))[0]).toMatch(/第1行 字段 整改情况：表头应为/);
     expect((await errorsOf(await filled([], (_ws, wb) => (wb.getWorksheet('表格信息')!.getCell('B1').value = 'nosuch'))))[0]).toMatch(/单位编号“nosuch”不在单位名单中/);

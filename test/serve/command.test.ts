@@ -66,4 +66,22 @@ describe('zwgk serve (command line)', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr.trim()).toBe(`错误：配置文件 ${file} 字段 schedule：不是有效的 cron 表达式（例如 "0 2 * * *" 表示每天 02:00）`);
   });
+
+  it('notifications start only when configured: the outbox shows in /api/status only then', async () => {
+    write('units.csv', `${unitsCsv().trim().replace(/^id,name,type,url/, 'id,name,type,url,contact_email').replace(/\n(.+)/g, '\n$1,')}\n`);
+    const plain = write('plain.yaml', 'unitsFile: units.csv\n');
+    const noisy = write('notify.yaml', 'unitsFile: units.csv\nnotify:\n  office:\n    webhooks: ["wecom:http://127.0.0.1:9/hook"]\n');
+    const runner = async (opts: AuditRequest) => writeOutcome(opts, []);
+    const env = { ZWGK_TOKEN: 'env-token-4567' };
+    const status = async (url: string) => (await (await fetch(`${url}/api/status`, { headers: { Authorization: `Bearer ${env.ZWGK_TOKEN}` } })).json()) as { outbox?: unknown };
+    for (const [config, outbox] of [[plain, undefined], [noisy, { pending: 0, sent: 0, failed: 0, problems: [] }]] as const) {
+      const handle = await startServe({ config, port: 0, host: '127.0.0.1', data: join(dir, 'data') }, { env, runner, log: () => {} });
+      try {
+        expect((await status(handle.url)).outbox).toEqual(outbox);
+      } finally {
+        await handle.stop();
+      }
+    }
+    expect(existsSync(join(dir, 'data', 'outbox.json'))).toBe(false);
+  });
 });
