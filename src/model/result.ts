@@ -11,6 +11,8 @@ export interface Evidence {
   screenshot?: string;
   /** Why there is no screenshot, when there is none. */
   screenshotError?: string;
+  /** The screenshot found the finding's element and outlined it (false: its banner says the element was not found). */
+  located?: boolean;
   [observed: string]: unknown;
 }
 

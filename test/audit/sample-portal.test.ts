@@ -216,6 +216,8 @@ describe('zwgk audit on the sample portal', () => {
         expect(f.evidence.screenshotError, `${u.id} ${f.rule}/${f.code}`).toBeUndefined();
         const png = readFileSync(join(outcome.outDir, f.evidence.screenshot!));
         expect(png.subarray(1, 4).toString()).toBe('PNG');
+        // The element the finding is about was found on every template family, outlined, and the outline covers it in the picture.
+        expect(f.evidence.located, `${u.id} ${f.rule}/${f.code} ${String(f.evidence['highlight'])}`).toBe(true);
       }
     }
   });
