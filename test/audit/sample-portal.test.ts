@@ -58,9 +58,10 @@ const EXPECTED_SCORES: Record<string, number> = {
 };
 
 /** What cannot be judged on a fully read portal: the replies of departments that have no 建议提案 column. */
-const EXPECTED_INCONCLUSIVE_UNITS = ['wjw', 'sfj', 'rsj', 'scj', 'mzj', 'ybj'];
+/** The departments without a 建议提案 column. */
+const NO_PROPOSAL_COLUMN = ['wjw', 'sfj', 'rsj', 'scj', 'mzj', 'ybj'];
 const EXPECTED_INCONCLUSIVE: Record<string, string[]> = Object.fromEntries(
-  Object.keys(EXPECTED_SCORES).map((id) => [id, EXPECTED_INCONCLUSIVE_UNITS.includes(id) ? ['proposal-column'] : []]),
+  Object.keys(EXPECTED_SCORES).map((id) => [id, NO_PROPOSAL_COLUMN.includes(id) ? ['proposal-column'] : []]),
 );
 
 /** A finding is a 提示 when every indicator scoring its code has no points in any table. */
@@ -216,7 +217,7 @@ describe('zwgk audit on the sample portal', () => {
     expect(all.filter(({ f }) => f.evidence['highlight'] !== undefined && f.evidence.located !== true).map((x) => x.what)).toEqual([]);
     // Only a finding about something absent from the page (no 建议提案 column) has nothing to point at.
     expect(all.filter(({ f }) => f.evidence['highlight'] === undefined).map(({ u, f }) => `${u.id} ${f.rule}/${f.code}`)).toEqual(
-      EXPECTED_INCONCLUSIVE_UNITS.map((id) => `${id} proposal-column/missing`),
+      NO_PROPOSAL_COLUMN.map((id) => `${id} proposal-column/missing`),
     );
     expect(all.length).toBeGreaterThan(30);
   });
