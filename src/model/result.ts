@@ -94,6 +94,9 @@ export interface AuditReport {
   schemaVersion: 1;
   scheme: string;
   schemeTitle?: string;
+  /** The county and the office issuing the report (the scheme's), for the cover page. */
+  county?: string;
+  issuer?: string;
   year: number;
   asOf: string;
   generatedAt: string;

@@ -218,6 +218,8 @@ export function makeReport(): AuditReport {
     schemaVersion: 1,
     scheme: 'yifeng-2020',
     schemeTitle: '宜丰县2020年政务公开工作考评（过程测评）',
+    county: '宜丰县',
+    issuer: '宜丰县人民政府办公室',
     year: 2020,
     asOf: '2021-01-20',
     generatedAt: '2021-01-20T02:30:00.000Z',
