@@ -431,7 +431,7 @@ h4{font-size:14px;margin:14px 0 6px;color:#8a5a00}
   body{max-width:none;padding:0;font-size:10.5pt}
   .cover{display:flex;flex-direction:column;align-items:center;justify-content:center;height:250mm;break-after:page;text-align:center}
   .cover-county{font-size:20pt;letter-spacing:6px;color:#52606d;margin-bottom:10mm}
-  .cover-title{font-size:24pt;font-weight:bold;color:#9b1c1c;line-height:1.4;max-width:160mm}
+  .cover-title{font-size:22pt;font-weight:bold;color:#9b1c1c;line-height:1.4;max-width:180mm}
   .cover-unit{font-size:20pt;font-weight:bold;margin-top:8mm}
   .cover-what{font-size:18pt;margin:8mm 0 40mm}
   .cover-meta{display:grid;grid-template-columns:auto auto;gap:3mm 8mm;font-size:13pt;text-align:left}
