@@ -303,3 +303,13 @@ export function hostileUnit(): UnitResult {
     columns: [{ key: '-2+3', url: HOSTILE.jsUrl, category: '<b>x</b>', categoryLabel: '<i>y</i>', newest: null, items: 0, status: 'empty' }],
   };
 }
+
+/** The unit's column findings as scoring marks the >3 jump: the indicator carries 10 with its note, each finding 0, counted in it. */
+export function withJump(report: AuditReport, unitId: string): AuditReport {
+  const unit = report.units.find((u) => u.id === unitId)!;
+  const note = '名下超过3个栏目未更新，直接扣10分';
+  const ind = unit.indicators.find((i) => i.key === 'column-update')!;
+  Object.assign(ind, { deducted: 10, note });
+  for (const f of unit.findings.filter((x) => x.rule === 'column-update')) Object.assign(f, { deduction: 0, inJump: true, deductionNote: `计入“${ind.name}”：${note}` });
+  return report;
+}

@@ -5,7 +5,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CELL_CHARS, MIN_PRINT_PT, neutralise, printLayout, writeXlsxReport } from '../../src/report/xlsx-report.ts';
 import type { AuditReport } from '../../src/model/result.ts';
-import { HOSTILE, hostileUnit, makeReport } from '../helpers/report-factory.ts';
+import { HOSTILE, hostileUnit, makeReport, withJump } from '../helpers/report-factory.ts';
 
 let dir: string;
 let report: AuditReport;
@@ -198,6 +198,21 @@ describe('writeXlsxReport', () => {
       ),
     );
     expect(links).toBeGreaterThan(10);
+  });
+
+  it('扣分明细 shows the >3 jump as one indicator row carrying the points, its columns at 0 counted in it', async () => {
+    const file = join(dir, 'jump.xlsx');
+    await writeXlsxReport(withJump(makeReport(), 'wjw'), file);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(file);
+    const wjw = rows(book.getWorksheet('扣分明细')!).filter((r) => r[0] === '县卫生健康委员会' && r[1] === '平台栏目更新');
+    expect(wjw[0]!.slice(3, 5)).toEqual(['名下超过3个栏目未更新，直接扣10分', 10]);
+    const columns = wjw.slice(1);
+    expect(columns.length).toBeGreaterThan(0);
+    for (const r of columns) {
+      expect(r[4]).toBe(0);
+      expect(String(r[5])).toContain('计入“平台栏目更新”：名下超过3个栏目未更新，直接扣10分');
+    }
   });
 
   it('an empty sheet says 无 instead of printing a lone header', async () => {
