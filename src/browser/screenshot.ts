@@ -95,7 +95,7 @@ export async function locate(page: Page, locator: Locator | null): Promise<Locat
 }
 
 /** The rows of the viewport to picture: the banner, context above, the outlined element, context below. */
-export function regionAround(box: { y: number; height: number }): { y: number; height: number } {
+function regionAround(box: { y: number; height: number }): { y: number; height: number } {
   let top = Math.max(0, Math.floor(box.y) - CONTEXT_PX - BANNER_PX);
   let bottom = Math.min(VIEWPORT.height, Math.ceil(box.y + box.height) + CONTEXT_PX);
   if (bottom - top < MIN_REGION_PX) {
