@@ -35,6 +35,8 @@ export interface Shot {
 const CONTEXT_PX = 180;
 const MIN_REGION_PX = 420;
 const BANNER_PX = 26;
+/** The 「问题所在」 label's height above the outline (LOCATE places it). */
+const LABEL_PX = 27;
 const VIEWPORT = { width: 1280, height: 900 };
 
 export interface ScreenshotOptions {
@@ -76,7 +78,10 @@ export async function screenshot(url: string, locator: Locator | null, timeoutMs
       const region = located.found && located.box ? regionAround(located.box) : { y: 0, height: VIEWPORT.height };
       const where = locator?.text && !located.found ? `　未能在页面中找到问题所在（“${clip(locator.text)}”），以下为页面顶部` : '';
       const caption = `佐证截图　${page.url()}　${fmtInstant(new Date().toISOString())}${where}`;
-      await page.evaluate(`(${BANNER})(${JSON.stringify({ text: caption, top: region.y, warn: where !== '' })})`).catch(() => {});
+      // The banner tops the region, unless the element (and its label) sits there, at the very top of the page.
+      const atTop = located.box !== undefined && located.box.y - LABEL_PX < region.y + BANNER_PX;
+      const bannerTop = atTop ? region.y + region.height - BANNER_PX : region.y;
+      await page.evaluate(`(${BANNER})(${JSON.stringify({ text: caption, top: bannerTop, warn: where !== '' })})`).catch(() => {});
       const png = await page.screenshot({ type: 'png', clip: { x: 0, y: region.y, width: VIEWPORT.width, height: region.height }, animations: 'disabled', timeout: left() });
       // A navigation during the capture counts too.
       guard.assertUsable();
@@ -96,7 +101,7 @@ export async function locate(page: Page, locator: Locator | null): Promise<Locat
 
 /** The rows of the viewport to picture: the banner, context above, the outlined element, context below. */
 function regionAround(box: { y: number; height: number }): { y: number; height: number } {
-  let top = Math.max(0, Math.floor(box.y) - CONTEXT_PX - BANNER_PX);
+  let top = Math.max(0, Math.floor(box.y) - CONTEXT_PX - LABEL_PX - BANNER_PX);
   let bottom = Math.min(VIEWPORT.height, Math.ceil(box.y + box.height) + CONTEXT_PX);
   if (bottom - top < MIN_REGION_PX) {
     const grow = MIN_REGION_PX - (bottom - top);
@@ -213,7 +218,7 @@ const LOCATE = `(loc) => {
   const r0 = row.getBoundingClientRect();
   const tag = doc.createElement('div');
   tag.textContent = '问题所在';
-  tag.setAttribute('style', 'position:absolute;z-index:2147483646;padding:0 6px;font:bold 13px/20px sans-serif;color:#fff;background:#e00000;border-radius:2px;pointer-events:none;left:' + Math.max(0, r0.left + win.scrollX - 5) + 'px;top:' + Math.max(0, r0.top + win.scrollY - 27) + 'px');
+  tag.setAttribute('style', 'position:absolute;z-index:2147483646;padding:0 6px;font:bold 13px/20px sans-serif;color:#fff;background:#e00000;border-radius:2px;pointer-events:none;left:' + Math.max(0, r0.left + win.scrollX - 5) + 'px;top:' + Math.max(0, r0.top + win.scrollY - ${LABEL_PX}) + 'px');
   doc.body.appendChild(tag);
   // Into the top viewport's pixels: add each frame's offset.
   const toTop = (r) => {

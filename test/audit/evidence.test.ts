@@ -38,6 +38,9 @@ beforeAll(async () => {
     if (req.url === '/list.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(listPage());
+    } else if (req.url === '/top.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><meta charset="utf-8"><body style="margin:4px;font:16px sans-serif"><ul style="margin:0"><li>${TARGET}</li></ul><div style="height:2000px"></div>`);
     } else if (req.url === '/frame.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end('<!doctype html><meta charset="utf-8"><h1>黄岗山垦殖场</h1><div style="height:1500px"></div><iframe src="/list.html" style="width:100%;height:500px"></iframe>');
@@ -135,6 +138,18 @@ describe('captureEvidence', () => {
     const f = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: `${base}/frame.html`, evidence: { highlight: TARGET } });
     await captureEvidence([unit('hgs', [f])], dir, { policy });
     expect(await redPixels(readFileSync(join(dir, f.evidence.screenshot!)))).toBeGreaterThan(300);
+  });
+
+  it('moves the banner below when the element sits at the very top of the page, so it never covers it', async () => {
+    const f = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: `${base}/top.html`, evidence: { highlight: TARGET } });
+    await captureEvidence([unit('ssz', [f])], dir, { policy });
+    expect(f.evidence.located).toBe(true);
+    const png = readFileSync(join(dir, f.evidence.screenshot!));
+    const height = png.readUInt32BE(20);
+    const dark = 'r < 90 && g < 90 && b < 90';
+    expect(await countPixels(png, dark, 0, 40)).toBeLessThan(1280 * 2);
+    expect(await countPixels(png, RED, 0, 40)).toBeGreaterThan(500);
+    expect(await countPixels(png, dark, height - 24, 24)).toBeGreaterThan(1280 * 20 * 0.6);
   });
 
   it('says on its banner when the element cannot be found, and pictures the top of the page', async () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeBrowser, withPage } from '../../src/browser/chromium.ts';
 import { renderHtmlReport } from '../../src/report/html-report.ts';
@@ -87,7 +88,7 @@ async function expectedPages(htmlFile: string): Promise<Record<string, number>> 
     NetworkPolicy.none(),
     async (page) => {
       await page.emulateMedia({ media: 'print' });
-      await page.goto(`file://${htmlFile}`);
+      await page.goto(pathToFileURL(htmlFile).href);
       return page.evaluate(`(() => {
         const mm = (n) => n * 96 / 25.4;
         const content = mm(297 - 32);
