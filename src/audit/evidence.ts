@@ -60,21 +60,27 @@ function isHttp(url: string): boolean {
   }
 }
 
-/** The page to picture: the finding's own, or the page linking to the file it is about. */
+/**
+ * The page to picture: where the text the rule relied on stands (its
+ * `evidencePage`, e.g. the 机构职能 article the leader rule read), the page
+ * linking to the file the finding is about, or the finding's own page.
+ */
 function pageOf(f: Finding): string {
-  const from = f.evidence.linkedFrom;
-  return typeof from === 'string' && isHttp(from) ? from : f.url;
+  const { evidencePage, evidenceText, linkedFrom } = f.evidence;
+  if (typeof evidencePage === 'string' && typeof evidenceText === 'string' && evidenceText && isHttp(evidencePage)) return evidencePage;
+  return typeof linkedFrom === 'string' && isHttp(linkedFrom) ? linkedFrom : f.url;
 }
 
 /**
- * What locates the finding's element: its highlight text, and where the rule
- * observed them, the link's address (a link finding: dead-link,
+ * What locates the finding's element: the text the rule relied on
+ * (`evidenceText`, a sentence or card) or its highlight text, and where the
+ * rule observed them, the link's address (a link finding: dead-link,
  * interpretation-link) and the newest item's date (a stale column's dated row).
  */
 export function locatorOf(f: Finding): Locator | null {
-  const text = typeof f.evidence.highlight === 'string' ? f.evidence.highlight : '';
+  const { evidenceText, highlight, linkUrl, newestDate } = f.evidence;
+  const text = pageOf(f) !== f.url && typeof evidenceText === 'string' && evidenceText ? evidenceText : typeof highlight === 'string' ? highlight : '';
   if (!text) return null;
-  const { linkUrl, newestDate } = f.evidence;
   return {
     text,
     ...(typeof linkUrl === 'string' && isHttp(linkUrl) ? { href: new URL(linkUrl).href } : {}),
@@ -95,7 +101,7 @@ export async function captureEvidence(units: UnitResult[], outDir: string, opts:
         fail([f], '问题地址不是 http/https 网址，未截图');
         continue;
       }
-      if (!opts.policy.isUnitUrl(f.url)) {
+      if (!opts.policy.isUnitUrl(f.url) || !opts.policy.isUnitUrl(page)) {
         fail([f], '问题地址不在单位名单所列网站之内，按网络访问规则未截图');
         continue;
       }

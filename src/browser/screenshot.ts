@@ -138,9 +138,11 @@ export function reasonOf(err: unknown, timeoutMs: number): string {
  * Runs in the page (a string, so no bundler helper leaks in), over the page
  * and its same-origin frames: finds the element of the locator — a link to
  * its href; else the innermost visible elements whose text (whitespace
- * ignored), then title attribute, then first 12 characters (lists cut long
- * titles) hold its text, preferring one whose row holds the `near` text and
- * then the row of the longest list (the column's own list over a 最新信息
+ * ignored, NFKC-folded), then title attribute, then first 12 characters
+ * (lists cut long titles), then letters and digits alone hold its text
+ * (then, for label:value text, every value),
+ * preferring one whose row holds the `near` text and then the row of the
+ * longest list (the column's own list over a 最新信息
  * box). Outlines the list row (li/tr/dd) or the element itself in red on a
  * yellow tint, labels it 「问题所在」, scrolls it to the middle of the
  * viewport, then checks that the outline covers the element and lies in the
@@ -148,7 +150,8 @@ export function reasonOf(err: unknown, timeoutMs: number): string {
  * number of walks.
  */
 const LOCATE = `(loc) => {
-  const norm = (s) => (s || '').replace(/\\s+/g, '');
+  // Full-width punctuation as the crawl's text has it (NFKC), whitespace ignored.
+  const norm = (s) => (s || '').normalize('NFKC').replace(/\\s+/g, '');
   const whole = norm(loc.text);
   const near = norm(loc.near);
   const frames = [];
@@ -183,6 +186,13 @@ const LOCATE = `(loc) => {
     (el) => norm(el.getAttribute('title')).includes(whole) || Array.from(el.querySelectorAll('[title]')).some((t) => norm(t.getAttribute('title')).includes(whole)),
   ];
   if (whole.length > 12) tests.push((el) => norm(el.textContent).includes(whole.slice(0, 12)));
+  // Last, letters and digits only: a card whose labels and values the crawl joined with a colon of its own.
+  const bare = (s) => norm(s).replace(/[^\\p{L}\\p{N}*]+/gu, '');
+  const core = bare(loc.text);
+  if (core) tests.push((el) => bare(el.textContent).includes(core));
+  // And a 姓名:… 职务:… text read from a table: the element holding every value (its row), labels left aside.
+  const values = loc.text.split(/\\s+/).map((p) => norm(p.split(/[:：]/).pop())).filter(Boolean);
+  if (values.length > 1) tests.push((el) => { const t = norm(el.textContent); return values.every((v) => t.includes(v)); });
   let pick = null;
   const choose = (cands) => {
     const scored = cands.filter((c) => shown(c.hit)).map((c) => {

@@ -187,6 +187,17 @@ describe('captureEvidence', () => {
       expect(await locate(p, { text: '原政策文件', href })).toMatchObject({ found: true, covers: true });
       expect(await p.evaluate(outlined)).toEqual(['dead']);
 
+      // The sentence or card a rule relied on, as the crawl's text has it (half-width colons, labels joined).
+      await p.setContent(`<meta charset="utf-8"><p id="duty">办公室：负责机关日常运转，承担政务公开等工作。</p><dl id="card"><dt>姓名</dt><dd>吴国华</dd><dt>职务</dt><dd>局长</dd></dl>`);
+      expect(await locate(p, { text: '办公室:负责机关日常运转,承担政务公开等工作。' })).toMatchObject({ found: true, covers: true });
+      expect(await p.evaluate(outlined)).toEqual(['duty']);
+      await p.setContent(`<meta charset="utf-8"><dl id="card"><dt>姓名</dt><dd>吴国华</dd><dt>职务</dt><dd>局长</dd></dl>`);
+      expect(await locate(p, { text: '姓名:吴国华 职务:局长' })).toMatchObject({ found: true, covers: true });
+      expect(await p.evaluate(outlined)).toEqual(['card']);
+      await p.setContent(`<meta charset="utf-8"><table><tr><th>姓名</th><th>职务</th></tr><tr id="wu"><td>吴国华</td><td>局长</td></tr><tr><td>李红梅</td><td>副局长</td></tr></table>`);
+      expect(await locate(p, { text: '姓名:吴国华 职务:局长' })).toMatchObject({ found: true, covers: true });
+      expect(await p.evaluate(outlined)).toEqual(['wu']);
+
       await p.setContent(page);
       expect(await locate(p, { text: '无此内容' })).toEqual({ found: false, covers: false });
       expect(await p.evaluate(outlined)).toEqual([]);
