@@ -141,9 +141,9 @@ export function reasonOf(err: unknown, timeoutMs: number): string {
  * ignored, NFKC-folded), then title attribute, then first 12 characters
  * (lists cut long titles), then letters and digits alone hold its text
  * (then, for label:value text, every value),
- * preferring one whose row holds the `near` text and then the row of the
- * longest list (the column's own list over a 最新信息
- * box). Outlines the list row (li/tr/dd) or the element itself in red on a
+ * preferring one whose row holds the `near` text, then one outside a link
+ * (a column's or article's own heading over the menu entry naming it), then
+ * the row of the longest list (the column's own list over a 最新信息 box). Outlines the list row (li/tr/dd) or the element itself in red on a
  * yellow tint, labels it 「问题所在」, scrolls it to the middle of the
  * viewport, then checks that the outline covers the element and lies in the
  * viewport. Candidates are capped, so a crafted page costs at most a bounded
@@ -198,9 +198,10 @@ const LOCATE = `(loc) => {
     const scored = cands.filter((c) => shown(c.hit)).map((c) => {
       const row = rowOf(c.hit);
       const dated = near && norm(row.textContent).includes(near) ? 1 : 0;
-      return { ...c, row, dated, list: row.parentElement ? row.parentElement.children.length : 0 };
+      const plain = c.hit.closest('a') ? 0 : 1;
+      return { ...c, row, dated, plain, list: row.parentElement ? row.parentElement.children.length : 0 };
     });
-    scored.sort((a, b) => b.dated - a.dated || b.list - a.list);
+    scored.sort((a, b) => b.dated - a.dated || b.plain - a.plain || b.list - a.list);
     return scored[0] || null;
   };
   if (loc.href) {
