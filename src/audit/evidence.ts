@@ -2,16 +2,18 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import PQueue from 'p-queue';
-import { reasonOf, screenshot } from '../browser/screenshot.ts';
+import { reasonOf, screenshot, type Locator } from '../browser/screenshot.ts';
 import type { Finding, UnitResult } from '../model/result.ts';
 import type { NetworkPolicy } from '../net/policy.ts';
 
 /**
  * Evidence screenshots (佐证截图): for each finding, the page it is about,
- * scrolled to and outlining the text it concerns (the finding's
- * `evidence.highlight`: the newest item's title, the link text…), saved under
+ * scrolled to and outlining the element it concerns (located by the finding's
+ * `evidence.highlight` — the newest item's title, the link text… — with the
+ * `linkUrl` or `newestDate` the rule observed, see locatorOf), saved under
  * `<outDir>/evidence/<unit>/`. Sets `evidence.screenshot` (relative to
- * outDir) or, when the page cannot be shown, `evidence.screenshotError`.
+ * outDir) and `evidence.located` (the element was found and outlined) or,
+ * when the page cannot be shown, `evidence.screenshotError`.
  * A finding about a file (an attachment) is pictured on the page that links
  * to it, `evidence.linkedFrom`, with the link outlined.
  */
@@ -28,9 +30,9 @@ export interface EvidenceOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-interface Shot {
+interface Planned {
   url: string;
-  highlight: string;
+  locator: Locator | null;
   /** Relative to outDir, with forward slashes. */
   file: string;
   findings: Finding[];
@@ -58,20 +60,38 @@ function isHttp(url: string): boolean {
   }
 }
 
-/** The page to picture: the finding's own, or the page linking to the file it is about. */
+/**
+ * The page to picture: where the text the rule relied on stands (its
+ * `evidencePage`, e.g. the 机构职能 article the leader rule read), the page
+ * linking to the file the finding is about, or the finding's own page.
+ */
 function pageOf(f: Finding): string {
-  const from = f.evidence.linkedFrom;
-  return typeof from === 'string' && isHttp(from) ? from : f.url;
+  const { evidencePage, evidenceText, linkedFrom } = f.evidence;
+  if (typeof evidencePage === 'string' && typeof evidenceText === 'string' && evidenceText && isHttp(evidencePage)) return evidencePage;
+  return typeof linkedFrom === 'string' && isHttp(linkedFrom) ? linkedFrom : f.url;
 }
 
-function highlightOf(f: Finding): string {
-  return typeof f.evidence.highlight === 'string' ? f.evidence.highlight : '';
+/**
+ * What locates the finding's element: the text the rule relied on
+ * (`evidenceText`, a sentence or card) or its highlight text, and where the
+ * rule observed them, the link's address (a link finding: dead-link,
+ * interpretation-link) and the newest item's date (a stale column's dated row).
+ */
+export function locatorOf(f: Finding): Locator | null {
+  const { evidenceText, highlight, linkUrl, newestDate } = f.evidence;
+  const text = pageOf(f) !== f.url && typeof evidenceText === 'string' && evidenceText ? evidenceText : typeof highlight === 'string' ? highlight : '';
+  if (!text) return null;
+  return {
+    text,
+    ...(typeof linkUrl === 'string' && isHttp(linkUrl) ? { href: new URL(linkUrl).href } : {}),
+    ...(typeof newestDate === 'string' ? { near: newestDate } : {}),
+  };
 }
 
 export async function captureEvidence(units: UnitResult[], outDir: string, opts: EvidenceOptions): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const evidenceRoot = resolve(outDir, 'evidence');
-  const shots = new Map<string, Shot>();
+  const shots = new Map<string, Planned>();
   for (const unit of units) {
     const unitDir = safeSegment(unit.id);
     for (const f of unit.findings) {
@@ -81,19 +101,19 @@ export async function captureEvidence(units: UnitResult[], outDir: string, opts:
         fail([f], '问题地址不是 http/https 网址，未截图');
         continue;
       }
-      if (!opts.policy.isUnitUrl(f.url)) {
+      if (!opts.policy.isUnitUrl(f.url) || !opts.policy.isUnitUrl(page)) {
         fail([f], '问题地址不在单位名单所列网站之内，按网络访问规则未截图');
         continue;
       }
-      const highlight = highlightOf(f);
-      const key = JSON.stringify([unit.id, page, highlight]);
+      const locator = locatorOf(f);
+      const key = JSON.stringify([unit.id, page, locator]);
       const existing = shots.get(key);
       if (existing) {
         existing.findings.push(f);
         continue;
       }
-      const name = `${safeSegment(f.rule)}-${safeSegment(f.code)}-${shortHash(`${page}\n${f.column ?? ''}\n${highlight}`)}.png`;
-      shots.set(key, { url: page, highlight, file: `evidence/${unitDir}/${name}`, findings: [f] });
+      const name = `${safeSegment(f.rule)}-${safeSegment(f.code)}-${shortHash(`${page}\n${f.column ?? ''}\n${JSON.stringify(locator)}`)}.png`;
+      shots.set(key, { url: page, locator, file: `evidence/${unitDir}/${name}`, findings: [f] });
     }
   }
 
@@ -110,11 +130,12 @@ export async function captureEvidence(units: UnitResult[], outDir: string, opts:
         try {
           // Names are built from sanitised segments; this only guards the invariant.
           if (!target.startsWith(evidenceRoot + sep)) throw new Error(`截图路径越界：${shot.file}`);
-          const png = await screenshot(shot.url, shot.highlight, timeoutMs, { policy: opts.policy, signal: opts.signal });
+          const { png, pointed } = await screenshot(shot.url, shot.locator, timeoutMs, { policy: opts.policy, signal: opts.signal });
           await mkdir(resolve(target, '..'), { recursive: true });
           await writeFile(target, png);
           for (const f of shot.findings) {
             f.evidence.screenshot = shot.file;
+            if (shot.locator) f.evidence.located = pointed;
             delete f.evidence.screenshotError;
           }
         } catch (err) {
@@ -134,6 +155,7 @@ export async function captureEvidence(units: UnitResult[], outDir: string, opts:
 function fail(findings: Finding[], reason: string): void {
   for (const f of findings) {
     delete f.evidence.screenshot;
+    delete f.evidence.located;
     f.evidence.screenshotError = reason;
   }
 }

@@ -162,6 +162,8 @@ export async function runAudit(inputs: AuditInputs, opts: AuditOptions): Promise
     schemaVersion: 1,
     scheme: scheme.id,
     schemeTitle: scheme.title,
+    ...(scheme.county !== undefined ? { county: scheme.county } : {}),
+    ...(scheme.issuer !== undefined ? { issuer: scheme.issuer } : {}),
     year,
     asOf: opts.asOf,
     generatedAt: nowIso(),

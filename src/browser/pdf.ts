@@ -4,12 +4,11 @@ import { withPage } from './chromium.ts';
 import { writeFileAtomic } from '../lib/atomic-write.ts';
 import { NetworkPolicy } from '../net/policy.ts';
 
-/** Page number footer; Chromium fills the pageNumber/totalPages spans. */
-const FOOTER = `<div style="width:100%;font-size:8px;color:#7b8794;text-align:center;font-family:'WenQuanYi Zen Hei','Noto Sans CJK SC','Microsoft YaHei',sans-serif">第 <span class="pageNumber"></span> 页 / 共 <span class="totalPages"></span> 页</div>`;
-
 /**
  * Prints report.html to PDF with the shared Chromium: A4, backgrounds on, the
- * report's own print CSS (page per unit, repeated table headers). Scripts are
+ * report's own print CSS (cover, page per unit, repeated table headers, the
+ * title and page numbers in its @page margin boxes, so a PDF and a page
+ * printed from the browser look the same). Scripts are
  * off; the report has none and needs none. No network at all: a policy that
  * allows no host (its proxy refuses everything), and only files of the
  * report's own folder may load.
@@ -24,9 +23,6 @@ export async function writePdfReport(htmlFile: string, pdfFile: string): Promise
         format: 'A4',
         printBackground: true,
         preferCSSPageSize: true,
-        displayHeaderFooter: true,
-        headerTemplate: '<span></span>',
-        footerTemplate: FOOTER,
       });
     },
     { javaScriptEnabled: false },

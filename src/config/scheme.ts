@@ -57,6 +57,9 @@ const schemeSchema = z
   .object({
     id: z.string(),
     title: z.string(),
+    /** Who the report is for and from, on its cover page (报告封面). */
+    county: z.string().optional(),
+    issuer: z.string().optional(),
     base: z.number().positive(),
     weight: z.number().min(0).max(1),
     /** Which table (for averages of units not assessed) each unit type is scored with. */

@@ -17,16 +17,34 @@ export interface AtomicWriteOptions {
  * name carries the pid, so a crashed process's leftovers can be told apart.
  */
 export async function writeFileAtomic(file: string, content: Buffer | Uint8Array | string, opts: AtomicWriteOptions = {}): Promise<void> {
+  await commitFileAtomic(file, async (tmp) => {
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(content);
+    } finally {
+      await fh.close();
+    }
+  }, opts);
+}
+
+/**
+ * The same guarantee for a file a writer streams out itself (a workbook written
+ * row by row): `write` fills the temporary path given; it is then flushed and
+ * renamed into place.
+ */
+export async function commitFileAtomic(file: string, write: (tmp: string) => Promise<void>, opts: AtomicWriteOptions = {}): Promise<void> {
   const durable = opts.fsync !== false;
   await makeDir(dirname(file), durable);
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(content);
-      if (durable) await fh.sync();
-    } finally {
-      await fh.close();
+    await write(tmp);
+    if (durable) {
+      const fh = await open(tmp, 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
     }
     await rename(tmp, file);
   } catch (err) {

@@ -12,6 +12,8 @@ export interface Evidence {
   screenshot?: string;
   /** Why there is no screenshot, when there is none. */
   screenshotError?: string;
+  /** The screenshot found the finding's element and outlined it (false: its banner says the element was not found). */
+  located?: boolean;
   [observed: string]: unknown;
 }
 
@@ -95,6 +97,9 @@ export interface AuditReport {
   schemaVersion: 1;
   scheme: string;
   schemeTitle?: string;
+  /** The county and the office issuing the report (the scheme's), for the cover page. */
+  county?: string;
+  issuer?: string;
   year: number;
   asOf: string;
   generatedAt: string;

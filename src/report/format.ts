@@ -30,7 +30,7 @@ export const COLUMN_STATUS_LABEL: Record<string, string> = {
 const PERCENT_KEYS = new Set(['similarity', 'threshold']);
 
 /** Evidence keys that are not shown as observations: shown elsewhere, internal codes, or technical detail. */
-const EVIDENCE_HIDDEN_KEYS = new Set(['screenshot', 'screenshotError', 'highlight', 'category', 'listStatus', 'method', 'jaccard']);
+const EVIDENCE_HIDDEN_KEYS = new Set(['screenshot', 'screenshotError', 'located', 'highlight', 'category', 'listStatus', 'method', 'jaccard']);
 
 export function label(map: Record<string, string>, key: string): string {
   return Object.hasOwn(map, key) ? map[key]! : key;

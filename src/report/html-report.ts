@@ -23,6 +23,7 @@ import {
   type RankedUnit,
 } from './format.ts';
 import { esc, html, type Markup } from './markup.ts';
+import { todayInShanghai } from '../lib/time.ts';
 
 /**
  * The report as one standalone HTML file: inline CSS, no script, no external
@@ -47,7 +48,8 @@ export function renderHtmlReport(report: AuditReport, opts: HtmlReportOptions = 
     if (index < 0) throw new Error(`报告中没有编号为 ${opts.unitId} 的单位`);
     const entry = ranked[index]!;
     docTitle = `${title} — ${entry.unit.name}`;
-    body = html`${header(report, `${entry.unit.name} 过程测评扣分情况`)}
+    body = html`${cover(report, entry.unit.name, '过程测评扣分情况')}
+${header(report, `${entry.unit.name} 过程测评扣分情况`)}
 <section class="summary">
   <p class="standing">在参加测评的 ${ranked.length} 个单位中排名第 <b>${entry.rank}</b> 位。</p>
   ${summaryTable(report, [entry], false)}
@@ -56,7 +58,8 @@ ${unitSection(report, entry, index, false, opts.evidenceBase ?? '')}
 ${footer()}`;
   } else {
     docTitle = title;
-    body = html`${header(report, '过程测评结果报告')}
+    body = html`${cover(report, null, '过程测评结果报告')}
+${header(report, '过程测评结果报告')}
 <section class="summary">
   <h2>测评结果汇总</h2>
   <p class="note">共 ${ranked.length} 个单位参加过程测评。过程测评满分 100 分，按 ${fmtNum(report.weight * 100)}% 折算计入年度考评总分。无法判定的检查不扣分。</p>
@@ -75,12 +78,52 @@ ${footer()}`;
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(docTitle)}</title>
 <style>${CSS}</style>
+<style>${pageMarginCss(docTitle)}</style>
 </head>
 <body${opts.unitId !== undefined ? ' class="single"' : ''}>
 ${body.text}
 </body>
 </html>
 `;
+}
+
+/** A CSS string literal: no quote, backslash or line break of the text ends it, no `<` closes the style element. */
+function cssString(text: string): string {
+  return `"${text.replace(/[\\"<>\n\r\f]/g, (c) => `\\${c.charCodeAt(0).toString(16)} `)}"`;
+}
+
+/**
+ * Printed pages (the browser's 打印 and the PDF alike): the report's title at
+ * the top of each page and 第 N 页 / 共 M 页 at the bottom, none on the cover.
+ */
+function pageMarginCss(title: string): string {
+  const box = 'font-size:8pt;color:#7b8794;font-family:"Noto Sans CJK SC","WenQuanYi Zen Hei","Microsoft YaHei",sans-serif';
+  return `@page{@top-center{content:${cssString(title.slice(0, 120))};${box}}@bottom-center{content:"第 " counter(page) " 页 / 共 " counter(pages) " 页";${box}}}
+@page:first{@top-center{content:none}@bottom-center{content:none}}`;
+}
+
+/** 出具日期 as printed on a cover: 2021年1月20日 (Shanghai date of the report's making). */
+function coverDate(iso: string): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '—';
+  const [y, m, d] = todayInShanghai(new Date(t)).split('-').map(Number);
+  return `${y}年${m}月${d}日`;
+}
+
+/** The cover page (报告封面), printed only: county, title, what the report is, year, as-of date, issuing office and date. */
+function cover(report: AuditReport, unitName: string | null, what: string): Markup {
+  return html`<section class="cover" aria-hidden="true">
+  ${report.county ? html`<div class="cover-county">${report.county}</div>` : ''}
+  <div class="cover-title">${schemeTitle(report)}</div>
+  ${unitName !== null ? html`<div class="cover-unit">${unitName}</div>` : ''}
+  <div class="cover-what">${what}</div>
+  <dl class="cover-meta">
+    <div><dt>考评年度</dt><dd>${report.year} 年</dd></div>
+    <div><dt>测评基准日</dt><dd>${report.asOf}</dd></div>
+    ${report.issuer ? html`<div><dt>出具单位</dt><dd>${report.issuer}</dd></div>` : ''}
+    <div><dt>出具日期</dt><dd>${coverDate(report.generatedAt)}</dd></div>
+  </dl>
+</section>`;
 }
 
 function header(report: AuditReport, subtitle: string): Markup {
@@ -382,9 +425,18 @@ h4{font-size:14px;margin:14px 0 6px;color:#8a5a00}
 .find-table.waived{color:#52606d}
 .col-table tr.col-issue td:last-child{color:#9b1c1c;font-weight:bold}
 .doc-foot{margin-top:40px;padding-top:10px;border-top:1px solid #cbd2d9;color:#7b8794;font-size:12px;text-align:center}
-@page{size:A4;margin:14mm 12mm 16mm}
+.cover{display:none}
+@page{size:A4;margin:16mm 12mm 16mm}
 @media print{
   body{max-width:none;padding:0;font-size:10.5pt}
+  .cover{display:flex;flex-direction:column;align-items:center;justify-content:center;height:250mm;break-after:page;text-align:center}
+  .cover-county{font-size:20pt;letter-spacing:6px;color:#52606d;margin-bottom:10mm}
+  .cover-title{font-size:22pt;font-weight:bold;color:#9b1c1c;line-height:1.4;max-width:180mm}
+  .cover-unit{font-size:20pt;font-weight:bold;margin-top:8mm}
+  .cover-what{font-size:18pt;margin:8mm 0 40mm}
+  .cover-meta{display:grid;grid-template-columns:auto auto;gap:3mm 8mm;font-size:13pt;text-align:left}
+  .cover-meta div{display:contents}
+  .doc-head{display:none}
   *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
   table{font-size:9pt}
   thead{display:table-header-group}

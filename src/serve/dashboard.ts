@@ -365,7 +365,7 @@ function reviewButtons(f: Finding): Markup {
 function findingCells(f: Finding, runId: string, since: FindingRecord | undefined, review: boolean, cell?: ReviewCell, actions = false): Markup {
   const shot = f.evidence.screenshot ? safeEvidencePath(f.evidence.screenshot) : null;
   const src = shot ? `/runs/${runId}/${shot}` : null;
-  return html`<td><div>${f.message}</div>${f.column ? html`<div class="sub">栏目：${f.column}</div>` : ''}<div class="sub">${extLink(f.url)}</div>
+  return html`<td><div>${f.message}</div>${f.deductionNote ? html`<div class="sub">${f.deductionNote}</div>` : ''}${f.column ? html`<div class="sub">栏目：${f.column}</div>` : ''}<div class="sub">${extLink(f.url)}</div>
       ${isWaived(f) ? html`<div class="sub ok">豁免理由：${f.review?.reason ?? ''}</div>` : ''}
       ${f.review?.decision === 'confirmed' ? html`<div class="sub">已复核确认：${f.review.reason}</div>` : ''}
       ${review ? reviewButtons(f) : ''}${cell ? reviewBox(cell, actions) : ''}</td>

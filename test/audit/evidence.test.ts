@@ -6,7 +6,8 @@ import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeBrowser, withPage } from '../../src/browser/chromium.ts';
 import { NetworkPolicy } from '../../src/net/policy.ts';
-import { captureEvidence, safeSegment } from '../../src/audit/evidence.ts';
+import { captureEvidence, locatorOf, safeSegment } from '../../src/audit/evidence.ts';
+import { locate } from '../../src/browser/screenshot.ts';
 import type { UnitResult } from '../../src/model/result.ts';
 import { finding } from '../helpers/report-factory.ts';
 
@@ -37,6 +38,9 @@ beforeAll(async () => {
     if (req.url === '/list.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(listPage());
+    } else if (req.url === '/top.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><meta charset="utf-8"><body style="margin:4px;font:16px sans-serif"><ul style="margin:0"><li>${TARGET}</li></ul><div style="height:2000px"></div>`);
     } else if (req.url === '/frame.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end('<!doctype html><meta charset="utf-8"><h1>黄岗山垦殖场</h1><div style="height:1500px"></div><iframe src="/list.html" style="width:100%;height:500px"></iframe>');
@@ -73,8 +77,8 @@ function unit(id: string, findings: UnitResult['findings']): UnitResult {
   return { id, name: '测试单位', type: 'department', status: 'ok', score: 99, weighted: 29.7, url: `${base}/`, findings, inconclusive: [], indicators: [] };
 }
 
-/** Pixels of the PNG, from row `fromRow` down, that the predicate (JS source over r,g,b) accepts — counted by the browser itself. */
-async function countPixels(png: Buffer, predicate: string, fromRow = 0): Promise<number> {
+/** Pixels of the PNG, in `rows` rows from row `fromRow` (default: to the bottom), that the predicate (JS source over r,g,b) accepts — counted by the browser itself. */
+async function countPixels(png: Buffer, predicate: string, fromRow = 0, rows?: number): Promise<number> {
   return withPage(policy, async (page) => {
     await page.setContent(`<img id="i" src="data:image/png;base64,${png.toString('base64')}">`);
     return page.evaluate(`(() => {
@@ -83,7 +87,7 @@ async function countPixels(png: Buffer, predicate: string, fromRow = 0): Promise
       c.width = img.naturalWidth; c.height = img.naturalHeight;
       const ctx = c.getContext('2d');
       ctx.drawImage(img, 0, 0);
-      const d = ctx.getImageData(0, ${fromRow}, c.width, c.height - ${fromRow}).data;
+      const d = ctx.getImageData(0, ${fromRow}, c.width, ${rows ?? `c.height - ${fromRow}`}).data;
       let n = 0;
       for (let i = 0; i < d.length; i += 4) { const r = d[i], g = d[i + 1], b = d[i + 2]; if (${predicate}) n++; }
       return n;
@@ -115,20 +119,92 @@ describe('captureEvidence', () => {
 
     const png = readFileSync(join(dir, first.evidence.screenshot!));
     expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    // The region around the row, not the whole screen.
     expect(png.readUInt32BE(16)).toBe(1280);
-    expect(png.readUInt32BE(20)).toBe(900);
+    expect(png.readUInt32BE(20)).toBeGreaterThanOrEqual(420);
+    expect(png.readUInt32BE(20)).toBeLessThan(600);
+    expect(first.evidence.located).toBe(true);
     // The target row sits below the first screen: red only shows if it was scrolled to and outlined.
     expect(await redPixels(png)).toBeGreaterThan(500);
+    // The banner (address and time) along the top edge of the region.
+    expect(await countPixels(png, 'r < 90 && g < 90 && b < 90', 0, 24)).toBeGreaterThan(1280 * 20 * 0.6);
     const plainPng = readFileSync(join(dir, plain.evidence.screenshot!));
+    expect(plain.evidence.located).toBeUndefined();
+    expect(plainPng.readUInt32BE(20)).toBe(900);
     expect(await redPixels(plainPng)).toBe(0);
-    // The caption strip (address and time) along the bottom edge.
-    expect(await countPixels(plainPng, 'r < 90 && g < 90 && b < 90', 884)).toBeGreaterThan(1280 * 16 * 0.6);
   });
 
   it('finds and outlines the row inside a same-origin iframe further down the page', async () => {
     const f = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: `${base}/frame.html`, evidence: { highlight: TARGET } });
     await captureEvidence([unit('hgs', [f])], dir, { policy });
     expect(await redPixels(readFileSync(join(dir, f.evidence.screenshot!)))).toBeGreaterThan(300);
+  });
+
+  it('moves the banner below when the element sits at the very top of the page, so it never covers it', async () => {
+    const f = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: `${base}/top.html`, evidence: { highlight: TARGET } });
+    await captureEvidence([unit('ssz', [f])], dir, { policy });
+    expect(f.evidence.located).toBe(true);
+    const png = readFileSync(join(dir, f.evidence.screenshot!));
+    const height = png.readUInt32BE(20);
+    const dark = 'r < 90 && g < 90 && b < 90';
+    expect(await countPixels(png, dark, 0, 40)).toBeLessThan(1280 * 2);
+    expect(await countPixels(png, RED, 0, 40)).toBeGreaterThan(500);
+    expect(await countPixels(png, dark, height - 24, 24)).toBeGreaterThan(1280 * 20 * 0.6);
+  });
+
+  it('says on its banner when the element cannot be found, and pictures the top of the page', async () => {
+    const f = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: `${base}/list.html`, evidence: { highlight: '本页没有的标题文字' } });
+    await captureEvidence([unit('sfj', [f])], dir, { policy });
+    expect(f.evidence.located).toBe(false);
+    const png = readFileSync(join(dir, f.evidence.screenshot!));
+    expect(png.readUInt32BE(20)).toBe(900);
+    expect(await redPixels(png)).toBe(0);
+    // The warning banner's brown, along the top.
+    expect(await countPixels(png, 'r > 110 && r < 170 && g > 50 && g < 100 && b < 40', 0, 24)).toBeGreaterThan(1280 * 20 * 0.6);
+  });
+
+  it('the locator picks the dated row over a 最新信息 box, a link by its address, and the outline covers the element', async () => {
+    const page = `<!doctype html><meta charset="utf-8"><body style="font:16px sans-serif">
+<div class="box"><h3>最新信息</h3><ul><li><a href="/a/1.html">${TARGET}</a></li><li><a href="/a/2.html">另一条信息</a></li></ul></div>
+<div style="height:1200px"></div>
+<ul class="list">${Array.from({ length: 8 }, (_, i) => `<li id="r${i}"><a href="/a/${i + 3}.html">${i === 5 ? TARGET : `第${i}条`}</a><span>2020-0${i + 1}-10</span></li>`).join('')}</ul>
+<p>相关链接：<a id="ok" href="/doc/ok.html">原政策文件</a>　<a id="dead" href="/doc/gone.html">原政策文件</a></p></body>`;
+    const outlined = `Array.from(document.querySelectorAll('*')).filter((e) => e.style.outlineStyle === 'solid').map((e) => e.id || e.tagName)`;
+    await withPage(policy, async (p) => {
+      await p.setContent(page);
+      const stale = finding({ rule: 'column-update', code: 'stale', deduction: 1, url: `${base}/x`, evidence: { highlight: TARGET, newestDate: '2020-06-10' } });
+      const got = await locate(p, locatorOf(stale));
+      expect(got).toMatchObject({ found: true, covers: true });
+      expect(await p.evaluate(outlined)).toEqual(['r5']);
+      // In the viewport after scrolling, with its label.
+      expect(got.box!.y).toBeGreaterThan(0);
+      expect(got.box!.y + got.box!.height).toBeLessThan(900);
+      expect(await p.evaluate(`Array.from(document.querySelectorAll('div')).some((d) => d.textContent === '问题所在')`)).toBe(true);
+
+      await p.setContent(page);
+      // Two links with the same text: the one to the observed address is the element.
+      const href = String(await p.evaluate(`document.getElementById('dead').href`));
+      expect(await locate(p, { text: '原政策文件', href })).toMatchObject({ found: true, covers: true });
+      expect(await p.evaluate(outlined)).toEqual(['dead']);
+
+      // The sentence or card a rule relied on, as the crawl's text has it (half-width colons, labels joined).
+      await p.setContent(`<meta charset="utf-8"><p id="duty">办公室：负责机关日常运转，承担政务公开等工作。</p><dl id="card"><dt>姓名</dt><dd>吴国华</dd><dt>职务</dt><dd>局长</dd></dl>`);
+      expect(await locate(p, { text: '办公室:负责机关日常运转,承担政务公开等工作。' })).toMatchObject({ found: true, covers: true });
+      expect(await p.evaluate(outlined)).toEqual(['duty']);
+      await p.setContent(`<meta charset="utf-8"><dl id="card"><dt>姓名</dt><dd>吴国华</dd><dt>职务</dt><dd>局长</dd></dl>`);
+      expect(await locate(p, { text: '姓名:吴国华 职务:局长' })).toMatchObject({ found: true, covers: true });
+      expect(await p.evaluate(outlined)).toEqual(['card']);
+      await p.setContent(`<meta charset="utf-8"><table><tr><th>姓名</th><th>职务</th></tr><tr id="wu"><td>吴国华</td><td>局长</td></tr><tr><td>李红梅</td><td>副局长</td></tr></table>`);
+      expect(await locate(p, { text: '姓名:吴国华 职务:局长' })).toMatchObject({ found: true, covers: true });
+      expect(await p.evaluate(outlined)).toEqual(['wu']);
+
+      await p.setContent(page);
+      expect(await locate(p, { text: '无此内容' })).toEqual({ found: false, covers: false });
+      expect(await p.evaluate(outlined)).toEqual([]);
+    }, {}, { deadlineMs: 30_000 });
+    // A link address the rule observed becomes the locator's href; a non-http one is left out.
+    expect(locatorOf(finding({ rule: 'dead-link', code: 'broken', deduction: 0, url: base, evidence: { highlight: 'x', linkUrl: `${base}/a b` } }))).toEqual({ text: 'x', href: `${base}/a%20b` });
+    expect(locatorOf(finding({ rule: 'dead-link', code: 'broken', deduction: 0, url: base, evidence: { highlight: 'x', linkUrl: 'javascript:1' } }))).toEqual({ text: 'x' });
   });
 
   it('keeps files inside evidence/ for a hostile unit id', async () => {

@@ -58,8 +58,10 @@ const EXPECTED_SCORES: Record<string, number> = {
 };
 
 /** What cannot be judged on a fully read portal: the replies of departments that have no 建议提案 column. */
+/** The departments without a 建议提案 column. */
+const NO_PROPOSAL_COLUMN = ['wjw', 'sfj', 'rsj', 'scj', 'mzj', 'ybj'];
 const EXPECTED_INCONCLUSIVE: Record<string, string[]> = Object.fromEntries(
-  Object.keys(EXPECTED_SCORES).map((id) => [id, ['wjw', 'sfj', 'rsj', 'scj', 'mzj', 'ybj'].includes(id) ? ['proposal-column'] : []]),
+  Object.keys(EXPECTED_SCORES).map((id) => [id, NO_PROPOSAL_COLUMN.includes(id) ? ['proposal-column'] : []]),
 );
 
 /** A finding is a 提示 when every indicator scoring its code has no points in any table. */
@@ -207,6 +209,17 @@ describe('zwgk audit on the sample portal', () => {
       expect(u.indicators.some((i) => i.key === 'dead-link')).toBe(false);
     }
     expect(dead.find(({ u }) => u.id === 'tbx')!.f.evidence).toMatchObject({ linkText: '天宝乡关于划分森林防火责任区的通知', where: '正文链接' });
+  });
+
+  it('each screenshot points at the element its finding is about, on every template family (checked in the page before capture)', () => {
+    const all = outcome.report.units.flatMap((u) => u.findings.map((f) => ({ u, f, what: `${u.id} ${f.rule}/${f.code} ${String(f.evidence['highlight'] ?? '')}` })));
+    // Found, outlined, labelled, and the outline covers the element within the picture.
+    expect(all.filter(({ f }) => f.evidence['highlight'] !== undefined && f.evidence.located !== true).map((x) => x.what)).toEqual([]);
+    // Only a finding about something absent from the page (no 建议提案 column) has nothing to point at.
+    expect(all.filter(({ f }) => f.evidence['highlight'] === undefined).map(({ u, f }) => `${u.id} ${f.rule}/${f.code}`)).toEqual(
+      NO_PROPOSAL_COLUMN.map((id) => `${id} proposal-column/missing`),
+    );
+    expect(all.length).toBeGreaterThan(30);
   });
 
   it('every finding carries its address and a screenshot file', () => {

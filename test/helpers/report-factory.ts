@@ -218,6 +218,8 @@ export function makeReport(): AuditReport {
     schemaVersion: 1,
     scheme: 'yifeng-2020',
     schemeTitle: '宜丰县2020年政务公开工作考评（过程测评）',
+    county: '宜丰县',
+    issuer: '宜丰县人民政府办公室',
     year: 2020,
     asOf: '2021-01-20',
     generatedAt: '2021-01-20T02:30:00.000Z',
@@ -300,4 +302,14 @@ export function hostileUnit(): UnitResult {
     indicators: indicators('town', { 'column-update': 1, 'annual-report-timing': 2 }),
     columns: [{ key: '-2+3', url: HOSTILE.jsUrl, category: '<b>x</b>', categoryLabel: '<i>y</i>', newest: null, items: 0, status: 'empty' }],
   };
+}
+
+/** The unit's column findings as scoring marks the >3 jump: the indicator carries 10 with its note, each finding 0, counted in it. */
+export function withJump(report: AuditReport, unitId: string): AuditReport {
+  const unit = report.units.find((u) => u.id === unitId)!;
+  const note = '名下超过3个栏目未更新，直接扣10分';
+  const ind = unit.indicators.find((i) => i.key === 'column-update')!;
+  Object.assign(ind, { deducted: 10, note });
+  for (const f of unit.findings.filter((x) => x.rule === 'column-update')) Object.assign(f, { deduction: 0, inJump: true, deductionNote: `计入“${ind.name}”：${note}` });
+  return report;
 }

@@ -7,7 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtmlReport } from '../../src/report/html-report.ts';
 import type { AuditReport } from '../../src/model/result.ts';
-import { HOSTILE, hostileUnit, makeReport } from '../helpers/report-factory.ts';
+import { HOSTILE, hostileUnit, makeReport, withJump } from '../helpers/report-factory.ts';
 
 let browser: Browser;
 let dir: string;
@@ -191,6 +191,27 @@ describe('renderHtmlReport in Chromium', () => {
     expect(styles.breakBefore).toBe('page');
     expect(styles.thead).toBe('table-header-group');
     expect(styles.after).toContain('evidence/wjw/');
+    await page.close();
+  });
+
+  it('shows the >3 jump as one deduction of the indicator, each column counted in it', () => {
+    const $ = load(renderHtmlReport(withJump(makeReport(), 'wjw'), { unitId: 'wjw' }));
+    const row = $('.ind-table tbody tr').filter((_, tr) => $(tr).find('td').first().text().startsWith('平台栏目更新'));
+    expect(row.find('td').first().text()).toContain('名下超过3个栏目未更新，直接扣10分');
+    expect(row.find('td').eq(2).text()).toBe('10');
+    const stale = $('.find-table').first().find('tbody tr').filter((_, tr) => $(tr).text().includes('栏目未及时更新'));
+    expect(stale.length).toBeGreaterThan(0);
+    stale.each((_, tr) => expect($(tr).find('td').eq(1).text().trim()).toBe('计入本项直接扣分'));
+  });
+
+  it('prints a cover page: county, title, year, as-of date, issuing office and date; the screen shows the heading instead', async () => {
+    const page = await open('report.html');
+    const cover = () => page.evaluate(() => ({ shown: getComputedStyle(document.querySelector('.cover')!).display, text: document.querySelector('.cover')!.textContent!.replace(/\s+/g, '') }));
+    expect((await cover()).shown).toBe('none');
+    await page.emulateMedia({ media: 'print' });
+    const printed = await cover();
+    expect(printed.shown).toBe('flex');
+    for (const t of ['宜丰县', report.schemeTitle!, '过程测评结果报告', '考评年度2020年', '测评基准日2021-01-20', '出具单位宜丰县人民政府办公室', '出具日期2021年1月20日']) expect(printed.text).toContain(t);
     await page.close();
   });
 

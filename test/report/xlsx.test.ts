@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_CELL_CHARS, neutralise, writeXlsxReport } from '../../src/report/xlsx-report.ts';
+import { MAX_CELL_CHARS, MIN_PRINT_PT, neutralise, printLayout, writeXlsxReport } from '../../src/report/xlsx-report.ts';
 import type { AuditReport } from '../../src/model/result.ts';
-import { HOSTILE, hostileUnit, makeReport } from '../helpers/report-factory.ts';
+import { HOSTILE, hostileUnit, makeReport, withJump } from '../helpers/report-factory.ts';
 
 let dir: string;
 let report: AuditReport;
@@ -72,7 +72,9 @@ describe('writeXlsxReport', () => {
     expect(row[5]).toContain(wjwStale.message);
     expect(row[5]).toContain('最新信息标题：关于开展爱国卫生月活动的通知');
     expect(row[7]).toMatchObject({ hyperlink: new URL(wjwStale.url).href });
-    expect(row[8]).toEqual({ text: wjwStale.evidence.screenshot, hyperlink: wjwStale.evidence.screenshot });
+    // Evidence as short links, never a raw path or address.
+    expect(row[7]).toMatchObject({ text: '打开页面' });
+    expect(row[8]).toEqual({ text: '查看截图', hyperlink: wjwStale.evidence.screenshot });
     expect(data.some((r) => String(r[9]).startsWith('已豁免：'))).toBe(true);
     expect(data.some((r) => String(r[8]).startsWith('未截图：'))).toBe(true);
   });
@@ -129,19 +131,105 @@ describe('writeXlsxReport', () => {
     expect(rows(wb.getWorksheet('无法判定')!).some((r) => String(r[3]).startsWith("'\t=cmd"))).toBe(true);
   });
 
-  it('is set up for reading and printing: bold frozen header, A4 landscape, fit to width, repeated header', () => {
-    for (const name of ['汇总', '扣分明细', '无法判定', '栏目概况']) {
-      const ws = wb.getWorksheet(name)!;
-      expect(ws.getRow(1).getCell(1).font?.bold).toBe(true);
+  it('prints every sheet on A4 landscape with margins, repeated frozen filtered header, title and page numbers', () => {
+    const names = wb.worksheets.map((ws) => ws.name);
+    expect(names).toEqual(['汇总', '扣分明细', '提示', '无法判定', '栏目概况', '说明']);
+    for (const ws of wb.worksheets) {
+      const header = ws.getRow(1);
+      expect(header.getCell(1).font?.bold).toBe(true);
       expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
       expect(ws.pageSetup.orientation).toBe('landscape');
       expect(ws.pageSetup.paperSize).toBe(9);
-      expect(ws.pageSetup.fitToPage).toBe(true);
-      expect(ws.pageSetup.fitToWidth).toBe(1);
+      expect(ws.pageSetup.margins).toMatchObject({ left: 0.4, right: 0.4, top: 0.6, bottom: 0.6 });
       expect(ws.pageSetup.printTitlesRow).toBe('1:1');
-      expect(ws.getColumn(2).width).toBeGreaterThan(8);
-      expect(ws.getRow(2).getCell(1).alignment?.wrapText).toBe(true);
+      const last = String.fromCharCode(64 + header.cellCount);
+      expect(ws.autoFilter).toBe(`A1:${last}1`);
+      expect(ws.headerFooter.oddHeader).toContain(report.schemeTitle!);
+      expect(ws.headerFooter.oddHeader).toContain(ws.name);
+      expect(ws.headerFooter.oddFooter).toMatch(/&P.*&N/);
+      ws.eachRow((row, n) => {
+        if (n > 1) row.eachCell((cell) => expect(cell.alignment?.wrapText, `${ws.name}!${cell.address}`).toBe(true));
+      });
     }
+  });
+
+  it('shrinks to one page width exactly when the print stays at 8 pt or more, computed from the column widths', () => {
+    for (const ws of wb.worksheets) {
+      const widths = ws.columns.map((c) => c.width!);
+      const { fitToWidth, printedPt } = printLayout(widths);
+      expect(ws.pageSetup.fitToPage, ws.name).toBe(fitToWidth);
+      // The report's own sheets are laid out to fit readably.
+      expect(printedPt, ws.name).toBeGreaterThanOrEqual(MIN_PRINT_PT);
+      if (fitToWidth) expect(ws.pageSetup).toMatchObject({ fitToWidth: 1, fitToHeight: 0 });
+    }
+    // The old 扣分明细 (raw paths in wide columns) would print at about 6 pt: not shrunk then.
+    const old = printLayout([22, 22, 16, 20, 7, 50, 16, 40, 36, 24]);
+    expect(old.printedPt).toBeLessThan(MIN_PRINT_PT);
+    expect(old.fitToWidth).toBe(false);
+    expect(printLayout([10, 10]).printedPt).toBe(11);
+  });
+
+  it('gives 问题描述 room for Chinese text and rows the height of their wrapped text', () => {
+    const ws = wb.getWorksheet('扣分明细')!;
+    const col = headers(ws).indexOf('问题描述') + 1;
+    expect(ws.getColumn(col).width).toBeGreaterThanOrEqual(40);
+    let tall = 0;
+    ws.eachRow((row, n) => {
+      if (n === 1) return;
+      const lines = String(row.getCell(col).value ?? '').split('\n').length;
+      // At least one line (15 pt) per line of text.
+      expect(row.height, `row ${n}`).toBeGreaterThanOrEqual(15 * lines);
+      if (lines > 1) tall++;
+    });
+    expect(tall).toBeGreaterThan(0);
+  });
+
+  it('links evidence as 查看截图 / 打开页面 only', () => {
+    let links = 0;
+    wb.eachSheet((ws) =>
+      ws.eachRow((row) =>
+        row.eachCell((cell) => {
+          const v = cell.value;
+          if (v && typeof v === 'object' && 'hyperlink' in v) {
+            links++;
+            expect(v.text).toBe(v.hyperlink.startsWith('evidence/') ? '查看截图' : '打开页面');
+          }
+        }),
+      ),
+    );
+    expect(links).toBeGreaterThan(10);
+  });
+
+  it('扣分明细 shows the >3 jump as one indicator row carrying the points, its columns at 0 counted in it', async () => {
+    const file = join(dir, 'jump.xlsx');
+    await writeXlsxReport(withJump(makeReport(), 'wjw'), file);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(file);
+    const wjw = rows(book.getWorksheet('扣分明细')!).filter((r) => r[0] === '县卫生健康委员会' && r[1] === '平台栏目更新');
+    expect(wjw[0]!.slice(3, 5)).toEqual(['名下超过3个栏目未更新，直接扣10分', 10]);
+    const columns = wjw.slice(1);
+    expect(columns.length).toBeGreaterThan(0);
+    for (const r of columns) {
+      expect(r[4]).toBe(0);
+      expect(String(r[5])).toContain('计入“平台栏目更新”：名下超过3个栏目未更新，直接扣10分');
+    }
+  });
+
+  it('an empty sheet says 无 instead of printing a lone header', async () => {
+    const r = makeReport();
+    for (const u of r.units) {
+      u.inconclusive = [];
+      u.findings = u.findings.filter((f) => !f.advisory);
+    }
+    const file = join(dir, 'empty.xlsx');
+    await writeXlsxReport(r, file);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(file);
+    for (const name of ['无法判定', '提示']) {
+      const ws = book.getWorksheet(name)!;
+      expect(rows(ws), name).toEqual([['无']]);
+    }
+    expect(rows(book.getWorksheet('扣分明细')!).length).toBeGreaterThan(1);
   });
 
   it('omits 栏目概况 when no unit carries columns', async () => {
