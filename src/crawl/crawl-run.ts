@@ -117,6 +117,7 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
           emit('unit-start', { unitId: unit.id, columns: 0, columnsDone: 0, pages: 0, items: 0, errors: 0 });
           // The last night the portal answered: what it read may stand in for pages unchanged since (bounds.reuseDays).
           // Its file damaged: the one before it, else every page is read afresh.
+          await store?.prepareUnit?.(unit.id);
           const previous = store && options.bounds?.reuseDays !== 0 ? await store.latestSnapshot(unit.id, { reachable: true, onUnreadable: options.onWarning }) : null;
           const startedAt = nowIso();
           const snap = await crawlUnit(
