@@ -56,6 +56,8 @@ export interface CrawlRunOptions {
   parseBudgetMs?: number;
   /** Another parser instead of the worker pool (`inlineParser()` for tests that mock a parser). */
   parser?: PageParser;
+  /** Join a run already begun elsewhere (a job of a distributed run, src/queue/worker.ts): no run of its own is begun or finished. */
+  crawlId?: string;
 }
 
 export interface CrawlProgress {
@@ -89,8 +91,8 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
   const parser = options.parser ?? parsePool(options.parseBudgetMs !== undefined ? { budgetMs: options.parseBudgetMs } : {});
   // One attachment-reading worker for the run (started on the first attachment, if any).
   const attachments = new AttachmentReader();
-  const run = await store?.beginRun(units.map((u) => u.id));
-  const crawlId = run?.id ?? newCrawlId();
+  const run = options.crawlId ? undefined : await store?.beginRun(units.map((u) => u.id));
+  const crawlId = options.crawlId ?? run?.id ?? newCrawlId();
 
   const perUnit = new Map<string, UnitProgress>();
   let unitsDone = 0;
@@ -155,7 +157,7 @@ function detach(snap: UnitSnapshot): UnitSnapshot {
 }
 
 /** A unit whose crawl failed in the program itself: judged as unreachable (no deductions), with the reason. */
-function crashedUnit(unit: Unit, crawlId: string, startedAt: string, err: unknown): UnitSnapshot {
+export function crashedUnit(unit: Unit, crawlId: string, startedAt: string, err: unknown): UnitSnapshot {
   const finishedAt = nowIso();
   return {
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,
@@ -177,6 +179,6 @@ function makeRenderer(fetcher: Fetcher, policy: NetworkPolicy, timeoutMs?: numbe
     if (!fetcher.isAllowedHost(url)) throw new Error(`站点不在单位名单所列网站之内，未渲染：${url}`);
     const target = new URL(url);
     if (!(await fetcher.robotsAllow(target))) throw new Error('网站 robots.txt 不允许抓取此地址，未渲染');
-    return fetcher.queueFor(target.host).add(() => renderPage(url, { policy, userAgent: fetcher.userAgent, timeoutMs, signal }), { signal });
+    return fetcher.onHostSlot(target.host, () => renderPage(url, { policy, userAgent: fetcher.userAgent, timeoutMs, signal }), signal);
   };
 }

@@ -1,0 +1,10 @@
+import { startFixturePortal } from '../fixtures/server.ts';
+import { runAuditRequest } from '../src/audit/run-audit.ts';
+import { closeBrowser } from '../src/browser/chromium.ts';
+const portal = await startFixturePortal();
+const dir = '/tmp/scale-try/run-' + Date.now();
+portal.writeUnitsCsv(dir + '.csv');
+const t = Date.now();
+const o = await runAuditRequest({ unitsFile: dir + '.csv', asOf: '2021-01-20', dataDir: dir + '/data', outDir: dir + '/out', minIntervalMs: 0, allowHosts: [new URL(portal.provinceUrl).host], crawl: { fetch: { linkTimeoutMs: 1500 } }, screenshots: false, formats: ['json'] });
+console.log('ms', Date.now() - t, 'requests', portal.requests.length, 'units', o.report.units.length, [...portal.inFlight]);
+await closeBrowser(); await portal.close();
