@@ -153,7 +153,10 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
  * all the HTML its crawl read, and a run's memory would grow with its units.
  */
 function detach(snap: UnitSnapshot): UnitSnapshot {
-  return JSON.parse(JSON.stringify(snap)) as UnitSnapshot;
+  const copy = JSON.parse(JSON.stringify(snap)) as UnitSnapshot;
+  // Articles arrive in the order their fetches finish: kept in address order, so the same portal gives the same snapshot (and report).
+  copy.articles = Object.fromEntries(Object.entries(copy.articles).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return copy;
 }
 
 /** A unit whose crawl failed in the program itself: judged as unreachable (no deductions), with the reason. */
