@@ -2,11 +2,10 @@
 # Starts Redis and PostgreSQL on loopback, on free ports, for the tests of the
 # distributed mode (issue 15); `stop` ends them. Sourced by .ci/run:
 #   . .ci/services.sh start   → exports ZWGK_TEST_REDIS and ZWGK_TEST_POSTGRES
-#   . .ci/services.sh stop
+#   . .ci/services.sh stop               (ends what ZWGK_SERVICES_DIR names)
 # PostgreSQL refuses to run as root: as root it runs as the `postgres` user.
 set -euo pipefail
 
-svc_dir="${ZWGK_SERVICES_DIR:-/tmp/zwgk-services}"
 
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 
@@ -18,7 +17,9 @@ pg_bin() {
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 services_start() {
-  rm -rf "$svc_dir"; mkdir -p "$svc_dir"
+  # A folder of its own, so that two runs on one machine do not meet; `stop` finds it through the variable.
+  svc_dir=$(mktemp -d /tmp/zwgk-services.XXXXXX)
+  export ZWGK_SERVICES_DIR="$svc_dir"
   local rport pport bin
   rport=$(free_port)
   redis-server --bind 127.0.0.1 --port "$rport" --save '' --appendonly no --daemonize yes \
@@ -37,7 +38,8 @@ services_start() {
 }
 
 services_stop() {
-  local bin; bin=$(pg_bin)
+  local bin svc_dir="${ZWGK_SERVICES_DIR:-}"; bin=$(pg_bin)
+  [ -n "$svc_dir" ] || return 0
   [ -d "$svc_dir/pg" ] && as_pg "$bin/pg_ctl" -D "$svc_dir/pg" -m fast -w stop >/dev/null 2>&1 || true
   [ -f "$svc_dir/redis.pid" ] && kill "$(cat "$svc_dir/redis.pid")" 2>/dev/null || true
   rm -rf "$svc_dir"
