@@ -154,8 +154,12 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
  */
 function detach(snap: UnitSnapshot): UnitSnapshot {
   const copy = JSON.parse(JSON.stringify(snap)) as UnitSnapshot;
-  // Articles arrive in the order their fetches finish: kept in address order, so the same portal gives the same snapshot (and report).
-  copy.articles = Object.fromEntries(Object.entries(copy.articles).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  // Articles arrive in the order their fetches finish. Put in the order of the lists (then the rest by address), so the
+  // same portal gives the same snapshot and report however the fetches interleave (rules take the first page that says it).
+  const order = new Map<string, number>();
+  for (const column of copy.columns) for (const item of column.items) if (!order.has(item.url)) order.set(item.url, order.size);
+  const rank = (url: string) => order.get(url) ?? order.size;
+  copy.articles = Object.fromEntries(Object.entries(copy.articles).sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)));
   return copy;
 }
 
