@@ -25,13 +25,14 @@ import { SyntheticPortal } from './portal.ts';
  * every run reads every page (no conditional requests). Writes
  * bench/results/province.md.
  *
- *   npm run bench:province [-- --portals 50 --units 2 --workers 1,2,4 --latency 20]
+ *   npm run bench:province [-- --portals 50 --units 1 --items 8 --workers 1,2,4 --latency 20]
  */
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
 const PORTALS = Number(args.get('portals') ?? 50);
-const UNITS = Number(args.get('units') ?? 2);
+const UNITS = Number(args.get('units') ?? 1);
+const ITEMS = Number(args.get('items') ?? 8);
 const WORKERS = (args.get('workers') ?? '1,2,4').split(',').map(Number);
 const LATENCY = Number(args.get('latency') ?? 20);
 const WORKER_UNITS = 4;
@@ -74,7 +75,7 @@ function startWorker(queueName: string, store: string): Promise<ChildProcess> {
 
 const portals: SyntheticPortal[] = [];
 for (let i = 0; i < PORTALS; i++) {
-  const p = new SyntheticPortal({ units: UNITS, columns: 6, pagesPerColumn: 2, itemsPerPage: 15, latencyMs: LATENCY, serverConcurrency: 0 });
+  const p = new SyntheticPortal({ units: UNITS, columns: 6, pagesPerColumn: 1, itemsPerPage: ITEMS, latencyMs: LATENCY, serverConcurrency: 0 });
   await p.listen(`127.0.1.${i + 1}`);
   portals.push(p);
 }
@@ -114,7 +115,7 @@ const base = rows[0]!;
 const table = [
   `# Province bench (${new Date().toISOString().slice(0, 10)})`,
   '',
-  `${PORTALS} portals × ${UNITS} units (6 columns × 2 list pages of 15 items, ${LATENCY} ms per response), each portal on its own loopback host;`,
+  `${PORTALS} portals × ${UNITS} unit(s) (6 columns, one list page of ${ITEMS} items each, ${LATENCY} ms per response), each portal on its own loopback host;`,
   `politeness 100 ms between starts and 2 at once per host, across all workers; each worker crawls ${WORKER_UNITS} units at once; no browser.`,
   `Machine: ${cpus().length} cores, load average before ${loadavg()[0]!.toFixed(2)}.`,
   '',

@@ -31,8 +31,8 @@ export function registerWorkerCommand(program: Command): void {
     .option('--stall-seconds <n>', '工作进程失联多少秒后，其任务交给其他工作进程（默认 30）', parseStallSeconds)
     .action(async (flags: WorkerFlags) => {
       const d = resolveDistributed(flags);
-      if (!d.queue) throw new Error('未指定队列：请使用 --queue redis://主机:端口（或环境变量 ZWGK_QUEUE）');
-      if (!d.store) throw new Error('未指定共用数据库：请使用 --store postgres://…（或环境变量 ZWGK_STORE）');
+      // resolveDistributed already refused a queue without a store.
+      if (!d.queue || !d.store) throw new Error('未指定队列：请使用 --queue redis://主机:端口（或环境变量 ZWGK_QUEUE）');
       const { PostgresStore } = await import('../store/postgres-store.ts');
       const { startWorker } = await import('../queue/worker.ts');
       const { closeBrowser } = await import('../browser/chromium.ts');

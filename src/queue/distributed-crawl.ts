@@ -52,6 +52,8 @@ async function crawlOnQueue(units: Unit[], options: CrawlRunOptions, o: QueueCra
   const events = new QueueEvents(QUEUE_NAME, { connection, prefix });
   // Connection trouble surfaces in the calls below; unhandled 'error' events would end the process.
   queue.on('error', () => {});
+  // Each job's waitUntilFinished listens for the queue closing: one listener per unit.
+  queue.setMaxListeners(0);
   events.on('error', () => {});
   const run = await store.beginRun(units.map((u) => u.id));
   const ids = new Map(units.map((u) => [jobId(run.id, u.id), u]));

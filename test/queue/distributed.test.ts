@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixturePortal, type FixturePortal } from '../../fixtures/server.ts';
-import { runAuditRequest, type AuditRequest } from '../../src/audit/run-audit.ts';
+import { runAuditRequest, type AuditProgress, type AuditRequest } from '../../src/audit/run-audit.ts';
 import { closeBrowser } from '../../src/browser/chromium.ts';
 import type { AuditReport } from '../../src/model/result.ts';
 import { queueCrawler } from '../../src/queue/distributed-crawl.ts';
@@ -94,9 +94,14 @@ describe.skipIf(SKIP)(`distributed crawl: BullMQ workers and the PostgreSQL stor
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('three workers give the report of one process, and never more requests at once on a host than --concurrency', async () => {
+  it('three workers give the report of one process, with its progress, and never more requests at once on a host than --concurrency', async () => {
     for (const load of portal.inFlight.values()) load.peak = 0;
-    const { report } = await distributed('three', { concurrency: 2 });
+    const progress: AuditProgress[] = [];
+    const { report } = await distributed('three', { concurrency: 2, onProgress: (p) => progress.push(p) });
+    // What the dashboard shows (src/serve/service.ts keeps the latest event): the workers' own counters, then every unit done.
+    const crawl = progress.filter((p) => p.phase === 'crawl');
+    expect(crawl.some((p) => p.crawl?.event === 'unit-progress' && p.pages > 0)).toBe(true);
+    expect(crawl.at(-1)).toMatchObject({ unitsDone: oneProcess.units.length, unitsTotal: oneProcess.units.length });
     expect(report.units.map((u) => u.id)).toEqual(oneProcess.units.map((u) => u.id));
     expect(comparable(report)).toEqual(comparable(oneProcess));
     // Three workers each crawling two units: without the shared slots up to six requests at once.
