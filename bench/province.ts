@@ -73,6 +73,7 @@ function startWorker(queueName: string, store: string): Promise<ChildProcess> {
   });
 }
 
+const loadBefore = loadavg()[0]!;
 const portals: SyntheticPortal[] = [];
 for (let i = 0; i < PORTALS; i++) {
   const p = new SyntheticPortal({ units: UNITS, columns: 6, pagesPerColumn: 1, itemsPerPage: ITEMS, latencyMs: LATENCY, serverConcurrency: 0 });
@@ -117,7 +118,7 @@ const table = [
   '',
   `${PORTALS} portals × ${UNITS} unit(s) (6 columns, one list page of ${ITEMS} items each, ${LATENCY} ms per response), each portal on its own loopback host;`,
   `politeness 100 ms between starts and 2 at once per host, across all workers; each worker crawls ${WORKER_UNITS} units at once; no browser.`,
-  `Machine: ${cpus().length} cores, load average before ${loadavg()[0]!.toFixed(2)}.`,
+  `Machine: ${cpus().length} cores, load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after (other work shares the machine).`,
   '',
   '| workers | wall time | requests | requests/s | requests/s per worker | speed-up | units read |',
   '|---|---|---|---|---|---|---|',
