@@ -153,9 +153,10 @@ export class PostgresStore implements SnapshotStore {
   }
 
   async #loadValidators(): Promise<void> {
+    // From a minute before the last load: a page stored by a transaction that committed after that load is still seen.
     const since = this.#validatorsAt;
     const { rows } = await this.#pool.query<{ url: string; etag: string | null; last_modified: string | null; now: string }>(
-      `SELECT url, etag, last_modified, (SELECT now()::text) AS now FROM pages WHERE $1::timestamptz IS NULL OR stored_at >= $1::timestamptz`,
+      `SELECT url, etag, last_modified, (SELECT now()::text) AS now FROM pages WHERE $1::timestamptz IS NULL OR stored_at >= $1::timestamptz - interval '1 minute'`,
       [since],
     );
     for (const r of rows) this.#validators.set(r.url, { etag: r.etag ?? undefined, lastModified: r.last_modified ?? undefined });
