@@ -97,7 +97,7 @@ export class NetworkPolicy {
     this.#resolve = o.resolve ?? systemResolve;
     this.#pacer = o.pacer;
     const { unitHosts, allowHosts, ownAddresses, minIntervalMs, ignoreHttpsErrors } = o;
-    this.#spec = { unitHosts: [...unitHosts], allowHosts: [...(allowHosts ?? [])], ownAddresses: [...(ownAddresses ?? [])], minIntervalMs, ignoreHttpsErrors };
+    this.#spec = { unitHosts: [...new Set(unitHosts)], allowHosts: [...(allowHosts ?? [])], ownAddresses: [...(ownAddresses ?? [])], minIntervalMs, ignoreHttpsErrors };
   }
 
   /** The settings this policy was made from, as data: another process (a worker of a distributed run) makes the same policy from them. */
