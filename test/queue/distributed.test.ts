@@ -142,14 +142,9 @@ describe.skipIf(SKIP)(`distributed crawl: BullMQ workers and the PostgreSQL stor
     const host = new URL(portal.baseUrl).host;
     const arrivals = portal.requests.slice(from).filter((r) => r.url.startsWith(`http://${host}/`)).map((r) => r.at);
     expect(arrivals.length).toBeGreaterThan(50);
-    // In any second at most 1000/interval starts, plus one at the edge and a little for arrival jitter; the
-    // remaining workers pacing each on its own would be twice that.
-    const window = 1000;
-    let most = 0;
-    for (let i = 0, j = 0; i < arrivals.length; i++) {
-      while (arrivals[i]! - arrivals[j]! >= window) j++;
-      most = Math.max(most, i - j + 1);
-    }
-    expect(most).toBeLessThanOrEqual(window / interval + 3);
+    // n starts need n − 1 intervals between the first and the last; the two remaining workers pacing each on its own
+    // would need half that. The margin covers arrivals stamped late on a loaded machine (only the first can shorten it).
+    const span = arrivals.at(-1)! - arrivals[0]!;
+    expect(span).toBeGreaterThan((arrivals.length - 1) * interval * 0.8);
   }, 180_000);
 });

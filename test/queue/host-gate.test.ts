@@ -38,12 +38,11 @@ describe.skipIf(NO_REDIS)(`per-host politeness across processes (Redis)${NO_REDI
   it('request starts on a host, through any gate, are at least the interval apart', async () => {
     const prefix = scratchPrefix();
     const [a, b] = [gate(prefix), gate(prefix)];
-    const starts: number[] = [];
-    await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).pace('portal.test:80', 40).then(() => starts.push(performance.now()))));
-    starts.sort((x, y) => x - y);
-    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
-    // Timers may fire a little early or late; what matters is that no two starts come together.
-    expect(Math.min(...gaps)).toBeGreaterThan(30);
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).pace('portal.test:80', 40)));
+    // Twelve starts need eleven intervals between the first and the last, whichever gate each came through; each
+    // gate pacing on its own would be done in five. (A loaded machine only makes it longer: no timing flake.)
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(11 * 40 - 5);
   });
 
   it('a holder that dies without letting go frees its slot when its lease runs out', async () => {
