@@ -192,11 +192,12 @@ export class SyntheticPortal {
     return this.origin;
   }
 
-  async listen(): Promise<string> {
+  /** `host`: another loopback address (the province bench gives each portal its own). */
+  async listen(host = '127.0.0.1'): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => this.server!.listen(0, host, resolve));
+    this.origin = `http://${host}:${(this.server.address() as AddressInfo).port}`;
     for (const unit of this.units) unit.url = `${this.origin}${this.unitBase(unit)}index.html`;
     this.chromePad = this.computePad();
     return this.origin;

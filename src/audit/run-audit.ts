@@ -17,7 +17,7 @@ import { writeXlsxReport } from '../report/xlsx-report.ts';
 import { scoreUnits } from '../scoring/score.ts';
 import { dismissals, recheck } from '../review/apply.ts';
 import { openReviewStore, type ReviewChange } from '../store/review-store.ts';
-import { openStore } from '../store/store.ts';
+import { openStoreAt } from '../store/open-store.ts';
 import { captureEvidence } from './evidence.ts';
 
 export interface AuditProgress {
@@ -51,6 +51,10 @@ export interface AuditOptions {
   /** Crawler settings beyond the above (timeouts, tries, bounds), for the service and tests. */
   crawl?: Pick<CrawlRunOptions, 'fetch' | 'bounds' | 'browser' | 'unitConcurrency'>;
   fromStore?: boolean;
+  /** Where snapshots live when not in `dataDir`: a `postgres://` address (--store). */
+  store?: string;
+  /** Another crawler with crawlUnits' contract: the queue's (src/queue/distributed-crawl.ts) under --queue. */
+  crawlUnits?: typeof crawlUnits;
   screenshots?: boolean;
   formats?: ('json' | 'html' | 'xlsx' | 'pdf')[];
   /** Also write units/<id>.html, the per-unit report the office sends to each unit (always, for an audit of named units). */
@@ -93,12 +97,12 @@ export async function runAudit(inputs: AuditInputs, opts: AuditOptions): Promise
   const { allowHosts, ownAddresses, minIntervalMs, ignoreHttpsErrors } = opts;
   const policy = NetworkPolicy.forUnits(units, { allowHosts, ownAddresses, minIntervalMs, ignoreHttpsErrors });
   const year = evaluationYear(opts.asOf, opts.year);
-  const store = await openStore(opts.dataDir);
+  const store = await openStoreAt(opts.store ?? opts.dataDir);
   const progress = opts.onProgress ?? (() => {});
 
   const crawlSettings = opts.crawl ?? {};
   const crawl = (which: Unit[], fresh = opts.fresh) =>
-    crawlUnits(which, {
+    (opts.crawlUnits ?? crawlUnits)(which, {
       ...crawlSettings,
       policy,
       bounds: { ...crawlSettings.bounds, ...(fresh && { reuseDays: 0 }) },
@@ -116,7 +120,7 @@ export async function runAudit(inputs: AuditInputs, opts: AuditOptions): Promise
     const stored: (UnitSnapshot | null)[] = [];
     for (const unit of selected) {
       const snap = await store.latestSnapshot(unit.id, { onUnreadable: opts.onWarning });
-      if (!snap && store.listSnapshots(unit.id).length === 0) {
+      if (!snap && (await store.listSnapshots(unit.id)).length === 0) {
         throw new Error(`数据目录 ${opts.dataDir} 中没有单位 ${unit.id}（${unit.name}）的抓取快照，请先运行 zwgk crawl 或去掉 --from-store`);
       }
       stored.push(snap);

@@ -3,9 +3,10 @@ import type { AuditOptions } from '../audit/run-audit.ts';
 import { loadAuditInputs } from '../config/inputs.ts';
 import { createAuditProgress } from './audit-progress.ts';
 import { todayInShanghai } from '../lib/time.ts';
+import { addDistributedOptions, distributedAudit, resolveDistributed, type DistributedFlags } from './distributed.ts';
 import { addNetworkOptions, collect, dataDirOption, parseAsOf, parseConcurrency, parseWaitMinutes, parseYear, warnLine, type NetworkFlags } from './options.ts';
 
-interface AuditFlags extends NetworkFlags {
+interface AuditFlags extends NetworkFlags, DistributedFlags {
   units: string;
   unit?: string[];
   asOf?: string;
@@ -42,9 +43,10 @@ export function registerAuditCommand(program: Command): void {
     .option('--pdf', '同时输出 report.pdf')
     .option('--per-unit', '为每个单位单独输出 units/<id>.html')
     .option('--wait <分钟>', '数据目录正被另一个 zwgk 进程使用时，最多等待的分钟数（默认不等待，直接提示）', parseWaitMinutes);
-  addNetworkOptions(command).action(async (flags: AuditFlags) => {
+  addDistributedOptions(addNetworkOptions(command), { queue: true }).action(async (flags: AuditFlags) => {
     // Checked before the heavy modules load and before waiting for the data folder, so a bad file is answered at once.
     const inputs = loadAuditInputs({ unitsFile: flags.units, only: flags.unit, schemeFile: flags.scheme, overridesFile: flags.overrides });
+    const distributed = resolveDistributed(flags);
     const progress = createAuditProgress(inputs.selected);
     const asOf = flags.asOf ?? todayInShanghai();
     const dataDir = dataDirOption(flags.data);
@@ -67,9 +69,11 @@ export function registerAuditCommand(program: Command): void {
       perUnitReports: flags.perUnit || Boolean(flags.unit?.length),
       onProgress: progress.onProgress,
       onWarning: warnLine,
+      ...(await distributedAudit(distributed, flags.scheme)),
     };
     const { runAudit } = await import('../audit/run-audit.ts');
     const { closeBrowser } = await import('../browser/chromium.ts');
+    const { closeStores } = await import('../store/open-store.ts');
     const { formatSummaryTable } = await import('../report/console-summary.ts');
     try {
       const { report, outDir, rechecked } = await runAudit(inputs, options);
@@ -81,6 +85,7 @@ export function registerAuditCommand(program: Command): void {
     } finally {
       progress.finish();
       await closeBrowser();
+      await closeStores();
       await lock.release();
     }
   });

@@ -4,11 +4,12 @@ import { crawlUnits } from '../crawl/crawl-run.ts';
 import { loadAuditInputs } from '../config/inputs.ts';
 import { planGather } from '../judge/gather-plan.ts';
 import { openDataDir } from './data-dir.ts';
+import { addDistributedOptions, resolveDistributed, type DistributedFlags } from './distributed.ts';
 import { addNetworkOptions, collect, dataDirOption, parseConcurrency, parseWaitMinutes, warnLine, type NetworkFlags } from './options.ts';
 import { createCrawlProgress, formatCrawlSummary } from './progress.ts';
 import { NetworkPolicy } from '../net/policy.ts';
 
-interface CrawlFlags extends NetworkFlags {
+interface CrawlFlags extends NetworkFlags, DistributedFlags {
   units: string;
   unit?: string[];
   data?: string;
@@ -32,10 +33,19 @@ export function registerCrawlCommand(program: Command): void {
     .option('--no-browser', '不用浏览器渲染脚本生成的列表（这类栏目记为无法读取）')
     .option('--contact <text>', '写入 User-Agent 的联系方式（如县政府办公室电话或邮箱）')
     .option('--wait <分钟>', '数据目录正被另一个 zwgk 进程使用时，最多等待的分钟数（默认不等待，直接提示）', parseWaitMinutes);
-  addNetworkOptions(command).action(async (flags: CrawlFlags) => {
+  addDistributedOptions(addNetworkOptions(command), { queue: true }).action(async (flags: CrawlFlags) => {
     const { units: all, selected: units, scheme } = loadAuditInputs({ unitsFile: flags.units, only: flags.unit, schemeFile: flags.scheme });
+    const distributed = resolveDistributed(flags);
     const dataDir = dataDirOption(flags.data);
-    const { lock, store } = await openDataDir(dataDir, { command: 'zwgk crawl', waitMinutes: flags.wait, log: warnLine });
+    const { lock, store: fileStore } = await openDataDir(dataDir, { command: 'zwgk crawl', waitMinutes: flags.wait, log: warnLine });
+    const { openStoreAt, closeStores } = await import('../store/open-store.ts');
+    const store = distributed.store ? await openStoreAt(distributed.store).catch(async (err: unknown) => {
+      await lock.release();
+      throw err;
+    }) : fileStore;
+    const crawl = distributed.queue
+      ? (await import('../queue/distributed-crawl.ts')).queueCrawler({ queue: distributed.queue, prefix: distributed.queueName, schemeFile: flags.scheme })
+      : crawlUnits;
 
     // Ctrl-C: stop fetching, keep the snapshots already saved, exit non-zero.
     const abort = new AbortController();
@@ -46,7 +56,7 @@ export function registerCrawlCommand(program: Command): void {
     // The units file's hosts, not only the selected units'.
     const policy = NetworkPolicy.forUnits(all, { allowHosts: flags.allowHost, minIntervalMs: flags.minInterval, ignoreHttpsErrors: flags.ignoreHttpsErrors });
     try {
-      const snapshots = await crawlUnits(units, {
+      const snapshots = await crawl(units, {
         plan: planGather(scheme),
         store,
         concurrency: flags.concurrency,
@@ -59,12 +69,13 @@ export function registerCrawlCommand(program: Command): void {
       });
       progress.finish();
       process.stdout.write(`${formatCrawlSummary(snapshots)}\n`);
-      process.stdout.write(`快照已保存到 ${dataDir}（共 ${snapshots.length} 个单位）\n`);
+      process.stdout.write(`快照已保存到 ${distributed.store ? '数据库' : dataDir}（共 ${snapshots.length} 个单位）\n`);
     } finally {
       progress.finish();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       await closeBrowser();
+      await closeStores();
       await lock.release();
     }
   });

@@ -8,6 +8,7 @@ const commands: Record<string, () => Promise<Register>> = {
   crawl: async () => (await import('./crawl-command.ts')).registerCrawlCommand,
   audit: async () => (await import('./audit-command.ts')).registerAuditCommand,
   serve: async () => (await import('./serve-command.ts')).registerServeCommand,
+  worker: async () => (await import('./worker-command.ts')).registerWorkerCommand,
   demo: async () => (await import('./demo-command.ts')).registerDemoCommand,
   review: async () => (await import('./review-command.ts')).registerReviewCommand,
 };

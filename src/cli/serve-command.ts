@@ -15,9 +15,10 @@ import type { Destination } from '../notify/channels.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import { Desk } from '../review/desk.ts';
 import { openReviewStore } from '../store/review-store.ts';
+import { addDistributedOptions, distributedAudit, resolveDistributed, type DistributedFlags } from './distributed.ts';
 import { addNetworkOptions, parseConcurrency, parseWaitMinutes, type NetworkFlags } from './options.ts';
 
-interface ServeFlags extends NetworkFlags {
+interface ServeFlags extends NetworkFlags, DistributedFlags {
   units?: string;
   host?: string;
   port?: number;
@@ -57,7 +58,11 @@ export interface ServeDeps {
  * data folder's lock until stopped: the audits it runs in-process share it.
  */
 export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promise<ServeHandle> {
-  const { env = process.env, runner = realRunner, log = logToStderr } = deps;
+  const { env = process.env, log = logToStderr } = deps;
+  const distributed = resolveDistributed(flags, env);
+  const baseRunner = deps.runner ?? realRunner;
+  // --store / --queue: every audit reads the shared database, and crawls through the workers.
+  const runner: AuditRunner = distributed.store ? async (req) => baseRunner({ ...req, ...(await distributedAudit(distributed, req.schemeFile)) }) : baseRunner;
   const config: ServeConfig = loadServeConfig(flags.config);
   const unitsFile = flags.units ?? config.unitsFile;
   if (!unitsFile) throw new Error('未指定单位名单：请使用 --units <csv>，或在配置文件中设置 unitsFile');
@@ -131,6 +136,10 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
   const next = service.nextScheduledRun();
   log(`zwgk serve 已启动：${server.url}（数据目录 ${dataDir}）`);
   log(`定时审计：${config.schedule}（${config.timezone}），下次 ${next ? nowIso(next).slice(0, 16).replace('T', ' ') : '—'}`);
+  if (distributed.store) {
+    const { redactUrl } = await import('../store/postgres-store.ts');
+    log(`快照存于数据库 ${redactUrl(distributed.store)}${distributed.queue ? `；各单位经队列 ${redactUrl(distributed.queue)} 交给 zwgk worker 抓取` : ''}`);
+  }
   if (!token) log('未配置操作令牌：仪表盘只读，立即审计等操作已停用');
   if (config.publicRead && !/^(127\.|::1$|localhost$)/.test(host)) log(`注意：publicRead 已开启且监听 ${host}，任何能访问该地址的人都可查看审计结果`);
 
@@ -141,6 +150,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDeps = {}): Promi
       await server.close();
       await service.shutdown(config.shutdownGraceSeconds * 1000);
       await notifier?.stop();
+      if (distributed.store) await (await import('../store/open-store.ts')).closeStores();
       await lock.release();
     },
   };
@@ -205,7 +215,7 @@ export function registerServeCommand(program: Command): void {
     .option('--data <dir>', '数据目录（默认 ./data 或环境变量 ZWGK_DATA_DIR）')
     .option('--concurrency <n>', '每个站点同时请求数（默认 2）', parseConcurrency)
     .option('--wait <分钟>', '数据目录正被另一个 zwgk 进程使用时，最多等待的分钟数（默认不等待，直接提示）', parseWaitMinutes);
-  addNetworkOptions(command).action(async (flags: ServeFlags) => {
+  addDistributedOptions(addNetworkOptions(command), { queue: true }).action(async (flags: ServeFlags) => {
     const log = logToStderr;
     const handle = await startServe(flags, { log });
     await new Promise<void>((done) => {

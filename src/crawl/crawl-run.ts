@@ -57,6 +57,8 @@ export interface CrawlRunOptions {
   parseBudgetMs?: number;
   /** Another parser instead of the worker pool (`inlineParser()` for tests that mock a parser). */
   parser?: PageParser;
+  /** Join a run already begun elsewhere (a job of a distributed run, src/queue/worker.ts): no run of its own is begun or finished. */
+  crawlId?: string;
 }
 
 export interface CrawlProgress {
@@ -97,8 +99,8 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
     if (!t) templates.set(host, (t = new TemplateProfile()));
     return t;
   };
-  const run = await store?.beginRun(units.map((u) => u.id));
-  const crawlId = run?.id ?? newCrawlId();
+  const run = options.crawlId ? undefined : await store?.beginRun(units.map((u) => u.id));
+  const crawlId = options.crawlId ?? run?.id ?? newCrawlId();
 
   const perUnit = new Map<string, UnitProgress>();
   let unitsDone = 0;
@@ -125,6 +127,7 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
           emit('unit-start', { unitId: unit.id, columns: 0, columnsDone: 0, pages: 0, items: 0, errors: 0 });
           // The last night the portal answered: what it read may stand in for pages unchanged since (bounds.reuseDays).
           // Its file damaged: the one before it, else every page is read afresh.
+          await store?.prepareUnit?.(unit.id);
           const previous = store && options.bounds?.reuseDays !== 0 ? await store.latestSnapshot(unit.id, { reachable: true, onUnreadable: options.onWarning }) : null;
           const startedAt = nowIso();
           const snap = await crawlUnit(
@@ -158,11 +161,18 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
  * all the HTML its crawl read, and a run's memory would grow with its units.
  */
 function detach(snap: UnitSnapshot): UnitSnapshot {
-  return JSON.parse(JSON.stringify(snap)) as UnitSnapshot;
+  const copy = JSON.parse(JSON.stringify(snap)) as UnitSnapshot;
+  // Articles arrive in the order their fetches finish. Put in the order of the lists (then the rest by address), so the
+  // same portal gives the same snapshot and report however the fetches interleave (rules take the first page that says it).
+  const order = new Map<string, number>();
+  for (const column of copy.columns) for (const item of column.items) if (!order.has(item.url)) order.set(item.url, order.size);
+  const rank = (url: string) => order.get(url) ?? order.size;
+  copy.articles = Object.fromEntries(Object.entries(copy.articles).sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)));
+  return copy;
 }
 
 /** A unit whose crawl failed in the program itself: judged as unreachable (no deductions), with the reason. */
-function crashedUnit(unit: Unit, crawlId: string, startedAt: string, err: unknown): UnitSnapshot {
+export function crashedUnit(unit: Unit, crawlId: string, startedAt: string, err: unknown): UnitSnapshot {
   const finishedAt = nowIso();
   return {
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,
@@ -185,7 +195,7 @@ function makeRenderer(fetcher: Fetcher, policy: NetworkPolicy, timeoutMs?: numbe
     const target = new URL(url);
     if (!(await fetcher.robotsAllow(target))) throw new Error('网站 robots.txt 不允许抓取此地址，未渲染');
     const checkAnswer = (a: RenderedAnswer) => fetcher.answerProblem(a.url, a.body, a.contentType, expectOf(a))?.reason ?? null;
-    return fetcher.queueFor(target.host).add(() => renderPage(url, { policy, userAgent: fetcher.userAgent, timeoutMs, signal, checkAnswer }), { signal });
+    return fetcher.onHostSlot(target.host, () => renderPage(url, { policy, userAgent: fetcher.userAgent, timeoutMs, signal, checkAnswer }), signal);
   };
 }
 

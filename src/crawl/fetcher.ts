@@ -71,6 +71,13 @@ export interface FetcherOptions {
   userAgent?: string;
   /** Conditional requests and raw-page storage (the store). */
   cache?: PageCache;
+  /** Request slots per host shared with other processes (src/queue/host-gate.ts): `perHost` then holds across all of them. */
+  slots?: HostSlots;
+}
+
+/** At most `limit` holders of a host's slots at once, across every process that shares them. */
+export interface HostSlots {
+  hold<T>(host: string, limit: number, fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
 export interface FetchedPage {
@@ -236,7 +243,8 @@ function titleOf(html: string): string | undefined {
 
 export class Fetcher {
   readonly #policy: NetworkPolicy;
-  readonly #o: Required<Omit<FetcherOptions, 'policy' | 'contact' | 'cache'>>;
+  readonly #o: Required<Omit<FetcherOptions, 'policy' | 'contact' | 'cache' | 'slots'>>;
+  readonly #slots?: HostSlots;
   readonly #cache?: PageCache;
   readonly #uaHeader: string;
   readonly #agent: Dispatcher;
@@ -268,6 +276,7 @@ export class Fetcher {
       userAgent: options.userAgent ?? defaultUserAgent(options.contact),
     };
     this.#cache = options.cache;
+    this.#slots = options.slots;
     this.#uaHeader = headerBytes(this.#o.userAgent);
     this.#agent = new Agent({ keepAliveTimeout: 10_000, connections: this.#o.perHost * 2, connect: this.#policy.connector() });
   }
@@ -291,6 +300,12 @@ export class Fetcher {
       this.#queues.set(key, q);
     }
     return q;
+  }
+
+  /** Runs `fn` on one of the host's request slots: this process's queue, and with `slots` one of those shared by every worker. */
+  onHostSlot<T>(host: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const slots = this.#slots;
+    return this.queueFor(host).add(() => (slots ? slots.hold(host.toLowerCase(), this.#o.perHost, fn, signal) : fn()), { signal });
   }
 
   /**
@@ -588,8 +603,7 @@ export class Fetcher {
     let attempts = 0;
     for (;;) {
       attempts++;
-      const res = await this.queueFor(url.host)
-        .add(() => this.#once(url, method, headers, body, maxBytes, stats, signal, crawl, timeoutMs, req.binary === true), { signal })
+      const res = await this.onHostSlot(url.host, () => this.#once(url, method, headers, body, maxBytes, stats, signal, crawl, timeoutMs, req.binary === true), signal)
         .catch((): Attempt => ({ kind: 'error', failure: 'network', code: 'ABORTED', retryable: false }));
       const last = attempts >= (req.tries ?? this.#o.tries) || signal?.aborted;
       if (res.kind === 'error') {

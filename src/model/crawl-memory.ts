@@ -40,4 +40,6 @@ export interface CrawlMemory extends PageCache {
    */
   latestSnapshot(unitId: Unit['id'], opts?: { reachable?: boolean; onUnreadable?: (line: string) => void }): Promise<UnitSnapshot | null>;
   saveSnapshot(snapshot: UnitSnapshot): Promise<unknown>;
+  /** Before a unit's crawl: loads what `firstSeen` and `pageValidators` answer at once (a database store; the file store holds all in memory). */
+  prepareUnit?(unitId: string): Promise<void>;
 }

@@ -50,7 +50,17 @@ export interface NetworkPolicyOptions {
   ignoreHttpsErrors?: boolean;
   /** Name resolution (tests inject one); default the system resolver. */
   resolve?: Resolver;
+  /** Pacing shared with other processes (src/queue/host-gate.ts); default this process's own. */
+  pacer?: Pacer;
 }
+
+/** Spaces request starts on a host by `intervalMs`, across every process that shares it. */
+export interface Pacer {
+  pace(host: string, intervalMs: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** A policy's settings as plain data (no resolver, no pacer). */
+export type PolicySpec = Omit<NetworkPolicyOptions, 'resolve' | 'pacer'> & { unitHosts: string[] };
 
 /** What the operator sets (--allow-host, --min-interval, --ignore-https-errors; the serve config). */
 export type NetworkSettings = Omit<NetworkPolicyOptions, 'unitHosts'>;
@@ -71,6 +81,8 @@ export class NetworkPolicy {
   readonly #minIntervalMs: number;
   readonly #resolve: Resolver;
   readonly #nextStart = new Map<string, number>();
+  readonly #pacer?: Pacer;
+  readonly #spec: PolicySpec;
 
   constructor(o: NetworkPolicyOptions) {
     this.#units = [...o.unitHosts].map(parseHostSpec);
@@ -83,6 +95,14 @@ export class NetworkPolicy {
     this.#minIntervalMs = Math.max(0, o.minIntervalMs ?? 100);
     this.ignoreHttpsErrors = o.ignoreHttpsErrors ?? false;
     this.#resolve = o.resolve ?? systemResolve;
+    this.#pacer = o.pacer;
+    const { unitHosts, allowHosts, ownAddresses, minIntervalMs, ignoreHttpsErrors } = o;
+    this.#spec = { unitHosts: [...new Set(unitHosts)], allowHosts: [...(allowHosts ?? [])], ownAddresses: [...(ownAddresses ?? [])], minIntervalMs, ignoreHttpsErrors };
+  }
+
+  /** The settings this policy was made from, as data: another process (a worker of a distributed run) makes the same policy from them. */
+  spec(): PolicySpec {
+    return structuredClone(this.#spec);
   }
 
   /** The policy of a units file: its units' hosts, plus the operator's settings. */
@@ -182,6 +202,7 @@ export class NetworkPolicy {
   async pace(host: string, signal?: AbortSignal): Promise<void> {
     if (this.#minIntervalMs <= 0) return;
     const key = host.toLowerCase();
+    if (this.#pacer) return this.#pacer.pace(key, this.#minIntervalMs, signal);
     const now = Date.now();
     const at = Math.max(now, this.#nextStart.get(key) ?? 0);
     this.#nextStart.set(key, at + this.#minIntervalMs);

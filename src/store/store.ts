@@ -8,8 +8,11 @@ import { Low } from 'lowdb';
 import { writeFileAtomic } from '../lib/atomic-write.ts';
 import { DurableJsonFile, isPlainObject } from '../lib/json-file.ts';
 import { fmtInstant, newCrawlId, nowIso } from '../lib/time.ts';
-import type { CrawlMemory, StoredPage } from '../model/crawl-memory.ts';
+import type { StoredPage } from '../model/crawl-memory.ts';
 import type { UnitSnapshot } from '../model/snapshot.ts';
+import type { CrawlRun, SnapshotRef, SnapshotStore } from './store-api.ts';
+
+export type { CrawlRun, SnapshotRef } from './store-api.ts';
 
 /**
  * The store: what crawls leave behind, under one data directory.
@@ -49,26 +52,6 @@ import type { UnitSnapshot } from '../model/snapshot.ts';
  * left `running`, half-written temporary files).
  */
 
-export interface CrawlRun {
-  id: string;
-  startedAt: string;
-  finishedAt: string | null;
-  units: string[];
-  /** `aborted`: stopped by the user, or found `running` after its process died (killed, power cut). */
-  status: 'running' | 'done' | 'failed' | 'aborted';
-  /** The process that ran it, to tell a crashed run from one still going. */
-  pid?: number;
-}
-
-export interface SnapshotRef {
-  crawlId: string;
-  /** Relative to the data directory. */
-  file: string;
-  startedAt: string;
-  finishedAt: string;
-  status: UnitSnapshot['status'];
-}
-
 export interface PageRecord {
   /** Relative to the data directory: pages/<sha1>.html.gz. */
   file: string;
@@ -106,7 +89,7 @@ const emptyData = (): StoreData => ({ version: 1, runs: [], firstSeen: {}, pages
 
 
 
-export class Store implements CrawlMemory {
+export class Store implements SnapshotStore {
   readonly dataDir: string;
   readonly #db: Low<StoreData>;
   #flushedAt = 0;
@@ -362,11 +345,11 @@ function isStoreData(v: unknown): v is StoreData {
   return Array.isArray(v.runs) && isPlainObject(v.firstSeen) && isPlainObject(v.pages) && isPlainObject(v.snapshots);
 }
 
-function isSnapshot(v: unknown): v is UnitSnapshot {
+export function isSnapshot(v: unknown): v is UnitSnapshot {
   return isPlainObject(v) && isPlainObject(v.unit) && typeof v.unit.id === 'string' && Array.isArray(v.columns) && isPlainObject(v.articles) && Array.isArray(v.failures);
 }
 
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
