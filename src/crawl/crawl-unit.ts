@@ -300,7 +300,15 @@ class UnitCrawl {
       if (rendered) found = await this.#columnsOf(rendered);
       if (!found) return snapshot('unreachable', [], {});
     }
-    if (visibleColumns(found).length > 0 && visibleColumns(found).length <= FEW_COLUMNS) found = await this.#throughMenus(found);
+    if (visibleColumns(found).length > 0 && visibleColumns(found).length <= FEW_COLUMNS) {
+      const through = await this.#throughMenus(found);
+      // The unit's tree is in list pages none of which answered: which columns it has is unknown, so nothing can be judged.
+      if (!through) {
+        this.#fail({ url: this.#unit.url, kind: 'parse', reason: '单位首页只列出少数栏目，其列表页均未能读取，无法得知本单位有哪些栏目，需人工核查', attempts: 1 });
+        return snapshot('unreachable', [], {});
+      }
+      found = through;
+    }
     const discovered = uniqueKeys(visibleColumns(found));
     if (discovered.length === 0) {
       // Nothing of the unit could be read: judged like an index that did not answer, never as a unit without columns.
@@ -356,17 +364,20 @@ class UnitCrawl {
    * pages' own menus. A menu counts as this unit's only when it holds the very
    * column its page is the list of (a site's navigation or another unit's tree
    * does not); its columns come first, in its order, then any the index had
-   * that it lacks.
+   * that it lacks. Null when none of those list pages could be read.
    */
-  async #throughMenus(found: DiscoveredColumn[]): Promise<DiscoveredColumn[]> {
-    for (const col of visibleColumns(found).filter((c) => !c.isArticle).slice(0, FEW_COLUMNS)) {
+  async #throughMenus(found: DiscoveredColumn[]): Promise<DiscoveredColumn[] | null> {
+    const lists = visibleColumns(found).filter((c) => !c.isArticle).slice(0, FEW_COLUMNS);
+    let read = 0;
+    for (const col of lists) {
       const page = await this.#loadStatic(col.url);
       if ('failed' in page) continue;
+      read++;
       const menu = await this.#menuOf(page, col.name);
       if (!menu?.some((m) => sameDocument(m.url, col.url) || sameDocument(m.url, page.finalUrl))) continue;
       return [...menu, ...found.filter((f) => !menu.some((m) => sameDocument(m.url, f.url)))];
     }
-    return found;
+    return lists.length > 0 && read === 0 ? null : found;
   }
 
   /** A list page's menu without the page's own list items; null when the page trips a parser (the column's reading says so). */

@@ -48,6 +48,8 @@ const routes: Record<string, string> = {
   // 县单页局: one column; its list page shows the site's navigation and another unit's tree, never its own.
   '/xxgk/dy/index.html': unitPage('县单页局', '', `<a href="./tzgg/index.html">通知公告</a>`),
   '/xxgk/dy/tzgg/index.html': unitPage('通知公告', menuOf(OTHER_TREE), `<ul class="list">${lis([['关于年度考核的通知', './202012/t20201215_6.html', '2020-12-15']])}</ul>`),
+  // 县断链局: the index links one column, whose list page answers 502 (its menu, the unit's tree, cannot be read).
+  '/xxgk/dl/index.html': unitPage('县断链局', '', `<a href="./tzgg/index.html">通知公告</a>`),
   // 县侧栏局: list pages whose own list (发表于：…) stands beside sidebars; one page with two lists nothing tells apart.
   '/xxgk/cl/index.html': unitPage('县侧栏局', menuOf([['通知公告', './tzgg/index.html'], ['规划计划', './ghjh/index.html']]), ''),
   '/xxgk/cl/tzgg/index.html': unitPage(
@@ -71,14 +73,16 @@ const snaps = new Map<string, UnitSnapshot>();
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    const body = routes[(req.url ?? '/').split('?')[0]!];
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/xxgk/dl/tzgg/index.html') return void res.writeHead(502, { 'content-type': 'text/html' }).end('<html><body><h1>502 Bad Gateway</h1></body></html>');
+    const body = routes[path];
     if (body === undefined) return void res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body><h1>404</h1></body></html>');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   dir = mkdtempSync(join(tmpdir(), 'zwgk-discovery-'));
-  const units: Unit[] = ['yl', 'yw', 'dy', 'cl'].map((id) => ({ id, name: id, type: 'department', url: `${base}/xxgk/${id}/index.html` }));
+  const units: Unit[] = ['yl', 'yw', 'dy', 'cl', 'dl'].map((id) => ({ id, name: id, type: 'department', url: `${base}/xxgk/${id}/index.html` }));
   const store = await openStore(join(dir, 'data'));
   // Only the rules whose pages this small portal serves (columns, leaders): discovery is what is under test.
   const county = loadScheme(DEFAULT_SCHEME);
@@ -120,6 +124,13 @@ describe('column discovery', () => {
   it('a list page’s menu that is the site’s navigation or another unit’s tree is not taken', () => {
     expect(keys('dy')).toEqual(['通知公告']);
     expect(snaps.get('dy')!.columns[0]!.url).toBe(`${base}/xxgk/dy/tzgg/index.html`);
+  });
+
+  it('an index that links one column whose list page does not answer: the tree is unknown, so the unit is unreachable, never judged on one column', () => {
+    const s = snaps.get('dl')!;
+    expect(s.status).toBe('unreachable');
+    expect(s.columns).toEqual([]);
+    expect(s.failures).toContainEqual(expect.objectContaining({ url: `${base}/xxgk/dl/index.html`, reason: expect.stringContaining('无法得知本单位有哪些栏目') }));
   });
 });
 
