@@ -304,7 +304,8 @@ class UnitCrawl {
       const through = await this.#throughMenus(found);
       // The unit's tree is in list pages none of which answered: which columns it has is unknown, so nothing can be judged.
       if (!through) {
-        this.#fail({ url: this.#unit.url, kind: 'parse', reason: '单位首页只列出少数栏目，其列表页均未能读取，无法得知本单位有哪些栏目，需人工核查', attempts: 1 });
+        // Stopped by the unit's time bound, the list pages' failures already say so.
+        if (!this.#stopped) this.#fail({ url: this.#unit.url, kind: 'parse', reason: '单位首页只列出少数栏目，其列表页均未能读取，无法得知本单位有哪些栏目，需人工核查', attempts: 1 });
         return snapshot('unreachable', [], {});
       }
       found = through;
