@@ -9,7 +9,7 @@ import { clip } from './lib/text.ts';
  * the codes points — no private mobile or bank card number next to a name.
  *
  * The rule never sees a number. The crawl finds and validates them while it
- * reads each page or attachment (src/crawl/parse/personal-data.ts: region,
+ * reads each page or attachment (src/lib/personal-data.ts: region,
  * birth date and GB 11643 check digit; Luhn for cards), masks them everywhere
  * it keeps text, and records each as a hit (masked form, position, a few
  * masked characters around it). This rule judges those hits: a check-digit

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { MASK_PAGE_SCRIPT } from '../crawl/parse/personal-data.ts';
+import { MASK_PAGE_SCRIPT } from '../lib/personal-data.ts';
 import { fmtInstant } from '../lib/time.ts';
 import type { NetworkPolicy } from '../net/policy.ts';
 import { OffHostError, PageDeadlineError, withPage } from './chromium.ts';

@@ -26,7 +26,7 @@ import type { DiscoveredColumn, ListEndpoint, ParsedArticle, ParsedItem, ParsedL
 import { inlineParser, ParseTimeoutError, type PageParser } from './parse-pool.ts';
 import type { ParseResult, ParseTask } from './parse-task.ts';
 import { sameDocument } from './parse/dom.ts';
-import { maskPersonalData } from './parse/personal-data.ts';
+import { maskPersonalData } from '../lib/personal-data.ts';
 
 /**
  * One unit's crawl: index → column tree → every visible column's list pages

@@ -198,7 +198,7 @@ export interface ArticleSnapshot {
 /**
  * A personal number seen at crawl time. The number itself is never kept: only
  * its masked form (at most the first 4 and last 4 digits) and where it stood.
- * See src/crawl/parse/personal-data.ts.
+ * See src/lib/personal-data.ts.
  */
 export interface PersonalDataHit {
   kind: 'id-number' | 'mobile' | 'bank-card';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureEvidence } from '../../src/audit/evidence.ts';
 import { closeBrowser, withPage } from '../../src/browser/chromium.ts';
 import { NetworkPolicy } from '../../src/net/policy.ts';
-import { MASK_PAGE_SCRIPT, maskPersonalData } from '../../src/crawl/parse/personal-data.ts';
+import { MASK_PAGE_SCRIPT, maskPersonalData } from '../../src/lib/personal-data.ts';
 import type { UnitResult } from '../../src/model/result.ts';
 import { finding } from '../helpers/report-factory.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskPersonalData } from '../../src/crawl/parse/personal-data.ts';
+import { maskPersonalData } from '../../src/lib/personal-data.ts';
 import { planGather } from '../../src/judge/gather-plan.ts';
 import type { ArticleSnapshot, AttachmentSnapshot, ListItem } from '../../src/model/snapshot.ts';
 import { article, column, ctx, item, PORTAL, ruleRunner, scheme, snapshot, unit, withSettings } from '../helpers/snapshot-factory.ts';
@@ -11,7 +11,7 @@ const ID = '360922198503151237';
 const ID_BAD_CHECK = '360922198503151238';
 const CARD = '6222021234567890128';
 
-/** An article as the crawl leaves it: its text masked, the hits recorded (src/crawl/parse/personal-data.ts). */
+/** An article as the crawl leaves it: its text masked, the hits recorded (src/lib/personal-data.ts). */
 function scanned(of: ListItem, col: string, body: string, over: Partial<ArticleSnapshot> = {}): ArticleSnapshot {
   const m = maskPersonalData(body);
   return article(of, col, { text: m.text, personalData: m.hits, ...over });

@@ -13,7 +13,7 @@ import type { CheerioAPI } from 'cheerio';
 import type { ArticleTable, DownloadRef, LinkRef, PersonalDataHit } from '../../model/snapshot.ts';
 import type { ParsedArticle } from './types.ts';
 import { parseDateHit } from './dates.ts';
-import { maskOnly, maskPersonalData } from './personal-data.ts';
+import { maskOnly, maskPersonalData } from '../../lib/personal-data.ts';
 import {
   blockText, CHROME_WORD_RE, clipTitle, compactCjk, definitionRows, descendants, documentBase, elementChildren, findFirst, inChrome, inlineText, isBlockTag,
   isElement, isChromeElement, isInvisibleTag, linkTarget, loadHtml, MAX_TITLE, metaMap, nameTokens, normalizeSpace, rawText, scriptTexts, tableGrid, type AnyNode, type Element,
@@ -521,7 +521,7 @@ function attachmentScript($: CheerioAPI): boolean {
 // ---------------------------------------------------------------- personal data
 
 /**
- * Every text field with personal numbers masked (src/crawl/parse/personal-data.ts);
+ * Every text field with personal numbers masked (src/lib/personal-data.ts);
  * the hits of the title and the body are kept, the other fields are only masked.
  */
 function masked(a: Omit<ParsedArticle, 'personalData'>): ParsedArticle {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idCheckDigitValid, idNumberShape, luhnValid, maskDigits, maskPersonalData, MAX_HITS } from '../../src/crawl/parse/personal-data.ts';
+import { idCheckDigitValid, idNumberShape, luhnValid, maskDigits, maskPersonalData, MAX_HITS } from '../../src/lib/personal-data.ts';
 
 // Numbers invented for the tests: check digits computed by GB 11643, cards by Luhn.
 const ID = '360922198503151237';

@@ -20,7 +20,7 @@
  * Masking keeps the first 4 and last 4 digits (mobiles: 3 and 4) and the
  * length, so offsets are the same in the masked and the original text.
  */
-import type { PersonalDataHit } from '../../model/snapshot.ts';
+import type { PersonalDataHit } from '../model/snapshot.ts';
 
 /** Hits kept per text; masking applies to all of them. */
 export const MAX_HITS = 50;
