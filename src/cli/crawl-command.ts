@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { closeBrowser } from '../browser/chromium.ts';
-import { crawlUnits } from '../crawl/crawl-run.ts';
+import { crawlEach } from '../crawl/crawl-run.ts';
 import { loadAuditInputs } from '../config/inputs.ts';
 import { planGather } from '../judge/gather-plan.ts';
 import { openDataDir } from './data-dir.ts';
 import { addNetworkOptions, collect, dataDirOption, parseConcurrency, parseWaitMinutes, warnLine, type NetworkFlags } from './options.ts';
-import { createCrawlProgress, formatCrawlSummary } from './progress.ts';
+import { createCrawlProgress, formatCrawlSummary, summarizeCrawl, type CrawlSummary } from './progress.ts';
 import { NetworkPolicy } from '../net/policy.ts';
 
 interface CrawlFlags extends NetworkFlags {
@@ -46,7 +46,8 @@ export function registerCrawlCommand(program: Command): void {
     // The units file's hosts, not only the selected units'.
     const policy = NetworkPolicy.forUnits(all, { allowHosts: flags.allowHost, minIntervalMs: flags.minInterval, ignoreHttpsErrors: flags.ignoreHttpsErrors });
     try {
-      const snapshots = await crawlUnits(units, {
+      const summaries: CrawlSummary[] = new Array(units.length);
+      await crawlEach(units, {
         plan: planGather(scheme),
         store,
         concurrency: flags.concurrency,
@@ -56,10 +57,12 @@ export function registerCrawlCommand(program: Command): void {
         policy,
         onProgress: progress.onProgress,
         onWarning: warnLine,
+      }, (snap, i) => {
+        summaries[i] = summarizeCrawl(snap);
       });
       progress.finish();
-      process.stdout.write(`${formatCrawlSummary(snapshots)}\n`);
-      process.stdout.write(`快照已保存到 ${dataDir}（共 ${snapshots.length} 个单位）\n`);
+      process.stdout.write(`${formatCrawlSummary(summaries)}\n`);
+      process.stdout.write(`快照已保存到 ${dataDir}（共 ${summaries.length} 个单位）\n`);
     } finally {
       progress.finish();
       process.off('SIGINT', onSignal);

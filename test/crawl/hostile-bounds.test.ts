@@ -48,6 +48,7 @@ async function audit(unit: StallCase): Promise<{ ms: number; snapshot: UnitSnaps
     formats: ['json'],
     minIntervalMs: 0,
     crawl: { browser: false },
+    keepSnapshots: true,
   });
   return { ms: performance.now() - t0, snapshot: out.snapshots[0]! };
 }
