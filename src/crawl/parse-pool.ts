@@ -67,7 +67,7 @@ function sharedWorkers(): Workers {
     maxThreads: threads,
     idleTimeout: 60_000,
     // A page that would need more ends its worker, not the process.
-    resourceLimits: { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 8 },
+    resourceLimits: { maxOldGenerationSizeMb: 512 },
   });
   const ready = Promise.all(Array.from({ length: threads }, () => pool.run({ kind: 'dates', html: '' } satisfies ParseTask)));
   return (workers = { pool, slots: new PQueue({ concurrency: threads }), ready });
