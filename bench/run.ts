@@ -182,7 +182,8 @@ function runChild<T>(spec: ChildSpec): Promise<T> {
   });
 }
 
-const TIMEOUT = 15 * 60_000;
+/** A child's time: 15 minutes, or 0.36 s per column for large portals (a 500-unit product crawl on a busy machine needs more). */
+const timeout = (s: Settings) => Math.max(15 * 60_000, s.units * s.columns * 360);
 
 type ZwgkMeasurement = CrawlMeasurement & { itemsByColumn: Record<string, number>; counters: PortalCounters };
 
@@ -209,7 +210,7 @@ async function crawlWithZwgk(portal: SyntheticPortal, unitsFile: string, dataDir
   portal.resetCounters();
   const job: ChildJob = { mode: 'crawl', unitsFile, dataDir, concurrency: s.concurrency, minIntervalMs: 0, articles };
   const profile = s.profileDir ? { dir: s.profileDir, name: `${profileLabel}-${++profileCount}` } : undefined;
-  const r = await runChild<ChildResult>({ script: 'zwgk-child.ts', arg: job, tsx: true, timeoutMs: TIMEOUT, profile, src: s.src });
+  const r = await runChild<ChildResult>({ script: 'zwgk-child.ts', arg: job, tsx: true, timeoutMs: timeout(s), profile, src: s.src });
   if (profile) profiles.push({ label: profileLabel, dir: join(profile.dir, profile.name) });
   const counters = portal.resetCounters();
   const { itemsByColumn, ...crawl } = r.crawl!;
@@ -222,7 +223,7 @@ async function crawlWithCrawlee(portal: SyntheticPortal, s: Settings): Promise<C
     script: 'crawlee-child.mjs',
     arg: { units: portal.units.map((u) => ({ url: u.url })), concurrency: s.concurrency },
     tsx: false,
-    timeoutMs: TIMEOUT,
+    timeoutMs: timeout(s),
   });
   return { ...measurement('crawlee', r, portal.resetCounters(), portal, r.items), child: r };
 }
@@ -466,7 +467,7 @@ async function scenarioRejudge(ctx: Context, portal: SyntheticPortal, unitsFile:
   for (let i = 0; i < s.runs; i++) {
     log(`re-judge ${s.units} units from the store, run ${i + 1}/${s.runs}`);
     const job: ChildJob = { mode: 'rejudge', unitsFile, dataDir: ctx.baseStore, asOf: AS_OF };
-    runs.push(await runChild<ChildResult>({ script: 'zwgk-child.ts', arg: job, tsx: true, timeoutMs: TIMEOUT, src: s.src }));
+    runs.push(await runChild<ChildResult>({ script: 'zwgk-child.ts', arg: job, tsx: true, timeoutMs: timeout(s), src: s.src }));
   }
   log('re-judge through the CLI (end to end, html+xlsx too)');
   const cli = await timeCli(s.src ?? ROOT, ['audit', '--units', unitsFile, '--as-of', AS_OF, '--data', ctx.baseStore, '--from-store', '--no-screenshots', '--out', fresh(ctx.work, 'cli-report')]);
