@@ -224,8 +224,9 @@ export class SyntheticPortal {
     return previous;
   }
 
-  unitsCsv(): string {
-    const rows = this.units.map((u) => `${u.id},${u.name},${u.type},${u.url}`);
+  /** The units file of the portal, or of its first `first` units. */
+  unitsCsv(first = this.units.length): string {
+    const rows = this.units.slice(0, first).map((u) => `${u.id},${u.name},${u.type},${u.url}`);
     return `id,name,type,url\n${rows.join('\n')}\n`;
   }
 

@@ -14,6 +14,7 @@ import type * as CrawlRun from '../src/crawl/crawl-run.ts';
 import type * as Inputs from '../src/config/inputs.ts';
 import type * as Plan from '../src/judge/gather-plan.ts';
 import type * as Store from '../src/store/store.ts';
+import type { UnitSnapshot } from '../src/model/snapshot.ts';
 import { peakRssBytes } from './proc.mjs';
 
 /**
@@ -89,31 +90,18 @@ function measure<T>(fn: () => Promise<T>): Promise<{ value: T; wallMs: number; c
 }
 
 async function crawl(job: CrawlJob): Promise<ChildResult> {
-  const { crawlUnits } = await load<typeof CrawlRun>('src/crawl/crawl-run.ts');
+  const { crawlEach } = await load<typeof CrawlRun>('src/crawl/crawl-run.ts');
   const { closeBrowser } = await load<typeof Browser>('src/browser/chromium.ts');
   const { openStore } = await load<typeof Store>('src/store/store.ts');
   const { loadAuditInputs } = await load<typeof Inputs>('src/config/inputs.ts');
   const { planGather } = await load<typeof Plan>('src/judge/gather-plan.ts');
   const { selected: units, scheme } = loadAuditInputs({ unitsFile: job.unitsFile });
   const store = await openStore(job.dataDir);
-  const m = await measure(async () => {
-    try {
-      return await crawlUnits(units, {
-        store,
-        plan: planGather(scheme),
-        concurrency: job.concurrency,
-        network: { minIntervalMs: job.minIntervalMs },
-        bounds: job.articles ? {} : { maxArticlesPerColumn: 0, maxDateFillsPerColumn: 0 },
-      });
-    } finally {
-      await closeBrowser();
-    }
-  });
-  const snaps = m.value;
   const listPagesBySource: Record<string, number> = {};
   const itemsByColumn: Record<string, number> = {};
   let columns = 0, items = 0, articles = 0, requests = 0, pages = 0, browserRenders = 0, failures = 0;
-  for (const s of snaps) {
+  // Counted as each unit ends, as the product streams: no snapshot is held here either.
+  const count = (s: UnitSnapshot) => {
     articles += Object.keys(s.articles).length;
     requests += s.stats.requests;
     pages += s.stats.pages;
@@ -125,12 +113,29 @@ async function crawl(job: CrawlJob): Promise<ChildResult> {
       itemsByColumn[`${s.unit.id}/${columnCode(col.url)}`] = col.items.length;
       for (const p of col.pages) listPagesBySource[p.source] = (listPagesBySource[p.source] ?? 0) + 1;
     }
-  }
+  };
+  const m = await measure(async () => {
+    try {
+      await crawlEach(
+        units,
+        {
+          store,
+          plan: planGather(scheme),
+          concurrency: job.concurrency,
+          network: { minIntervalMs: job.minIntervalMs },
+          bounds: job.articles ? {} : { maxArticlesPerColumn: 0, maxDateFillsPerColumn: 0 },
+        },
+        count,
+      );
+    } finally {
+      await closeBrowser();
+    }
+  });
   return {
     wallMs: m.wallMs,
     cpuSeconds: m.cpuSeconds,
     peakRssBytes: peakRssBytes(),
-    crawl: { units: snaps.length, columns, items, articles, requests, pages, browserRenders, failures, listPagesBySource, itemsByColumn },
+    crawl: { units: units.length, columns, items, articles, requests, pages, browserRenders, failures, listPagesBySource, itemsByColumn },
   };
 }
 

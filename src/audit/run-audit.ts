@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writePdfReport } from '../browser/pdf.ts';
 import { loadAuditInputs, portalHosts, type AuditInputs, type InputFiles } from '../config/inputs.ts';
-import { crawlUnits, type CrawlProgress, type CrawlRunOptions } from '../crawl/crawl-run.ts';
+import { crawlEach, type CrawlProgress, type CrawlRunOptions, type crawlUnits } from '../crawl/crawl-run.ts';
 import { ruleCatalog } from '../judge/catalog.ts';
 import { planGather } from '../judge/gather-plan.ts';
 import { judgeUnit } from '../judge/run-rules.ts';
@@ -59,6 +59,11 @@ export interface AuditOptions {
   formats?: ('json' | 'html' | 'xlsx' | 'pdf')[];
   /** Also write units/<id>.html, the per-unit report the office sends to each unit (always, for an audit of named units). */
   perUnitReports?: boolean;
+  /**
+   * Hand back the selected units' snapshots in the outcome (the service's history
+   * reads their columns). Off: none is held past its judging, so memory stays flat.
+   */
+  keepSnapshots?: boolean;
   onProgress?: (p: AuditProgress) => void;
   /** One Chinese line per thing the office should know beyond the results (a stored snapshot that could not be read). */
   onWarning?: (line: string) => void;
@@ -71,6 +76,7 @@ export type AuditRequest = InputFiles & AuditOptions;
 export interface AuditOutcome {
   report: AuditReport;
   outDir: string;
+  /** The selected units' snapshots, in their order, with `keepSnapshots`; else empty. */
   snapshots: UnitSnapshot[];
   /** Review states the audit changed (复查通过 / 复查未通过 of findings reported fixed). */
   rechecked: ReviewChange[];
@@ -101,8 +107,9 @@ export async function runAudit(inputs: AuditInputs, opts: AuditOptions): Promise
   const progress = opts.onProgress ?? (() => {});
 
   const crawlSettings = opts.crawl ?? {};
-  const crawl = (which: Unit[], fresh = opts.fresh) =>
-    (opts.crawlUnits ?? crawlUnits)(which, {
+  // A queue crawler (opts.crawlUnits) hands all its snapshots back at the end; the one-process crawl hands each over as it is saved.
+  const crawl = async (which: Unit[], onSnapshot: (snap: UnitSnapshot, i: number) => void, fresh = opts.fresh) => {
+    const options: CrawlRunOptions = {
       ...crawlSettings,
       policy,
       bounds: { ...crawlSettings.bounds, ...(fresh && { reuseDays: 0 }) },
@@ -112,40 +119,58 @@ export async function runAudit(inputs: AuditInputs, opts: AuditOptions): Promise
       signal: opts.signal,
       onProgress: (p) => progress({ phase: 'crawl', ...p, crawl: p }),
       onWarning: opts.onWarning,
-    });
+    };
+    if (opts.crawlUnits) (await opts.crawlUnits(which, options)).forEach(onSnapshot);
+    else await crawlEach(which, options, onSnapshot);
+  };
 
-  let snapshots: UnitSnapshot[];
-  if (opts.fromStore) {
-    // A damaged snapshot file costs its unit the previous snapshot, else a fresh crawl of that unit; never the run.
-    const stored: (UnitSnapshot | null)[] = [];
-    for (const unit of selected) {
-      const snap = await store.latestSnapshot(unit.id, { onUnreadable: opts.onWarning });
-      if (!snap && (await store.listSnapshots(unit.id)).length === 0) {
-        throw new Error(`数据目录 ${opts.dataDir} 中没有单位 ${unit.id}（${unit.name}）的抓取快照，请先运行 zwgk crawl 或去掉 --from-store`);
-      }
-      stored.push(snap);
-    }
-    const unreadable = selected.filter((_, i) => !stored[i]);
-    const crawled = unreadable.length > 0 ? await crawl(unreadable, true) : [];
-    snapshots = stored.map((snap) => snap ?? crawled.shift()!);
-  } else {
-    snapshots = await crawl(selected);
-  }
-
-  // Units outside --unit still count for the "not assessed → average" rule: judge their stored snapshots.
-  const peers: UnitSnapshot[] = [];
-  for (const unit of units) {
-    if (selected.includes(unit)) continue;
-    const snap = await store.latestSnapshot(unit.id, { onUnreadable: opts.onWarning });
-    if (snap) peers.push(snap);
-  }
-
+  // Each snapshot is judged as soon as it is at hand and then let go: only the judged results stay (flat memory).
   const ctx = { asOf: opts.asOf, year, scheme, portalHosts: portalHosts(units) };
-  const judged: JudgedUnit[] = [...snapshots, ...peers].map((snapshot, i, all) => {
-    const unit = judgeUnit(snapshot, ctx);
-    progress({ phase: 'judge', unitsDone: i + 1, unitsTotal: all.length, pages: 0, errors: 0, unitId: snapshot.unit.id });
-    return unit;
-  });
+  const judgedSelected: JudgedUnit[] = new Array(selected.length);
+  const kept: UnitSnapshot[] = [];
+  // When each unit's crawl began: a reply to a finding is re-checked only by a crawl after it.
+  const crawledAt = new Map<string, string>();
+  const judgeSelected = (snapshot: UnitSnapshot, i: number) => {
+    judgedSelected[i] = judgeUnit(snapshot, ctx);
+    crawledAt.set(snapshot.unit.id, snapshot.startedAt);
+    if (opts.keepSnapshots) kept[i] = snapshot;
+  };
+  const hasSnapshots = async (u: Unit) => (await store.listSnapshots(u.id)).length > 0;
+  // Units outside --unit still count for the "not assessed → average" rule: judge their stored snapshots.
+  const peers: Unit[] = [];
+  for (const u of units) if (!selected.includes(u) && (await hasSnapshots(u))) peers.push(u);
+  const judgeTotal = selected.length + peers.length;
+  let judgedCount = 0;
+  const judgeProgress = (unitId: string) => progress({ phase: 'judge', unitsDone: ++judgedCount, unitsTotal: judgeTotal, pages: 0, errors: 0, unitId });
+
+  if (opts.fromStore) {
+    let missing: Unit | undefined;
+    for (const u of selected) if (!missing && !(await hasSnapshots(u))) missing = u;
+    if (missing) throw new Error(`数据目录 ${opts.dataDir} 中没有单位 ${missing.id}（${missing.name}）的抓取快照，请先运行 zwgk crawl 或去掉 --from-store`);
+    // A damaged snapshot file costs its unit the previous snapshot, else a fresh crawl of that unit; never the run.
+    const unreadable: number[] = [];
+    for (const [i, unit] of selected.entries()) {
+      const snap = await store.latestSnapshot(unit.id, { onUnreadable: opts.onWarning });
+      if (!snap) {
+        unreadable.push(i);
+        continue;
+      }
+      judgeSelected(snap, i);
+      judgeProgress(unit.id);
+    }
+    if (unreadable.length > 0) await crawl(unreadable.map((i) => selected[i]!), (snap, j) => judgeSelected(snap, unreadable[j]!), true);
+  } else {
+    await crawl(selected, judgeSelected);
+  }
+
+  const judgedPeers: JudgedUnit[] = [];
+  for (const unit of peers) {
+    const snap = await store.latestSnapshot(unit.id, { onUnreadable: opts.onWarning });
+    if (!snap) continue;
+    judgedPeers.push(judgeUnit(snap, ctx));
+    judgeProgress(unit.id);
+  }
+  const judged = [...judgedSelected, ...judgedPeers];
   const selectedIds = new Set(selected.map((u) => u.id));
   // 误报 findings leave the score like waivers; the overrides file's decisions stand beside them.
   const reviews = await openReviewStore(opts.dataDir);
@@ -175,12 +200,12 @@ export async function runAudit(inputs: AuditInputs, opts: AuditOptions): Promise
     rules: ruleCatalog(scheme),
     units: unitResults,
   };
-  const { changes: rechecked, audits } = recheck(reviews, report, new Map(snapshots.map((s) => [s.unit.id, s.startedAt])), report.generatedAt, outDir);
+  const { changes: rechecked, audits } = recheck(reviews, report, crawledAt, report.generatedAt, outDir);
   await writeReports(report, outDir, opts);
   // A reviewer's change made while the audit ran stands over its re-check.
   await reviews.append(rechecked, audits, { onStale: 'skip' });
   progress({ phase: 'report', unitsDone: unitResults.length, unitsTotal: unitResults.length, pages: 0, errors: 0, message: outDir });
-  return { report, outDir, snapshots, rechecked };
+  return { report, outDir, snapshots: kept, rechecked };
 }
 
 async function writeReports(report: AuditReport, outDir: string, opts: AuditOptions): Promise<void> {

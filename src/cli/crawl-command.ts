@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { closeBrowser } from '../browser/chromium.ts';
-import { crawlUnits } from '../crawl/crawl-run.ts';
+import { crawlEach, type CrawlRunOptions } from '../crawl/crawl-run.ts';
+import type { UnitSnapshot } from '../model/snapshot.ts';
 import { loadAuditInputs } from '../config/inputs.ts';
 import { planGather } from '../judge/gather-plan.ts';
 import { openDataDir } from './data-dir.ts';
 import { addDistributedOptions, resolveDistributed, type DistributedFlags } from './distributed.ts';
 import { addNetworkOptions, collect, dataDirOption, parseConcurrency, parseWaitMinutes, warnLine, type NetworkFlags } from './options.ts';
-import { createCrawlProgress, formatCrawlSummary } from './progress.ts';
+import { createCrawlProgress, formatCrawlSummary, summarizeCrawl, type CrawlSummary } from './progress.ts';
 import { NetworkPolicy } from '../net/policy.ts';
 
 interface CrawlFlags extends NetworkFlags, DistributedFlags {
@@ -43,9 +44,9 @@ export function registerCrawlCommand(program: Command): void {
       await lock.release();
       throw err;
     }) : fileStore;
-    const crawl = distributed.queue
+    const queued = distributed.queue
       ? (await import('../queue/distributed-crawl.ts')).queueCrawler({ queue: distributed.queue, prefix: distributed.queueName, schemeFile: flags.scheme })
-      : crawlUnits;
+      : null;
 
     // Ctrl-C: stop fetching, keep the snapshots already saved, exit non-zero.
     const abort = new AbortController();
@@ -56,7 +57,8 @@ export function registerCrawlCommand(program: Command): void {
     // The units file's hosts, not only the selected units'.
     const policy = NetworkPolicy.forUnits(all, { allowHosts: flags.allowHost, minIntervalMs: flags.minInterval, ignoreHttpsErrors: flags.ignoreHttpsErrors });
     try {
-      const snapshots = await crawl(units, {
+      const summaries: CrawlSummary[] = new Array(units.length);
+      const options: CrawlRunOptions = {
         plan: planGather(scheme),
         store,
         concurrency: flags.concurrency,
@@ -66,10 +68,14 @@ export function registerCrawlCommand(program: Command): void {
         policy,
         onProgress: progress.onProgress,
         onWarning: warnLine,
-      });
+      };
+      const keep = (snap: UnitSnapshot, i: number) => void (summaries[i] = summarizeCrawl(snap));
+      // Workers hand their snapshots back when the queue is done; one process lets each go once summarised.
+      if (queued) (await queued(units, options)).forEach(keep);
+      else await crawlEach(units, options, keep);
       progress.finish();
-      process.stdout.write(`${formatCrawlSummary(snapshots)}\n`);
-      process.stdout.write(`快照已保存到 ${distributed.store ? '数据库' : dataDir}（共 ${snapshots.length} 个单位）\n`);
+      process.stdout.write(`${formatCrawlSummary(summaries)}\n`);
+      process.stdout.write(`快照已保存到 ${distributed.store ? '数据库' : dataDir}（共 ${summaries.length} 个单位）\n`);
     } finally {
       progress.finish();
       process.off('SIGINT', onSignal);

@@ -80,17 +80,42 @@ export function formatTable(head: string[], rows: string[][], rightAligned: bool
   return [line(head), rule, ...rows.map(line), rule].join('\n');
 }
 
-export function formatCrawlSummary(snapshots: UnitSnapshot[]): string {
-  const rows = snapshots.map((s) => [
+/** What the crawl summary shows of a unit: kept instead of its snapshot, so a long crawl holds no snapshots. */
+export interface CrawlSummary {
+  unit: Pick<UnitSnapshot['unit'], 'id' | 'name'>;
+  status: UnitSnapshot['status'];
+  columns: number;
+  items: number;
+  articles: number;
+  pages: number;
+  failures: number;
+  durationMs: number;
+}
+
+export function summarizeCrawl(s: UnitSnapshot): CrawlSummary {
+  return {
+    unit: { id: s.unit.id, name: s.unit.name },
+    status: s.status,
+    columns: s.columns.length,
+    items: s.columns.reduce((n, c) => n + c.items.length, 0),
+    articles: Object.keys(s.articles).length,
+    pages: s.stats.pages,
+    failures: s.failures.length,
+    durationMs: s.stats.durationMs,
+  };
+}
+
+export function formatCrawlSummary(units: CrawlSummary[]): string {
+  const rows = units.map((s) => [
     s.unit.id,
     clean(s.unit.name),
     label(UNIT_STATUS_LABEL, s.status),
-    String(s.columns.length),
-    String(s.columns.reduce((n, c) => n + c.items.length, 0)),
-    String(Object.keys(s.articles).length),
-    String(s.stats.pages),
-    String(s.failures.length),
-    `${(s.stats.durationMs / 1000).toFixed(1)} 秒`,
+    String(s.columns),
+    String(s.items),
+    String(s.articles),
+    String(s.pages),
+    String(s.failures),
+    `${(s.durationMs / 1000).toFixed(1)} 秒`,
   ]);
   const head = ['编号', '单位', '状态', '栏目', '条目', '文章', '页面', '失败', '用时'];
   return formatTable(head, rows, [false, false, false, true, true, true, true, true, true]);

@@ -18,7 +18,9 @@ import { parsePool, type PageParser } from './parse-pool.ts';
  * each snapshot saved to the store as soon as its unit is done. Used by
  * `zwgk crawl`, the audit pipeline and the nightly service.
  *
- *   crawlUnits(units, { plan, store?, concurrency?, … }) → UnitSnapshot[] (in the order of `units`)
+ *   crawlEach(units, options, onSnapshot)  each unit's snapshot handed on (after it is saved) as soon as
+ *                                          its crawl ends, and kept by nobody here: a run's memory stays flat
+ *   crawlUnits(units, options) → UnitSnapshot[] (in the order of `units`; every snapshot held, for small runs and tests)
  *
  * The shared browser is left running (evidence screenshots may follow); the
  * command that started the process calls closeBrowser() at its end.
@@ -84,6 +86,18 @@ export class CrawlAbortedError extends Error {
 }
 
 export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promise<UnitSnapshot[]> {
+  const results: UnitSnapshot[] = new Array(units.length);
+  await crawlEach(units, options, (snap, i) => {
+    results[i] = snap;
+  });
+  return results;
+}
+
+/**
+ * Crawls `units`, handing each snapshot to `onSnapshot` (with the unit's index
+ * in `units`) once the store has it; awaited before the unit counts as done.
+ */
+export async function crawlEach(units: Unit[], options: CrawlRunOptions, onSnapshot: (snap: UnitSnapshot, index: number) => void | Promise<void>): Promise<void> {
   const store = options.store;
   const policy = options.policy ?? NetworkPolicy.forUnits(units, options.network);
   const fetcher = new Fetcher({ ...options.fetch, policy, perHost: options.concurrency ?? 2, cache: store });
@@ -118,7 +132,6 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
   // Each unit and each queued render listens to the caller's signal.
   if (options.signal) setMaxListeners(0, options.signal);
   const queue = new PQueue({ concurrency: Math.max(1, options.unitConcurrency ?? 3) });
-  const results: UnitSnapshot[] = new Array(units.length);
   try {
     await Promise.all(
       units.map((unit, i) =>
@@ -138,7 +151,7 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
           // An aborted unit is incomplete: keep the previous snapshot instead.
           if (options.signal?.aborted) return;
           if (store) await store.saveSnapshot(snap);
-          results[i] = snap;
+          await onSnapshot(snap, i);
           unitsDone++;
           emit('unit-done', perUnit.get(unit.id)!, snap.status);
         }),
@@ -146,7 +159,6 @@ export async function crawlUnits(units: Unit[], options: CrawlRunOptions): Promi
     );
     if (options.signal?.aborted) throw new CrawlAbortedError();
     if (run) await store!.finishRun(run.id, 'done');
-    return results;
   } catch (err) {
     if (run) await store!.finishRun(run.id, options.signal?.aborted ? 'aborted' : 'failed').catch(() => {});
     throw err;

@@ -16,11 +16,15 @@ export interface AtomicWriteOptions {
  * the old one or the complete new one (never zero-length). The temporary
  * name carries the pid, so a crashed process's leftovers can be told apart.
  */
-export async function writeFileAtomic(file: string, content: Buffer | Uint8Array | string, opts: AtomicWriteOptions = {}): Promise<void> {
+/** Whole, or in pieces (an iterable of strings: a large file is never one string in memory). */
+export type FileContent = Buffer | Uint8Array | string | Iterable<string>;
+
+export async function writeFileAtomic(file: string, content: FileContent, opts: AtomicWriteOptions = {}): Promise<void> {
   await commitFileAtomic(file, async (tmp) => {
     const fh = await open(tmp, 'w');
     try {
-      await fh.writeFile(content);
+      if (typeof content === 'string' || content instanceof Uint8Array) await fh.writeFile(content);
+      else for (const piece of content) await fh.write(piece);
     } finally {
       await fh.close();
     }

@@ -20,7 +20,8 @@ export interface DurableJsonOptions<T> {
   label: string;
   /** Shape check beyond "parses as JSON". */
   valid: (data: unknown) => data is T;
-  stringify?: (data: T) => string;
+  /** The file's text, whole or in pieces (src/lib/atomic-write.ts FileContent). */
+  stringify?: (data: T) => string | Iterable<string>;
 }
 
 export interface Recovery {

@@ -22,7 +22,7 @@ async function withBrowserUse<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export function realRunner(request: AuditRequest): Promise<AuditOutcome> {
-  return withBrowserUse(async () => (await import('../audit/run-audit.ts')).runAuditRequest(request));
+  return withBrowserUse(async () => (await import('../audit/run-audit.ts')).runAuditRequest({ ...request, keepSnapshots: true }));
 }
 
 export function realPdfWriter(htmlFile: string, pdfFile: string): Promise<void> {

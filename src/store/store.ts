@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, open as openFile, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { constants, gunzip, gzip } from 'node:zlib';
+import { constants, gunzip, gunzipSync, gzip } from 'node:zlib';
 import { Low } from 'lowdb';
-import { writeFileAtomic } from '../lib/atomic-write.ts';
+import { fsyncDir, writeFileAtomic } from '../lib/atomic-write.ts';
 import { DurableJsonFile, isPlainObject } from '../lib/json-file.ts';
 import { fmtInstant, newCrawlId, nowIso } from '../lib/time.ts';
 import type { StoredPage } from '../model/crawl-memory.ts';
@@ -18,15 +18,29 @@ export type { CrawlRun, SnapshotRef } from './store-api.ts';
  * The store: what crawls leave behind, under one data directory.
  *
  *   <dataDir>/zwgk.json                              lowdb index (compact JSON), zwgk.json.bak the version before
+ *   <dataDir>/zwgk.journal                           what changed since zwgk.json was written, one JSON array a line
+ *   <dataDir>/first-seen/<unitId>.json               every item's first-seen instant in that unit, by URL
  *   <dataDir>/snapshots/<unitId>/<crawlId>.json.gz   one UnitSnapshot per unit and crawl
  *   <dataDir>/pages/<sha1 of body>.html.gz           raw response bodies (bytes as served), content-addressed
  *
- * zwgk.json holds: crawl runs (id, startedAt, finishedAt, units, status); every
- * item's first-seen instant keyed by unit and URL; per URL the validators
- * (ETag / Last-Modified) and the stored raw page; per unit the list of complete
- * snapshots. Mutations are in memory and reach disk on `flush()` (called by
- * `saveSnapshot` and `finishRun`), so a crawl writes the index once per unit,
- * not once per item (and, after a snapshot, at most every few seconds).
+ * zwgk.json holds: crawl runs (id, startedAt, finishedAt, units, status); per
+ * URL the validators (ETag / Last-Modified) and the stored raw page; per unit
+ * the list of complete snapshots. First-seen instants, the bulk (every item
+ * ever listed), live in one file per unit, read when the unit's crawl first
+ * asks and let go once its snapshot is saved: memory holds the units being
+ * crawled, not every unit of the run. (An index written before they moved
+ * there hands its first-seen instants over at open.) A unit's file missing
+ * or damaged while the unit has snapshots is rebuilt from them. Mutations are in memory and reach disk on `flush()` (called by
+ * `saveSnapshot`, `beginRun` and `finishRun`): appended to zwgk.journal and
+ * fsynced, so a unit's crawl costs what it changed, never a rewrite of an
+ * index that grows with the run. The index is compacted (written whole, in
+ * pieces, never as one string; the journal then removed) when a run finishes,
+ * at open when a journal is left, when the journal outgrows the index, and
+ * when a page is forgotten (the journal must not keep its address). Replaying
+ * the journal is idempotent, so a crash between the two steps of a compaction
+ * loses nothing; a torn last line (a crash mid-append) costs only the
+ * changes of that last flush: their snapshot files stay unlisted and the
+ * previous snapshots stay the latest, as for an unfinished unit.
  *
  * Atomicity: snapshot, page and index files are written to a temporary name,
  * flushed and renamed (src/lib/atomic-write.ts); a snapshot is listed in the
@@ -63,6 +77,13 @@ export interface PageRecord {
   fetchedAt: string;
 }
 
+/**
+ * One change of the index, as a journal line: a run, a page record, a snapshot
+ * listed. (First sightings are not journalled: a unit's file is written before
+ * its snapshot is listed, and a unit cut short lists nothing.)
+ */
+type JournalOp = ['r', CrawlRun] | ['p', string, PageRecord] | ['s', string, SnapshotRef];
+
 interface StoreData {
   version: 1;
   runs: CrawlRun[];
@@ -75,14 +96,8 @@ interface StoreData {
 const gzipAsync = promisify(gzip);
 /** Raw pages are stored on every fetch: the fastest level costs a fraction of the default's CPU for slightly bigger files. */
 const PAGE_GZIP = { level: constants.Z_BEST_SPEED };
-/**
- * The index holds every item's first-seen instant, so it grows with the run:
- * rewriting it after every unit would make a run's cost grow with the square
- * of its units. After a snapshot it is written at most this often (and always
- * when the run finishes). A crash may leave the last few seconds' snapshot
- * files unlisted: the previous snapshots stay the latest, as for an unfinished unit.
- */
-const SNAPSHOT_FLUSH_MS = 5_000;
+/** A journal shorter than this is never worth a compaction of its own. */
+const MIN_COMPACT_BYTES = 8 * 1024 * 1024;
 const gunzipAsync = promisify(gunzip);
 
 const emptyData = (): StoreData => ({ version: 1, runs: [], firstSeen: {}, pages: {}, snapshots: {} });
@@ -92,13 +107,27 @@ const emptyData = (): StoreData => ({ version: 1, runs: [], firstSeen: {}, pages
 export class Store implements SnapshotStore {
   readonly dataDir: string;
   readonly #db: Low<StoreData>;
-  #flushedAt = 0;
+  readonly #journal: string;
+  /** Changes not yet appended to the journal. */
+  #pending: JournalOp[] = [];
+  /** A page was forgotten: the next flush compacts, so no file keeps its record. */
+  #forgot = false;
+  #journalBytes = 0;
+  /** Size of zwgk.json as last compacted: the journal may grow to this before a compaction of its own. */
+  #indexBytes = 0;
+  /** Appends and compactions, one at a time. */
+  #io: Promise<void> = Promise.resolve();
+  /** First-seen instants of the units in hand (read, and not yet let go by their saved snapshot). */
+  readonly #seen = new Map<string, Record<string, string>>();
+  /** Units whose first-seen file is behind #seen. */
+  readonly #seenDirty = new Set<string>();
   /** Set when the index had to be recovered at open: one Chinese line the command or service reports. */
   recovery: string | null = null;
 
   constructor(dataDir: string, db: Low<StoreData>) {
     this.dataDir = dataDir;
     this.#db = db;
+    this.#journal = join(dataDir, 'zwgk.journal');
   }
 
   get #data(): StoreData {
@@ -109,6 +138,7 @@ export class Store implements SnapshotStore {
   async beginRun(unitIds: string[], now: Date = new Date()): Promise<CrawlRun> {
     const run: CrawlRun = { id: newCrawlId(now), startedAt: nowIso(now), finishedAt: null, units: [...unitIds], status: 'running', pid: process.pid };
     this.#data.runs.push(run);
+    this.#pending.push(['r', run]);
     await this.flush();
     return run;
   }
@@ -119,12 +149,14 @@ export class Store implements SnapshotStore {
    */
   async recover(): Promise<void> {
     const dead = new Set<number>();
+    let changed = false;
     for (const run of this.#data.runs) {
       if (run.status !== 'running' || (run.pid !== undefined && processAlive(run.pid))) continue;
       run.status = 'aborted';
+      changed = true;
       if (run.pid !== undefined) dead.add(run.pid);
     }
-    if (dead.size === 0) return;
+    if (!changed) return;
     const dirs = [this.dataDir, join(this.dataDir, 'pages'), ...(await subdirs(join(this.dataDir, 'snapshots')))];
     for (const dir of dirs) {
       for (const name of await readdir(dir).catch(() => [] as string[])) {
@@ -132,7 +164,7 @@ export class Store implements SnapshotStore {
         if (m && dead.has(Number(m[1]))) await rm(join(dir, name), { force: true });
       }
     }
-    await this.flush();
+    await this.#compact();
   }
 
   async finishRun(id: string, status: Exclude<CrawlRun['status'], 'running'>, now: Date = new Date()): Promise<void> {
@@ -140,7 +172,7 @@ export class Store implements SnapshotStore {
     if (!run) throw new Error(`数据目录中没有抓取批次 ${id}`);
     run.status = status;
     run.finishedAt = nowIso(now);
-    await this.flush();
+    await this.#compact();
   }
 
   /** Newest last. */
@@ -150,19 +182,67 @@ export class Store implements SnapshotStore {
 
   /** The first instant any crawl saw `url` in `unitId`'s columns; records `seenAt` the first time. */
   firstSeen(unitId: string, url: string, seenAt: string): string {
-    const byUrl = (this.#data.firstSeen[unitId] ??= {});
-    return (byUrl[url] ??= seenAt);
+    const byUrl = this.#unitSeen(unitId);
+    const known = byUrl[url];
+    if (known !== undefined) return known;
+    this.#seenDirty.add(unitId);
+    return (byUrl[url] = seenAt);
+  }
+
+  #seenFile(unitId: string): string {
+    return join(this.dataDir, 'first-seen', `${unitId}.json`);
+  }
+
+  /**
+   * The unit's first-seen instants, read on first use (synchronously: a few
+   * hundred KB once per unit and run). Missing or damaged while the unit has
+   * snapshots: taken back from them.
+   */
+  #unitSeen(unitId: string): Record<string, string> {
+    let byUrl = this.#seen.get(unitId);
+    if (byUrl) return byUrl;
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(this.#seenFile(unitId), 'utf8'));
+      if (!isPlainObject(parsed)) throw new Error('not an object');
+      byUrl = parsed as Record<string, string>;
+    } catch {
+      byUrl = {};
+      for (const ref of this.listSnapshots(unitId)) {
+        try {
+          const snap: unknown = JSON.parse(gunzipSync(readFileSync(join(this.dataDir, ref.file))).toString('utf8'));
+          if (isSnapshot(snap)) takeFirstSeen(byUrl, snap);
+        } catch {
+          // an unreadable snapshot has nothing to give
+        }
+      }
+      if (Object.keys(byUrl).length > 0) this.#seenDirty.add(unitId);
+    }
+    this.#seen.set(unitId, byUrl);
+    return byUrl;
+  }
+
+  /** Writes the first-seen files behind memory (only `unitId`'s, given); in the #io order, so no two write one file. */
+  async #writeSeen(unitId?: string): Promise<void> {
+    const due = [...this.#seenDirty].filter((id) => unitId === undefined || id === unitId);
+    for (const id of due) {
+      const byUrl = this.#seen.get(id);
+      this.#seenDirty.delete(id);
+      if (byUrl) await writeFileAtomic(this.#seenFile(id), JSON.stringify(byUrl));
+    }
   }
 
   async saveSnapshot(snap: UnitSnapshot): Promise<SnapshotRef> {
     const file = join('snapshots', snap.unit.id, `${snap.crawlId}.json.gz`);
     await writeFileAtomic(join(this.dataDir, file), await gzipAsync(JSON.stringify(snap)));
     const ref: SnapshotRef = { crawlId: snap.crawlId, file, startedAt: snap.startedAt, finishedAt: snap.finishedAt, status: snap.status };
-    const list = (this.#data.snapshots[snap.unit.id] ??= []);
-    const i = list.findIndex((r) => r.crawlId === snap.crawlId);
-    if (i >= 0) list[i] = ref;
-    else list.push(ref);
-    if (Date.now() - this.#flushedAt >= SNAPSHOT_FLUSH_MS) await this.flush();
+    listSnapshot(this.#data, snap.unit.id, ref);
+    this.#pending.push(['s', snap.unit.id, ref]);
+    // The unit's crawl is over: its first-seen instants go to their file (before the snapshot is listed) and leave memory.
+    await this.#serial(async () => {
+      await this.#writeSeen(snap.unit.id);
+      this.#seen.delete(snap.unit.id);
+    });
+    await this.flush();
     return ref;
   }
 
@@ -233,13 +313,8 @@ export class Store implements SnapshotStore {
           unreadable++;
           continue;
         }
-        const byUrl = (this.#data.firstSeen[unitId] ??= {});
-        for (const column of snap.columns) {
-          for (const item of column.items) {
-            const seen = byUrl[item.url];
-            if (item.firstSeen && (!seen || item.firstSeen < seen)) byUrl[item.url] = item.firstSeen;
-          }
-        }
+        takeFirstSeen(this.#unitSeen(unitId), snap);
+        this.#seenDirty.add(unitId);
         (this.#data.snapshots[unitId] ??= []).push({ crawlId, file, startedAt: snap.startedAt, finishedAt: snap.finishedAt, status: snap.status });
         listed++;
       }
@@ -254,7 +329,7 @@ export class Store implements SnapshotStore {
     const rescanned = listed > 0 ? `；从磁盘重新登记了 ${listed} 个快照` : '';
     const skipped = unreadable > 0 ? `（${unreadable} 个快照文件无法读取，已跳过）` : '';
     this.recovery = `${line}${rescanned}${skipped}`;
-    await this.flush();
+    await this.#compact();
   }
 
   pageValidators(url: string): { etag?: string; lastModified?: string } | undefined {
@@ -288,7 +363,9 @@ export class Store implements SnapshotStore {
     // A cache: loadPage treats a damaged file as not stored, so a flush to disk per page (thousands a night) is not needed.
     if (!existsSync(abs)) await writeFileAtomic(abs, await gzipAsync(page.body, PAGE_GZIP), { fsync: false });
     const { status, finalUrl, contentType, etag, lastModified } = page;
-    this.#data.pages[url] = { file, status, finalUrl, contentType, etag, lastModified, fetchedAt: nowIso() };
+    const rec: PageRecord = { file, status, finalUrl, contentType, etag, lastModified, fetchedAt: nowIso() };
+    this.#data.pages[url] = rec;
+    this.#pending.push(['p', url, rec]);
   }
 
   /**
@@ -301,13 +378,136 @@ export class Store implements SnapshotStore {
     const rec = this.#data.pages[url];
     if (!rec) return;
     delete this.#data.pages[url];
+    this.#forgot = true;
     if (!Object.values(this.#data.pages).some((r) => r.file === rec.file)) await rm(join(this.dataDir, rec.file), { force: true });
   }
 
-  async flush(): Promise<void> {
-    this.#flushedAt = Date.now();
-    await this.#db.write();
+  /** Appends what changed to the journal (fsynced), or compacts when that is due. */
+  flush(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#forgot || this.#journalBytes > Math.max(MIN_COMPACT_BYTES, this.#indexBytes)) return this.#compactNow();
+      const ops = this.#pending;
+      if (ops.length === 0) return;
+      this.#pending = [];
+      const text = `${ops.map((op) => JSON.stringify(op)).join('\n')}\n`;
+      const created = this.#journalBytes === 0;
+      const fh = await openFile(this.#journal, 'a');
+      try {
+        await fh.write(text);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      if (created) await fsyncDir(this.dataDir);
+      this.#journalBytes += Buffer.byteLength(text);
+    });
   }
+
+  #compact(): Promise<void> {
+    return this.#serial(() => this.#compactNow());
+  }
+
+  /** The whole index to zwgk.json (atomic, the version before kept as .bak), then the journal goes. */
+  async #compactNow(): Promise<void> {
+    this.#pending = [];
+    this.#forgot = false;
+    // The journal's first sightings are in their units' files before the journal goes.
+    await this.#writeSeen();
+    await this.#db.write();
+    await rm(this.#journal, { force: true });
+    this.#journalBytes = 0;
+    this.#indexBytes = await stat(join(this.dataDir, 'zwgk.json')).then((st) => st.size, () => 0);
+  }
+
+  #serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.#io.then(fn);
+    this.#io = next.catch(() => {});
+    return next;
+  }
+
+  /** At open: the changes a previous process appended after its last compaction, applied in order, then compacted. */
+  /**
+   * At open: first-seen instants an older index held move to their units'
+   * files; the changes a previous process appended after its last compaction
+   * are applied in order; then the index is compacted (when either happened).
+   */
+  async settle(): Promise<void> {
+    this.#indexBytes = await stat(join(this.dataDir, 'zwgk.json')).then((st) => st.size, () => 0);
+    let changed = false;
+    for (const [unitId, old] of Object.entries(this.#data.firstSeen)) {
+      const byUrl = this.#unitSeen(unitId);
+      for (const [url, at] of Object.entries(old)) if (!byUrl[url] || at < byUrl[url]) byUrl[url] = at;
+      this.#seenDirty.add(unitId);
+      changed = true;
+    }
+    this.#data.firstSeen = {};
+    const text = await readFile(this.#journal, 'utf8').catch(() => null);
+    for (const line of text?.split('\n') ?? []) {
+      let op: unknown;
+      try {
+        op = JSON.parse(line);
+      } catch {
+        continue; // the torn tail of an append cut short, or an empty line
+      }
+      applyOp(this.#data, op);
+      changed = true;
+    }
+    if (changed) await this.#compact();
+    this.#seen.clear();
+  }
+}
+
+function listSnapshot(data: StoreData, unitId: string, ref: SnapshotRef): void {
+  const list = (data.snapshots[unitId] ??= []);
+  const i = list.findIndex((r) => r.crawlId === ref.crawlId);
+  if (i >= 0) list[i] = ref;
+  else list.push(ref);
+}
+
+/** Keeps the earliest first-seen instant of every item a snapshot lists. */
+function takeFirstSeen(byUrl: Record<string, string>, snap: UnitSnapshot): void {
+  for (const column of snap.columns) {
+    for (const item of column.items) {
+      const seen = byUrl[item.url];
+      if (item.firstSeen && (!seen || item.firstSeen < seen)) byUrl[item.url] = item.firstSeen;
+    }
+  }
+}
+
+/** Applies one journal line; applying it twice changes nothing more (a line is replayed again after a crash mid-compaction). */
+function applyOp(data: StoreData, op: unknown): void {
+  if (!Array.isArray(op)) return;
+  const [kind, a, b] = op as unknown[];
+  if (kind === 'r' && isPlainObject(a) && typeof a.id === 'string') {
+    const run = a as unknown as CrawlRun;
+    const i = data.runs.findIndex((r) => r.id === run.id);
+    if (i >= 0) data.runs[i] = run;
+    else data.runs.push(run);
+  } else if (kind === 'p' && typeof a === 'string' && isPlainObject(b) && typeof b.file === 'string') {
+    data.pages[a] = b as unknown as PageRecord;
+  } else if (kind === 's' && typeof a === 'string' && isPlainObject(b) && typeof b.crawlId === 'string' && typeof b.file === 'string') {
+    listSnapshot(data, a, b as unknown as SnapshotRef);
+  }
+}
+
+/** zwgk.json in pieces: a few thousand entries each, so a large index is never one string in memory. First-seen instants are in their own files. */
+function* indexText(d: StoreData): Generator<string> {
+  yield `{"version":${d.version},"runs":${JSON.stringify(d.runs)},"snapshots":${JSON.stringify(d.snapshots)},"firstSeen":{},"pages":`;
+  yield* objectText(d.pages);
+  yield '}';
+}
+
+function* objectText(o: Record<string, unknown>, per = 2000): Generator<string> {
+  let piece = '{';
+  let n = 0;
+  for (const key in o) {
+    piece += `${n > 0 ? ',' : ''}${JSON.stringify(key)}:${JSON.stringify(o[key])}`;
+    if (++n % per === 0) {
+      yield piece;
+      piece = '';
+    }
+  }
+  yield `${piece}}`;
 }
 
 const open = new Map<string, Promise<Store>>();
@@ -330,11 +530,12 @@ async function load(dir: string): Promise<Store> {
   } catch (err) {
     throw new Error(`数据目录 ${dir} 无法创建：${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const adapter = new DurableJsonFile<StoreData>(join(dir, 'zwgk.json'), { label: '数据目录索引', valid: isStoreData });
+  const adapter = new DurableJsonFile<StoreData>(join(dir, 'zwgk.json'), { label: '数据目录索引', valid: isStoreData, stringify: indexText });
   const db = new Low<StoreData>(adapter, emptyData());
   await db.read();
   db.data = { ...emptyData(), ...db.data };
   const store = new Store(dir, db);
+  await store.settle();
   if (adapter.recovery) await store.recoverIndex(adapter.recovery.line);
   await store.recover();
   return store;

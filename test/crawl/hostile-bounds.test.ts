@@ -49,6 +49,7 @@ async function audit(unit: StallCase): Promise<{ ms: number; snapshot: UnitSnaps
     minIntervalMs: 0,
     // Retries wait little: what is measured is the reading of the pages, not the backoff before asking again.
     crawl: { browser: false, fetch: { backoffMs: 10 } },
+    keepSnapshots: true,
   });
   return { ms: performance.now() - t0, snapshot: out.snapshots[0]! };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCrawlProgress, formatCrawlSummary } from '../../src/cli/progress.ts';
+import { createCrawlProgress, formatCrawlSummary, summarizeCrawl } from '../../src/cli/progress.ts';
 import type { CrawlProgress } from '../../src/crawl/crawl-run.ts';
 import { SNAPSHOT_SCHEMA_VERSION, type Unit, type UnitSnapshot } from '../../src/model/snapshot.ts';
 
@@ -69,7 +69,7 @@ describe('crawl progress', () => {
       failures: [],
       stats: { requests: 3, pages: 3, bytes: 10, browserRenders: 0, durationMs: 1500 },
     });
-    const table = formatCrawlSummary([snap(units[0]!, 'ok'), snap(units[1]!, 'unreachable')]);
+    const table = formatCrawlSummary([snap(units[0]!, 'ok'), snap(units[1]!, 'unreachable')].map(summarizeCrawl));
     const rows = table.split('\n');
     expect(rows[0]).toMatch(/^编号\s+单位\s+状态/);
     expect(rows[2]).toMatch(/^jtj\s+县教育体育局\s+正常\s+0\s+0\s+0\s+3\s+0\s+1\.5 秒$/);

@@ -61,11 +61,14 @@ describe('writeFileAtomic', () => {
 });
 
 describe('the index, snapshots and history go through it', () => {
-  it('store: the index on every flush, each snapshot file', async () => {
+  it('store: the journal on every flush, the index when compacted, each snapshot file', async () => {
     const dataDir = join(root, 'data');
     const store = await openStore(dataDir);
     const run = await store.beginRun(['jtj']);
-    expectDurableRename(join(dataDir, 'zwgk.json'));
+    // Appended to the journal and flushed; the journal, new, flushed into its folder after.
+    const journal = calls.ops.indexOf(`sync ${join(dataDir, 'zwgk.journal')}`);
+    expect(journal, JSON.stringify(calls.ops)).toBeGreaterThanOrEqual(0);
+    expect(calls.ops.indexOf(`sync ${dataDir}`, journal)).toBeGreaterThan(journal);
     calls.ops.length = 0;
     await store.saveSnapshot({
       schemaVersion: SNAPSHOT_SCHEMA_VERSION,
@@ -85,7 +88,10 @@ describe('the index, snapshots and history go through it', () => {
     calls.ops.length = 0;
     await store.finishRun(run.id, 'done');
     expectDurableRename(join(dataDir, 'zwgk.json'));
-    // The version replaced became the backup, inside the same flushed folder.
+    // The next compaction: the version it replaces becomes the backup, inside the same flushed folder.
+    calls.ops.length = 0;
+    await store.finishRun((await store.beginRun(['jtj'])).id, 'done');
+    expectDurableRename(join(dataDir, 'zwgk.json'));
     expect(calls.ops.some((op) => op.startsWith('rename ') && op.endsWith(` ${join(dataDir, 'zwgk.json.bak')}`))).toBe(true);
   });
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -47,8 +47,20 @@ describe('store', () => {
     await s1.finishRun(run.id, 'done');
     const onDisk = JSON.parse(readFileSync(join(d, 'zwgk.json'), 'utf8'));
     expect(onDisk.runs[0]).toMatchObject({ id: run.id, status: 'done', units: ['jtj'] });
-    expect(onDisk.firstSeen.jtj['http://p.example/a.html']).toBe('2021-01-01T00:00:00.000+08:00');
+    // First-seen instants live in one file per unit, written when the unit's snapshot is saved.
+    expect(JSON.parse(readFileSync(join(d, 'first-seen', 'jtj.json'), 'utf8'))['http://p.example/a.html']).toBe('2021-01-01T00:00:00.000+08:00');
     expect(onDisk.snapshots.jtj[0].file).toBe(join('snapshots', 'jtj', `${run.id}.json.gz`));
+  });
+
+  it('an index written before first-seen instants had their own files hands them over at open', async () => {
+    const d = join(dir, 'legacy');
+    mkdirSync(d, { recursive: true });
+    const firstSeen = { jtj: { 'http://p.example/a.html': 'T0' } };
+    writeFileSync(join(d, 'zwgk.json'), JSON.stringify({ version: 1, runs: [], firstSeen, pages: {}, snapshots: {} }));
+    const s = await openStore(d);
+    expect(s.firstSeen('jtj', 'http://p.example/a.html', 'T9')).toBe('T0');
+    expect(JSON.parse(readFileSync(join(d, 'first-seen', 'jtj.json'), 'utf8'))).toEqual(firstSeen.jtj);
+    expect(JSON.parse(readFileSync(join(d, 'zwgk.json'), 'utf8')).firstSeen).toEqual({});
   });
 
   it('first-seen keeps the earliest instant', async () => {
@@ -113,6 +125,8 @@ describe('store', () => {
     await s.savePage('http://p.example/b.html', { status: 200, finalUrl: 'http://p.example/b.html', etag: '"b"', body: shared });
     await s.savePage('http://p.example/c.html', { status: 200, finalUrl: 'http://p.example/c.html', etag: '"c"', body: own });
     const ownFile = s.pagePath('http://p.example/c.html')!;
+    await s.flush();
+    expect(readFileSync(join(d, 'zwgk.journal'), 'utf8')).toContain('p.example/c.html');
     await s.forgetPage('http://p.example/c.html');
     await s.forgetPage('http://p.example/a.html');
     expect([s.pagePath('http://p.example/c.html'), s.pageValidators('http://p.example/c.html'), await s.loadPage('http://p.example/c.html')]).toEqual([null, undefined, null]);
@@ -121,6 +135,30 @@ describe('store', () => {
     expect((await s.loadPage('http://p.example/b.html'))?.body.toString('utf8')).toBe('<html>同一页面</html>');
     await s.flush();
     expect(readFileSync(join(d, 'zwgk.json'), 'utf8')).not.toContain('p.example/c.html');
+    // The journal that held its record went with the compaction the forgetting asked for.
+    expect(existsSync(join(d, 'zwgk.journal'))).toBe(false);
+  });
+
+  it('the journal: what a process appended before it died is there at the next open, a torn last line passed over, then compacted', async () => {
+    const d = join(dir, 'journal');
+    const s = await openStore(d);
+    const run = await s.beginRun(['jtj']);
+    s.firstSeen('jtj', 'http://p.example/a.html', '2021-01-01T00:00:00.000+08:00');
+    await s.savePage('http://p.example/a.html', { status: 200, finalUrl: 'http://p.example/a.html', etag: '"a"', body: Buffer.from('<html>a</html>') });
+    await s.saveSnapshot(snap('jtj', run.id));
+    // No finishRun: the index itself does not list the snapshot yet, the journal does.
+    expect(existsSync(join(d, 'zwgk.json'))).toBe(false);
+    writeFileSync(join(d, 'zwgk.journal'), `${readFileSync(join(d, 'zwgk.journal'), 'utf8')}["p","http://p.example/torn`);
+    // A copy of the folder is a fresh open (the store is one instance per folder in a process).
+    const d2 = join(dir, 'journal-reopened');
+    cpSync(d, d2, { recursive: true });
+    const s2 = await openStore(d2);
+    expect(s2.listSnapshots('jtj').map((r) => r.crawlId)).toEqual([run.id]);
+    expect(s2.firstSeen('jtj', 'http://p.example/a.html', 'later')).toBe('2021-01-01T00:00:00.000+08:00');
+    expect(s2.pageValidators('http://p.example/a.html')).toEqual({ etag: '"a"', lastModified: undefined });
+    expect(s2.pageValidators('http://p.example/torn')).toBeUndefined();
+    expect(existsSync(join(d2, 'zwgk.journal'))).toBe(false);
+    expect(JSON.parse(readFileSync(join(d2, 'zwgk.json'), 'utf8')).snapshots.jtj[0].crawlId).toBe(run.id);
   });
 
   it('after a crash: a dead process’s running run becomes aborted and its temporary files go; live ones stay', async () => {

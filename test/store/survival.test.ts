@@ -404,8 +404,11 @@ describe('a zero-length or damaged index or history is recovered at start, said 
   it('a damaged index with no usable backup: rebuilt from the snapshot files, first-seen instants kept', async () => {
     const dataDir = copySeed();
     const seedIndex = JSON.parse(readFileSync(join(seed, 'zwgk.json'), 'utf8'));
+    const seedFirstSeen = (id: string) => JSON.parse(readFileSync(join(seed, 'first-seen', `${id}.json`), 'utf8')) as Record<string, string>;
     writeFileSync(join(dataDir, 'zwgk.json'), '{"version":1,"runs":[{"id":"2021');
     writeFileSync(join(dataDir, 'zwgk.json.bak'), '');
+    // The units' first-seen files lost as well: taken back from the snapshots.
+    rmSync(join(dataDir, 'first-seen'), { recursive: true });
     const store = await openStore(dataDir);
     expect(store.recovery).toMatch(/内容不完整或已损坏，备份也是空文件，已重新建立，.*；从磁盘重新登记了 6 个快照$/);
     let items = 0;
@@ -413,7 +416,7 @@ describe('a zero-length or damaged index or history is recovered at start, said 
       expect(store.listSnapshots(id)).toEqual(seedIndex.snapshots[id]);
       // Every listed item keeps the instant it was first seen, not "now".
       for (const item of (await store.latestSnapshot(id))!.columns.flatMap((c) => c.items)) {
-        expect(store.firstSeen(id, item.url, 'now'), item.url).toBe(seedIndex.firstSeen[id][item.url]);
+        expect(store.firstSeen(id, item.url, 'now'), item.url).toBe(seedFirstSeen(id)[item.url]);
         items++;
       }
     }
