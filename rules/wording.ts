@@ -11,7 +11,12 @@ function folded(sentence: string): { text: string; origin: number[] } {
   const origin: number[] = [];
   let i = 0;
   for (const ch of sentence) {
-    if (!SPACE.test(ch)) {
+    // CJK ideographs and printable ASCII are their own NFKC form: only other characters are normalised (the texts are long).
+    const code = ch.charCodeAt(0);
+    if ((code > 0x20 && code < 0x7f) || (code >= 0x4e00 && code <= 0x9fff)) {
+      text += ch;
+      origin.push(i);
+    } else if (!SPACE.test(ch)) {
       const f = ch.normalize('NFKC');
       text += f;
       for (let k = 0; k < f.length; k++) origin.push(i);
@@ -89,13 +94,17 @@ export function wrongForms(texts: readonly string[], errors: readonly Entry[]): 
   const hits: Hit[] = [];
   // A title repeated as the body's first line is one place, not two.
   const seen = new Set<string>();
+  const forms = errors.map((entry) => ({ entry, wrong: fold(entry.wrong), correct: fold(entry.correct) }));
   for (const text of texts) {
+    // A sentence's folded text is part of the whole text's: a text without any wrong form needs no sentence looked at.
+    const whole = fold(text);
+    const present = forms.filter((f) => whole.includes(f.wrong));
+    if (present.length === 0) continue;
     for (const sentence of text.split(SENTENCE_END)) {
       const { text: plain, origin } = folded(sentence);
       if (!plain) continue;
-      for (const e of errors) {
-        const wrong = fold(e.wrong);
-        const correct = fold(e.correct);
+      for (const { entry: e, wrong, correct } of present) {
+        if (!plain.includes(wrong)) continue;
         const masked = correct.includes(wrong) ? plain.replaceAll(correct, '\u0000'.repeat(correct.length)) : plain;
         for (let at = masked.indexOf(wrong); at >= 0; at = masked.indexOf(wrong, at + wrong.length)) {
           const hit = { entry: e, sentence: quote(sentence, origin[at]!, origin[at + wrong.length - 1]! + 1) };
