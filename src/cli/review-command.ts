@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { DeskFinding } from '../review/desk.ts';
-import type { ReviewState } from '../review/states.ts';
+import type { ReviewState } from '../model/review-states.ts';
 import { dataDirOption, parseAsOf, parseWaitMinutes, warnLine } from './options.ts';
 
 /**
@@ -19,7 +19,7 @@ interface DataFlags {
 const DEFAULT_OFFICE = '县人民政府办公室';
 
 async function labels(): Promise<Record<ReviewState, string>> {
-  return (await import('../review/states.ts')).REVIEW_STATE_LABEL;
+  return (await import('../model/review-states.ts')).REVIEW_STATE_LABEL;
 }
 
 async function parseStateFlag(text: string): Promise<ReviewState> {

@@ -1,5 +1,5 @@
 import type { ColumnOverview } from './judged.ts';
-import type { ReviewState } from '../review/states.ts';
+import type { ReviewState } from './review-states.ts';
 import type { UnitType } from './snapshot.ts';
 
 /**
@@ -31,7 +31,7 @@ export interface Finding {
   evidence: Evidence;
   /** Set when a reviewer override waived (豁免) or confirmed (确认) it; a 误报 review waives it too. */
   review?: { decision: 'waived' | 'confirmed'; reason: string };
-  /** The office's review state when the report was written (src/review/states.ts), with its 问题编号 and last change. */
+  /** The office's review state when the report was written (src/model/review-states.ts), with its 问题编号 and last change. */
   reviewState?: { id: string; state: ReviewState; label: string; at?: string; by?: string; reason?: string };
   /**
    * When the finding counts against more than one indicator (a missing annual

@@ -6,7 +6,6 @@ import type { HistoryData } from '../history/model.ts';
 import { todayInShanghai } from '../lib/time.ts';
 import type { AuditReport, Finding } from '../model/result.ts';
 import type { Desk } from '../review/desk.ts';
-import type { ServiceNotifier } from '../serve/service.ts';
 import { send as sendNotice, type Destination, type Notice, type SmtpSettings } from './channels.ts';
 import { confirmedNotice, officeDigest, unitDigest, unitLink, warningNotice, type DigestFinding, type UnitDigest } from './compose.ts';
 import { Outbox, type OutboxSummary } from './outbox.ts';
@@ -51,6 +50,12 @@ export interface NotifierDeps {
 
 /** How often due retries are looked for. */
 const RETRY_TICK_MS = 30_000;
+
+/** What the service tells the notifications after each audit and each 确认 (src/serve/service.ts). */
+export interface ServiceNotifier {
+  audited(report: AuditReport, history: Readonly<HistoryData>): Promise<void>;
+  confirmed(unit: { id: string; name: string }, findings: Finding[]): Promise<void>;
+}
 
 export class Notifier implements ServiceNotifier {
   #timer: NodeJS.Timeout | null = null;

@@ -3,7 +3,7 @@ import { findingKey } from '../history/record.ts';
 import type { AuditReport, Finding, UnitResult } from '../model/result.ts';
 import type { AuditRecord, ReviewChange, ReviewStore } from '../store/review-store.ts';
 import { findingNumber } from './notice.ts';
-import { afterAudit, REVIEW_STATE_LABEL, stateOf, type Review } from './states.ts';
+import { afterAudit, REVIEW_STATE_LABEL, stateOf, type Review } from '../model/review-states.ts';
 
 /**
  * Where review states meet the audit: 误报 findings leave the score (as

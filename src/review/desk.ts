@@ -8,7 +8,7 @@ import type { ReviewChange, ReviewStore } from '../store/review-store.ts';
 import { findingId, keyParts, reviewKey } from './apply.ts';
 import { renderNoticeHtml, type NoticeItem } from './notice.ts';
 import { readReplies, writeReplyXlsx } from './reply-xlsx.ts';
-import { decide, inNotice, REVIEW_STATE_LABEL, ReviewError, stateOf, type Review, type ReviewSource, type ReviewState } from './states.ts';
+import { decide, inNotice, REVIEW_STATE_LABEL, ReviewError, stateOf, type Review, type ReviewSource, type ReviewState } from '../model/review-states.ts';
 
 /**
  * What a reviewer does after an audit, for the CLI (`zwgk review`) and the

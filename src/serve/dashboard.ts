@@ -24,7 +24,7 @@ import { html, type Markup } from '../report/markup.ts';
 import type { OutboxSummary } from '../notify/outbox.ts';
 import { findingId, keyParts, reviewKey } from '../review/apply.ts';
 import type { Desk, DeskFilter, DeskFinding } from '../review/desk.ts';
-import { allowedNext, REVIEW_STATE_LABEL, REVIEW_STATES, type ReviewEvent, type ReviewState } from '../review/states.ts';
+import { allowedNext, REVIEW_STATE_LABEL, REVIEW_STATES, type ReviewEvent, type ReviewState } from '../model/review-states.ts';
 import type { LatestResult, RunView } from './service.ts';
 import { scoreChart, sparkline, type ChartPoint } from './svg.ts';
 

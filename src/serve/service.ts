@@ -19,7 +19,8 @@ import { nowIso, TIME_ZONE, todayInShanghai } from '../lib/time.ts';
 import { readUnitsCsv } from '../config/units.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { Desk } from '../review/desk.ts';
-import { REVIEW_STATE_LABEL, ReviewError, type ReviewState } from '../review/states.ts';
+import type { ServiceNotifier } from '../notify/notifier.ts';
+import { REVIEW_STATE_LABEL, ReviewError, type ReviewState } from '../model/review-states.ts';
 import type { ReviewChange } from '../store/review-store.ts';
 
 /**
@@ -66,12 +67,6 @@ export interface ServiceDeps {
   office?: string;
   /** Prints a notice's HTML to PDF (src/browser/pdf.ts in production). */
   pdfWriter?: (htmlFile: string, pdfFile: string) => Promise<void>;
-}
-
-/** What the service tells the notifications (src/notify/notifier.ts). */
-export interface ServiceNotifier {
-  audited(report: AuditReport, history: Readonly<HistoryData>): Promise<void>;
-  confirmed(unit: { id: string; name: string }, findings: Finding[]): Promise<void>;
 }
 
 /** A reviewer's change of one finding's state, as the dashboard sends it. */

@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, truncate } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fsyncDir } from '../lib/atomic-write.ts';
-import { REVIEW_STATE_LABEL, ReviewError, stateOf, type Review, type ReviewEvent, type ReviewState } from '../review/states.ts';
+import { REVIEW_STATE_LABEL, ReviewError, stateOf, type Review, type ReviewEvent, type ReviewState } from '../model/review-states.ts';
 
 /**
  * Review states (复核) in the data folder: `<dataDir>/reviews.jsonl`, an
@@ -15,7 +15,7 @@ import { REVIEW_STATE_LABEL, ReviewError, stateOf, type Review, type ReviewEvent
  * reviewKey: rule, code, column, address — the identity history.json uses),
  * so its review survives re-audits. Replaying the journal gives each
  * finding's Review; transitions are checked before they are appended
- * (src/review/states.ts), so replay only folds.
+ * (src/model/review-states.ts), so replay only folds.
  *
  * Durability: every append is one write of whole lines, fsynced (and the
  * folder fsynced when the file is created). A last line cut short by a crash

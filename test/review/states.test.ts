@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterAudit, allowedNext, counts, decide, inNotice, REVIEW_STATE_LABEL, type Review } from '../../src/review/states.ts';
+import { afterAudit, allowedNext, counts, decide, inNotice, REVIEW_STATE_LABEL, type Review } from '../../src/model/review-states.ts';
 
 const at = (d: number) => `2021-01-${String(20 + d).padStart(2, '0')}T10:00:00+08:00`;
 
