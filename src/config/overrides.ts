@@ -12,6 +12,8 @@ export interface Override {
   unit: string;
   rule: string;
   code?: string;
+  /** The column, when the decision is about one finding of several at the same address (a review state's). */
+  column?: string;
   url: string;
   decision: 'waived' | 'confirmed';
   reason: string;

@@ -30,9 +30,9 @@ export function dismissals(store: ReviewStore, unitIds: readonly string[]): Over
   for (const unit of unitIds) {
     for (const [key, review] of store.reviewsOf(unit)) {
       if (review.state !== 'dismissed') continue;
-      const { rule, code, url } = keyParts(key);
+      const { rule, code, column, url } = keyParts(key);
       const reason = review.log.at(-1)?.reason ?? '';
-      out.push({ unit, rule, code, url, decision: 'waived', reason: `误报：${reason}`, line: 0 });
+      out.push({ unit, rule, code, ...(column !== undefined ? { column } : {}), url, decision: 'waived', reason: `误报：${reason}`, line: 0 });
     }
   }
   return out;

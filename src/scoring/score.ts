@@ -100,7 +100,11 @@ function orderedResults(results: Record<string, RuleResult>, scheme: Scheme): [s
 
 function toFinding(raw: RawFinding, ruleId: string, indicator: SchemeIndicator, overrides: readonly Override[]): Finding {
   const override = overrides.find(
-    (o) => o.rule === ruleId && (o.code === undefined || o.code === raw.code) && o.url.trim() === raw.url.trim(),
+    (o) =>
+      o.rule === ruleId &&
+      (o.code === undefined || o.code === raw.code) &&
+      (o.column === undefined || o.column === raw.column) &&
+      o.url.trim() === raw.url.trim(),
   );
   return {
     rule: ruleId,

@@ -336,6 +336,19 @@ describe('scoring: reviewer overrides', () => {
   });
 });
 
+describe('scoring: a decision about one of several findings at one address', () => {
+  const ov = (o: Partial<Override> & Pick<Override, 'url'>): Override => ({ unit: 'd', rule: 'column-update', decision: 'waived', reason: '误报：栏目已撤并', line: 0, ...o });
+
+  it('a decision naming its column waives only that column’s finding (a review state’s 误报)', () => {
+    const [a, b] = many('column-update', 'stale', 2).map((f, i) => ({ ...f, url: 'http://portal.test/xxgk/d/index.html', column: ['通知公告', '规划计划'][i] }));
+    const u = one([input('d', 'department', [a!, b!])], [ov({ url: a!.url, column: '规划计划' })]);
+    expect(u.findings.map((f) => [f.column, f.deduction, f.review?.decision])).toEqual([
+      ['通知公告', 1, undefined],
+      ['规划计划', 0, 'waived'],
+    ]);
+  });
+});
+
 describe('scoring: the pipeline form (judged units)', () => {
   it('takes unit, status, crawl time and the column overview the judge stage computed', () => {
     const snap = snapshot({
