@@ -78,6 +78,24 @@ export interface CrawlProgress {
   status?: UnitSnapshot['status'];
 }
 
+/** A run's progress from its units' own: totals over the units seen, a unit counted done on its 'unit-done'. */
+export function progressTally(unitsTotal: number, onProgress?: (p: CrawlProgress) => void) {
+  const perUnit = new Map<string, UnitProgress>();
+  let unitsDone = 0;
+  const emit = (event: CrawlProgress['event'], unit: UnitProgress, status?: UnitSnapshot['status']) => {
+    perUnit.set(unit.unitId, unit);
+    if (event === 'unit-done') unitsDone++;
+    let pages = 0;
+    let errors = 0;
+    for (const p of perUnit.values()) {
+      pages += p.pages;
+      errors += p.errors;
+    }
+    onProgress?.({ event, unitsDone, unitsTotal, pages, errors, unitId: unit.unitId, unit, ...(status ? { status } : {}) });
+  };
+  return { emit, progressOf: (unitId: string) => perUnit.get(unitId) };
+}
+
 export class CrawlAbortedError extends Error {
   override name = 'CrawlAbortedError';
   constructor() {
@@ -116,18 +134,7 @@ export async function crawlEach(units: Unit[], options: CrawlRunOptions, onSnaps
   const run = options.crawlId ? undefined : await store?.beginRun(units.map((u) => u.id));
   const crawlId = options.crawlId ?? run?.id ?? newCrawlId();
 
-  const perUnit = new Map<string, UnitProgress>();
-  let unitsDone = 0;
-  const emit = (event: CrawlProgress['event'], unit: UnitProgress, status?: UnitSnapshot['status']) => {
-    perUnit.set(unit.unitId, unit);
-    let pages = 0;
-    let errors = 0;
-    for (const p of perUnit.values()) {
-      pages += p.pages;
-      errors += p.errors;
-    }
-    options.onProgress?.({ event, unitsDone, unitsTotal: units.length, pages, errors, unitId: unit.unitId, unit, ...(status ? { status } : {}) });
-  };
+  const { emit, progressOf } = progressTally(units.length, options.onProgress);
 
   // Each unit and each queued render listens to the caller's signal.
   if (options.signal) setMaxListeners(0, options.signal);
@@ -152,8 +159,7 @@ export async function crawlEach(units: Unit[], options: CrawlRunOptions, onSnaps
           if (options.signal?.aborted) return;
           if (store) await store.saveSnapshot(snap);
           await onSnapshot(snap, i);
-          unitsDone++;
-          emit('unit-done', perUnit.get(unit.id)!, snap.status);
+          emit('unit-done', progressOf(unit.id)!, snap.status);
         }),
       ),
     );

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { Queue, QueueEvents, type Job } from 'bullmq';
-import { CrawlAbortedError, crashedUnit, type CrawlProgress, type CrawlRunOptions } from '../crawl/crawl-run.ts';
+import { CrawlAbortedError, crashedUnit, progressTally, type CrawlRunOptions } from '../crawl/crawl-run.ts';
 import type { UnitProgress } from '../crawl/crawl-unit.ts';
 import type { Unit, UnitSnapshot } from '../model/snapshot.ts';
 import { NetworkPolicy } from '../net/policy.ts';
@@ -57,22 +57,11 @@ async function crawlOnQueue(units: Unit[], options: CrawlRunOptions, o: QueueCra
   events.on('error', () => {});
   const run = await store.beginRun(units.map((u) => u.id));
   const ids = new Map(units.map((u) => [jobId(run.id, u.id), u]));
-  const perUnit = new Map<string, UnitProgress>();
-  let unitsDone = 0;
-  const emit = (event: CrawlProgress['event'], unit: UnitProgress, status?: UnitSnapshot['status']) => {
-    perUnit.set(unit.unitId, unit);
-    let pages = 0;
-    let errors = 0;
-    for (const p of perUnit.values()) {
-      pages += p.pages;
-      errors += p.errors;
-    }
-    options.onProgress?.({ event, unitsDone, unitsTotal: units.length, pages, errors, unitId: unit.unitId, unit, ...(status ? { status } : {}) });
-  };
+  const { emit, progressOf } = progressTally(units.length, options.onProgress);
   const blank = (unitId: string): UnitProgress => ({ unitId, columns: 0, columnsDone: 0, pages: 0, items: 0, errors: 0 });
   events.on('active', ({ jobId: id }) => {
     const unit = ids.get(id);
-    if (unit && !perUnit.has(unit.id)) emit('unit-start', blank(unit.id));
+    if (unit && !progressOf(unit.id)) emit('unit-start', blank(unit.id));
   });
   events.on('progress', ({ jobId: id, data }) => {
     const unit = ids.get(id);
@@ -120,8 +109,7 @@ async function crawlOnQueue(units: Unit[], options: CrawlRunOptions, o: QueueCra
         await store.saveSnapshot(snap);
       }
       snapshots.push(snap);
-      unitsDone++;
-      emit('unit-done', perUnit.get(unit.id) ?? blank(unit.id), snap.status);
+      emit('unit-done', progressOf(unit.id) ?? blank(unit.id), snap.status);
     }
     await store.finishRun(run.id, 'done');
     return snapshots;
